@@ -1,0 +1,54 @@
+//! Which Burn backend (and device) a trial trains on. `flex` (pure-Rust CPU) is always compiled
+//! and always the default; LibTorch (`tch`, `tch-cuda`) needs the `tch` Cargo feature and is only
+//! ever used when a grid asks for it by name.
+
+use burn::prelude::Device;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Flex,
+    Tch,
+    TchCuda,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Flex, Backend::Tch, Backend::TchCuda];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Flex => "flex",
+            Backend::Tch => "tch",
+            Backend::TchCuda => "tch-cuda",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Backend> {
+        Self::ALL.into_iter().find(|b| b.name() == s)
+    }
+
+    /// Whether this binary can run the backend at all.
+    pub fn check_available(self) -> Result<(), String> {
+        match self {
+            Backend::Flex => Ok(()),
+            _ if cfg!(feature = "tch") => Ok(()),
+            _ => Err(format!(
+                "backend `{}` needs a build with `--features tch` (see README: LibTorch)",
+                self.name()
+            )),
+        }
+    }
+
+    /// The autodiff-enabled training device. Never `Device::default()`, which prefers LibTorch
+    /// whenever it is compiled in.
+    pub fn device(self) -> Device {
+        match self {
+            Backend::Flex => Device::flex(),
+            #[cfg(feature = "tch")]
+            Backend::Tch => Device::libtorch(burn::tensor::LibTorchDevice::Cpu),
+            #[cfg(feature = "tch")]
+            Backend::TchCuda => Device::libtorch(burn::tensor::LibTorchDevice::Cuda(0)),
+            #[cfg(not(feature = "tch"))]
+            _ => unreachable!("validated by check_available"),
+        }
+    }
+}

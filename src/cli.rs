@@ -1,0 +1,107 @@
+//! Command-line interface (clap derive). Doc comments here are the `--help` text.
+
+use crate::shard::Shard;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "wattsweep", version, about = "Which neural-network architecture gives the most accuracy per joule?\n\nRuns TOML grids of training trials with Burn, measures each trial's energy (RAPL, NVML, or a labelled estimate) and writes CSV reports.")]
+pub struct Cli {
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only warnings and errors; no progress bar.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run (or resume) the trials of a grid, appending one row per trial to <out>/results.csv.
+    Run(RunArgs),
+    /// Validate a grid and print its trials without training.
+    Plan(PlanArgs),
+    /// Download and verify a dataset.
+    Fetch(FetchArgs),
+    /// List the energy sensors found, whether they are readable, and their power over one second.
+    Sensors(SensorArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The grid file (TOML).
+    pub grid: PathBuf,
+    #[command(flatten)]
+    pub common: RunCommon,
+    /// Re-run trials whose last status is `failed` or `diverged` (finished `ok` trials are always skipped).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Start a new results file; the old results move aside to <out>/previous-<time>/ (never deleted).
+    #[arg(long, conflicts_with = "retry_failed")]
+    pub fresh: bool,
+    /// Run only shard I of N (0-based), e.g. --shard 0/4; trials are assigned by id.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+/// Options shared by `run` and the commands that forward to it.
+#[derive(Args, Debug, Clone)]
+pub struct RunCommon {
+    /// Directory with the four IDX files (default: data/mnist or data/fashion-mnist).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output directory (default: reports/<grid name>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Root of the Linux powercap tree (RAPL).
+    #[arg(long, value_name = "DIR", default_value = crate::energy::DEFAULT_POWERCAP_ROOT)]
+    pub powercap_root: PathBuf,
+    /// Do not look for NVIDIA GPUs.
+    #[arg(long)]
+    pub no_nvml: bool,
+    /// Fail instead of downloading a missing dataset.
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The grid file (TOML).
+    pub grid: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Only the trials of shard I of N.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// `mnist` or `fashion-mnist`.
+    pub dataset: String,
+    /// Where to put the files (default: data/<dataset>).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct SensorArgs {
+    /// Root of the Linux powercap tree (RAPL).
+    #[arg(long, value_name = "DIR", default_value = crate::energy::DEFAULT_POWERCAP_ROOT)]
+    pub powercap_root: PathBuf,
+    /// Do not look for NVIDIA GPUs.
+    #[arg(long)]
+    pub no_nvml: bool,
+    /// CPU TDP in watts for the estimate.
+    #[arg(long, value_name = "W")]
+    pub cpu_tdp_w: Option<f64>,
+}

@@ -1,0 +1,104 @@
+//! One function per subcommand, turning parsed arguments into calls on the library.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use wattsweep::cli::{Command, PlanArgs, PlanFormat, RunArgs};
+use wattsweep::config::load_grid;
+use wattsweep::data::{self, Dataset};
+use wattsweep::energy::{self, EnergyOptions};
+use wattsweep::plan;
+use wattsweep::runner::{self, RunOptions};
+
+pub fn dispatch(command: Command, quiet: bool) -> Result<i32> {
+    match command {
+        Command::Run(args) => run(args, quiet),
+        Command::Plan(args) => plan_cmd(args),
+        Command::Fetch(args) => {
+            let dataset = Dataset::parse(&args.dataset).with_context(|| {
+                format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset)
+            })?;
+            let dir = args.data_dir.unwrap_or_else(|| dataset.default_dir());
+            for line in data::fetch(dataset, &dir)? {
+                println!("{line}");
+            }
+            Ok(0)
+        }
+        Command::Sensors(args) => {
+            let opts = EnergyOptions {
+                powercap_root: args.powercap_root,
+                use_nvml: !args.no_nvml,
+                sample_hz: 10.0,
+                cpu_tdp_w: args.cpu_tdp_w,
+            };
+            print!("{}", energy::sensors_report(&opts, std::time::Duration::from_secs(1)));
+            Ok(0)
+        }
+    }
+}
+
+fn run(args: RunArgs, quiet: bool) -> Result<i32> {
+    let opts = RunOptions {
+        grid: args.grid,
+        data_dir: args.common.data_dir,
+        out: args.common.out,
+        retry_failed: args.retry_failed,
+        fresh: args.fresh,
+        fetch: !args.common.no_fetch,
+        powercap_root: args.common.powercap_root,
+        use_nvml: !args.common.no_nvml,
+        shard: args.shard,
+        exclusive: None,
+        quiet,
+    };
+    let summary = runner::run_sweep(&opts)?;
+    tracing::info!(
+        "{} trials planned: {} skipped as done, {} ran; {} ok, {} not ok{}",
+        summary.planned,
+        summary.skipped,
+        summary.ran,
+        summary.ok,
+        summary.not_ok,
+        if summary.interrupted { "; interrupted" } else { "" }
+    );
+    Ok(summary.exit_code())
+}
+
+fn plan_cmd(args: PlanArgs) -> Result<i32> {
+    let grid = load_grid(&args.grid)?;
+    let trials: Vec<_> = plan::expand(&grid)
+        .into_iter()
+        .filter(|t| args.shard.is_none_or(|s| s.owns(&t.id)))
+        .collect();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        PlanFormat::Text => {
+            for t in &trials {
+                let s = &t.spec;
+                writeln!(
+                    out,
+                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} backend={} {}",
+                    t.id, s.dataset.name(), s.model.name(), s.optimizer.name(), s.learning_rate, s.momentum,
+                    s.batch_size, s.epochs, s.seed, s.backend.name(), s.model_settings_text()
+                )?;
+            }
+            writeln!(out, "{} trials", trials.len())?;
+        }
+        PlanFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(["trial_id", "dataset", "model", "optimizer", "learning_rate", "momentum", "weight_decay", "batch_size", "epochs", "train_limit", "test_limit", "seed", "backend", "model_settings"])?;
+            for t in &trials {
+                let s = &t.spec;
+                let opt = |o: Option<usize>| o.map(|n| n.to_string()).unwrap_or_default();
+                w.write_record([
+                    t.id.clone(), s.dataset.name().into(), s.model.name().into(), s.optimizer.name().into(),
+                    s.learning_rate.to_string(), s.momentum.to_string(),
+                    s.weight_decay.map(|x| x.to_string()).unwrap_or_default(),
+                    s.batch_size.to_string(), s.epochs.to_string(), opt(s.train_limit), opt(s.test_limit),
+                    s.seed.to_string(), s.backend.name().into(), s.model_settings_text(),
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,311 @@
+//! Walks the TOML table of a grid file key by key, checking names, types and values, and
+//! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
+//! would stop at one, and could not suggest the nearest valid name).
+
+use super::{nearest, EnergySettings, Grid, GridErrors, Problem};
+use crate::models::{ModelKind, ModelSettings};
+use crate::trial::{TrialSpec, Value, SETTING_KEYS};
+use std::path::Path;
+
+const TABLE_KEYS: [&str; 8] = ["name", "seeds", "grid", "models", "include", "exclude", "energy", "slurm"];
+const ENERGY_KEYS: [&str; 4] = ["sample_hz", "idle_s", "cpu_tdp_w", "carbon_intensity_g_per_kwh"];
+/// `[slurm]` keys (the same names as the `wattsweep slurm` flags).
+pub const SLURM_KEYS: [&str; 10] = [
+    "tasks", "max_parallel", "partition", "time", "cpus_per_task", "mem", "gpus", "exclusive", "shared", "account",
+];
+
+struct Walker {
+    problems: Vec<Problem>,
+}
+
+impl Walker {
+    fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem { key: key.into(), message: message.into() });
+    }
+
+    /// A scalar setting value, checked against a scratch trial.
+    fn setting(&mut self, key: &str, at: &str, v: &toml::Value) -> Option<Value> {
+        let Some(value) = Value::from_toml(v) else {
+            self.problem(at, format!("must be a single value, found {}", v.type_str()));
+            return None;
+        };
+        let mut probe = TrialSpec::defaults(ModelKind::Mlp);
+        match probe.set(key, &value) {
+            Ok(()) => Some(value),
+            Err(e) => {
+                self.problem(format!("{at} = {value}"), e);
+                None
+            }
+        }
+    }
+
+    fn model_setting(&mut self, model: ModelKind, key: &str, at: &str, v: &toml::Value) -> Option<Value> {
+        let valid = ModelSettings::keys(model);
+        if !valid.contains(&key) {
+            self.problem(at, format!("unknown {} setting; valid: {}{}", model.name(), valid.join(", "), nearest(key, valid.iter().copied())));
+            return None;
+        }
+        let Some(value) = Value::from_toml(v) else {
+            self.problem(at, format!("must be a single value, found {}", v.type_str()));
+            return None;
+        };
+        let mut probe = TrialSpec::defaults(model);
+        match probe.set_model(model, key, &value) {
+            Ok(()) => Some(value),
+            Err(e) => {
+                self.problem(format!("{at} = {value}"), e);
+                None
+            }
+        }
+    }
+
+    fn model_name(&mut self, name: &str, at: &str) -> Option<ModelKind> {
+        let model = ModelKind::parse(name);
+        if model.is_none() {
+            let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
+            self.problem(at, format!("unknown model `{name}`; valid: {}{}", names.join(", "), nearest(name, names.iter().copied())));
+        }
+        model
+    }
+
+    /// A list (an axis); a lone scalar is accepted as a one-value axis.
+    fn axis<'v>(&mut self, at: &str, v: &'v toml::Value) -> Option<Vec<(String, &'v toml::Value)>> {
+        match v {
+            toml::Value::Array(items) if items.is_empty() => {
+                self.problem(at, "empty list: an axis needs at least one value");
+                None
+            }
+            toml::Value::Array(items) => {
+                Some(items.iter().enumerate().map(|(i, x)| (format!("{at}[{i}]"), x)).collect())
+            }
+            toml::Value::Table(_) => {
+                self.problem(at, "must be a list of values, found a table");
+                None
+            }
+            other => Some(vec![(at.to_string(), other)]),
+        }
+    }
+
+    fn table<'v>(&mut self, at: &str, v: &'v toml::Value) -> Option<&'v toml::Table> {
+        match v {
+            toml::Value::Table(t) => Some(t),
+            other => {
+                self.problem(at, format!("must be a table, found {}", other.type_str()));
+                None
+            }
+        }
+    }
+
+    fn unknown(&mut self, at: &str, key: &str, valid: &[&str]) {
+        self.problem(at, format!("unknown key{}", nearest(key, valid.iter().copied())));
+    }
+
+    /// Keys of an `[[include]]` / `[[exclude]]` table: settings or `models.<name>.<key>`.
+    fn partial(&mut self, at: &str, t: &toml::Table) -> Vec<(String, Value)> {
+        let mut out = Vec::new();
+        for (k, v) in t {
+            let here = format!("{at}.{k}");
+            if k == "models" {
+                let Some(models) = self.table(&here, v) else { continue };
+                for (m, settings) in models {
+                    let mat = format!("{here}.{m}");
+                    let (Some(model), Some(settings)) = (self.model_name(m, &mat), self.table(&mat, settings)) else { continue };
+                    for (sk, sv) in settings {
+                        if let Some(value) = self.model_setting(model, sk, &format!("{mat}.{sk}"), sv) {
+                            out.push((format!("models.{m}.{sk}"), value));
+                        }
+                    }
+                }
+            } else if SETTING_KEYS.contains(&k.as_str()) {
+                if let Some(value) = self.setting(k, &here, v) {
+                    out.push((k.clone(), value));
+                }
+            } else {
+                self.unknown(&here, k, &SETTING_KEYS);
+            }
+        }
+        out
+    }
+}
+
+/// Parse and validate grid text; `path` is only used in messages and kept in the grid.
+pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
+    let fail = |problems| GridErrors { path: path.to_path_buf(), problems };
+    let root: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.span().map(|s| line_col(text, s.start)).unwrap_or_default();
+            let message = format!("TOML syntax error{at}: {}", e.message());
+            return Err(fail(vec![Problem { key: String::new(), message }]));
+        }
+    };
+    let mut w = Walker { problems: Vec::new() };
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("grid").to_string();
+    let mut grid = Grid {
+        path: path.to_path_buf(),
+        name: stem,
+        fixed: Vec::new(),
+        axes: Vec::new(),
+        model_fixed: Vec::new(),
+        model_axes: Vec::new(),
+        include: Vec::new(),
+        exclude: Vec::new(),
+        energy: EnergySettings::default(),
+        slurm: toml::Table::new(),
+        source_text: text.to_string(),
+    };
+    let all_top: Vec<&str> = SETTING_KEYS.iter().chain(TABLE_KEYS.iter()).copied().collect();
+    for (key, v) in &root {
+        match key.as_str() {
+            "name" => match v.as_str() {
+                Some(n) if valid_name(n) => grid.name = n.to_string(),
+                _ => w.problem(format!("name = {v}"), "must be a non-empty string of letters, digits, `-`, `_` or `.` (it names the output directory)"),
+            },
+            "seeds" => {
+                if let Some(items) = w.axis("seeds", v) {
+                    let values: Vec<Value> = items.iter().filter_map(|(at, x)| w.setting("seed", at, x)).collect();
+                    grid.axes.push(("seed".into(), values));
+                }
+            }
+            "grid" => {
+                if let Some(t) = w.table("grid", v) {
+                    parse_axes(&mut w, &mut grid, t);
+                }
+            }
+            "models" => {
+                let Some(t) = w.table("models", v) else { continue };
+                for (m, settings) in t {
+                    let at = format!("models.{m}");
+                    let (Some(model), Some(settings)) = (w.model_name(m, &at), w.table(&at, settings)) else { continue };
+                    for (k, x) in settings {
+                        if let Some(value) = w.model_setting(model, k, &format!("{at}.{k}"), x) {
+                            grid.model_fixed.push((model, k.clone(), value));
+                        }
+                    }
+                }
+            }
+            "include" | "exclude" => {
+                let Some(items) = v.as_array() else {
+                    w.problem(key.as_str(), format!("must be an array of tables: write [[{key}]]"));
+                    continue;
+                };
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{key}[{i}]");
+                    if let Some(t) = w.table(&at, item) {
+                        let partial = w.partial(&at, t);
+                        if key == "include" { grid.include.push(partial) } else { grid.exclude.push(partial) }
+                    }
+                }
+            }
+            "energy" => {
+                if let Some(t) = w.table("energy", v) {
+                    grid.energy = parse_energy(&mut w, t);
+                }
+            }
+            "slurm" => {
+                if let Some(t) = w.table("slurm", v) {
+                    for k in t.keys() {
+                        if !SLURM_KEYS.contains(&k.as_str()) {
+                            w.unknown(&format!("slurm.{k}"), k, &SLURM_KEYS);
+                        }
+                    }
+                    grid.slurm = t.clone();
+                }
+            }
+            k if SETTING_KEYS.contains(&k) => {
+                if v.is_array() {
+                    w.problem(k, format!("a list at top level is not allowed; put axes under [grid] (`[grid] {k} = [...]`), or give one value"));
+                } else if let Some(value) = w.setting(k, k, v) {
+                    grid.fixed.push((k.to_string(), value));
+                }
+            }
+            k => w.unknown(k, k, &all_top),
+        }
+    }
+    if grid.axes.iter().filter(|(k, _)| k == "seed").count() > 1 {
+        w.problem("seeds", "seeds are given both as `seeds = [...]` and as `[grid] seed = [...]`; keep one");
+    }
+    let has_model = grid.fixed.iter().any(|(k, _)| k == "model") || grid.axes.iter().any(|(k, _)| k == "model");
+    if !has_model && grid.include.is_empty() {
+        w.problem("model", "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`");
+    }
+    for (i, inc) in grid.include.iter().enumerate() {
+        if !has_model && !inc.iter().any(|(k, _)| k == "model") {
+            w.problem(format!("include[{i}]"), "no model: add `model = \"...\"` to this table");
+        }
+    }
+    if w.problems.is_empty() { Ok(grid) } else { Err(fail(w.problems)) }
+}
+
+fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
+    for (k, v) in t {
+        let at = format!("grid.{k}");
+        if k == "models" {
+            let Some(models) = w.table(&at, v) else { continue };
+            for (m, settings) in models {
+                let mat = format!("{at}.{m}");
+                let (Some(model), Some(settings)) = (w.model_name(m, &mat), w.table(&mat, settings)) else { continue };
+                for (sk, sv) in settings {
+                    let sat = format!("{mat}.{sk}");
+                    if let Some(items) = w.axis(&sat, sv) {
+                        let values: Vec<Value> = items.iter().filter_map(|(a, x)| w.model_setting(model, sk, a, x)).collect();
+                        if values.len() == items.len() {
+                            grid.model_axes.push((model, sk.clone(), values));
+                        }
+                    }
+                }
+            }
+        } else if SETTING_KEYS.contains(&k.as_str()) {
+            if let Some(items) = w.axis(&at, v) {
+                let values: Vec<Value> = items.iter().filter_map(|(a, x)| w.setting(k, a, x)).collect();
+                if values.len() == items.len() {
+                    grid.axes.push((k.clone(), values));
+                }
+            }
+        } else {
+            let mut valid: Vec<&str> = SETTING_KEYS.to_vec();
+            valid.push("models");
+            w.unknown(&at, k, &valid);
+        }
+    }
+}
+
+fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
+    let mut e = EnergySettings::default();
+    for (k, v) in t {
+        let at = format!("energy.{k}");
+        let Some(x) = v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) else {
+            if ENERGY_KEYS.contains(&k.as_str()) {
+                w.problem(format!("{at} = {v}"), "must be a number");
+            } else {
+                w.unknown(&at, k, &ENERGY_KEYS);
+            }
+            continue;
+        };
+        let bad = |w: &mut Walker, msg: &str| w.problem(format!("{at} = {v}"), msg.to_string());
+        match k.as_str() {
+            "sample_hz" if x > 0.0 && x <= 1000.0 => e.sample_hz = x,
+            "sample_hz" => bad(w, "must be in (0, 1000]"),
+            "idle_s" if (0.0..=3600.0).contains(&x) => e.idle_s = x,
+            "idle_s" => bad(w, "must be in [0, 3600]"),
+            "cpu_tdp_w" if x > 0.0 && x < 10_000.0 => e.cpu_tdp_w = Some(x),
+            "cpu_tdp_w" => bad(w, "must be > 0 (watts)"),
+            "carbon_intensity_g_per_kwh" if x >= 0.0 && x.is_finite() => e.carbon_intensity_g_per_kwh = x,
+            "carbon_intensity_g_per_kwh" => bad(w, "must be ≥ 0"),
+            other => w.unknown(&at, other, &ENERGY_KEYS),
+        }
+    }
+    e
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty() && n != "." && n != ".." && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+/// ` at line L, column C` for a byte offset (both 1-based).
+fn line_col(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(" at line {line}, column {col}")
+}

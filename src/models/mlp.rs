@@ -1,0 +1,40 @@
+//! The tutorial's multilayer perceptron: 784 → hidden ReLU → 10.
+
+use super::{CLASSES, PIXELS};
+use burn::nn::{Linear, LinearConfig, Relu};
+use burn::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlpSettings {
+    /// Width of the hidden layer.
+    pub hidden: usize,
+}
+
+impl Default for MlpSettings {
+    fn default() -> Self {
+        Self { hidden: 512 }
+    }
+}
+
+impl MlpSettings {
+    pub fn init(&self, device: &Device) -> Mlp {
+        Mlp {
+            hidden: LinearConfig::new(PIXELS, self.hidden).init(device),
+            activation: Relu::new(),
+            output: LinearConfig::new(self.hidden, CLASSES).init(device),
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Mlp {
+    hidden: Linear,
+    activation: Relu,
+    output: Linear,
+}
+
+impl Mlp {
+    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        self.output.forward(self.activation.forward(self.hidden.forward(images)))
+    }
+}

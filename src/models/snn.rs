@@ -1,0 +1,102 @@
+//! A spiking network done properly: 784 → `hidden` leaky integrate-and-fire (LIF) neurons run for
+//! `steps` time steps on the same input current, then a linear read-out of each step's spikes,
+//! summed over the steps. The tutorial ran a single step, which never lets a membrane integrate.
+//!
+//! LIF dynamics (snnTorch's `Leaky` with reset by subtraction):
+//!   mem_t = beta·mem_{t-1} + I − reset_{t-1}·threshold,  spk_t = H(mem_t − threshold),
+//!   reset_t = spk_t (detached, as snnTorch does).
+//! The Heaviside step has no useful gradient, so the backward pass uses the fast-sigmoid
+//! surrogate ∂spk/∂u = 1 / (1 + slope·|u|)², see [`spike_fn`].
+
+use super::{CLASSES, PIXELS};
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnnSettings {
+    /// Number of LIF neurons.
+    pub hidden: usize,
+    /// Simulation time steps per image.
+    pub steps: usize,
+    /// Membrane decay per step, in (0, 1].
+    pub beta: f64,
+    /// Firing threshold of the membrane potential.
+    pub threshold: f64,
+    /// Slope of the fast-sigmoid surrogate gradient.
+    pub slope: f64,
+}
+
+impl Default for SnnSettings {
+    fn default() -> Self {
+        Self { hidden: 512, steps: 25, beta: 0.9, threshold: 1.0, slope: 25.0 }
+    }
+}
+
+impl SnnSettings {
+    pub fn init(&self, device: &Device) -> Snn {
+        Snn {
+            input: LinearConfig::new(PIXELS, self.hidden).init(device),
+            readout: LinearConfig::new(self.hidden, CLASSES).init(device),
+            hidden: self.hidden,
+            steps: self.steps,
+            beta: self.beta,
+            threshold: self.threshold,
+            slope: self.slope,
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Snn {
+    input: Linear,
+    readout: Linear,
+    hidden: usize,
+    steps: usize,
+    beta: f64,
+    threshold: f64,
+    slope: f64,
+}
+
+/// Heaviside spike of `u` (= membrane − threshold) forward, fast-sigmoid surrogate backward.
+///
+/// Written as `H(u) + (f(u) − f(u).detach())` with `f(u) = u / (1 + slope·|u|)`: the bracket is
+/// exactly zero in the forward pass, and its gradient is f'(u) = 1 / (1 + slope·|u|)², the
+/// surrogate snnTorch calls `fast_sigmoid`.
+pub fn spike_fn(u: Tensor<2>, slope: f64) -> Tensor<2> {
+    let heaviside = u.clone().greater_elem(0.0).float().detach();
+    let soft = u.clone() / (u.abs() * slope + 1.0);
+    heaviside + (soft.clone() - soft.detach())
+}
+
+impl Snn {
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// Logits `[batch, 10]` and the total number of spikes emitted (1-element tensor).
+    pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let current = self.input.forward(images); // the same input current at every step
+        let device = current.device();
+        let [batch, hidden] = current.dims();
+        let mut mem: Tensor<2> = Tensor::zeros([batch, hidden], &device);
+        let mut reset: Tensor<2> = Tensor::zeros([batch, hidden], &device);
+        let mut spike_sum: Tensor<2> = Tensor::zeros([batch, hidden], &device);
+        for _ in 0..self.steps {
+            mem = mem * self.beta + current.clone() - reset * self.threshold;
+            let spikes = spike_fn(mem.clone() - self.threshold, self.slope);
+            reset = spikes.clone().detach();
+            spike_sum = spike_sum + spikes;
+        }
+        let count = spike_sum.clone().detach().sum();
+        // Σ_t readout(spk_t) = W·Σ_t spk_t + steps·b: one matmul instead of `steps`.
+        let mut logits = self.readout.forward(spike_sum);
+        if let Some(bias) = &self.readout.bias {
+            let extra = bias.val().unsqueeze::<2>() * (self.steps as f64 - 1.0);
+            logits = logits + extra;
+        }
+        (logits, count)
+    }
+}

@@ -1,0 +1,278 @@
+//! The sweep: validate the grid and data before touching the output directory, lock it, repair
+//! what an earlier crash left, skip finished trials, measure idle power, run the rest one by one,
+//! writing each trial's row the moment it ends.
+
+mod environment;
+mod interrupt;
+mod lock;
+mod progress;
+mod trial;
+
+pub use environment::{hostname, slurm_job_id, Machine, RunInfo, BURN_VERSION};
+pub use interrupt::Interrupt;
+pub use lock::OutputLock;
+pub use progress::Progress;
+pub use trial::{run_trial, Energies, TrialEnv};
+
+use crate::config::{load_grid, Grid};
+use crate::data::{self, Dataset, LoadedData};
+use crate::energy::{EnergyOptions, Meter};
+use crate::plan::{self, Trial};
+use crate::report::{CsvLog, EpochRow, ResultRow};
+use crate::shard::Shard;
+use crate::train::TrialData;
+use anyhow::{bail, Context, Result};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub grid: PathBuf,
+    pub data_dir: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub retry_failed: bool,
+    pub fresh: bool,
+    pub fetch: bool,
+    pub powercap_root: PathBuf,
+    pub use_nvml: bool,
+    pub shard: Option<Shard>,
+    pub exclusive: Option<bool>,
+    pub quiet: bool,
+}
+
+/// How a sweep ended; `exit_code` follows the README (0 ok, 1 some trial failed, 130 interrupted).
+#[derive(Debug, Default, PartialEq)]
+pub struct SweepSummary {
+    pub planned: usize,
+    pub skipped: usize,
+    pub ran: usize,
+    pub ok: usize,
+    pub not_ok: usize,
+    pub interrupted: bool,
+}
+
+impl SweepSummary {
+    pub fn exit_code(&self) -> i32 {
+        if self.interrupted {
+            130
+        } else if self.not_ok > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// The output directory: `--out`, else `reports/<name>`; a shard writes under `shards/I-of-N`.
+pub fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
+    out.map(Path::to_path_buf).unwrap_or_else(|| Path::new("reports").join(&grid.name))
+}
+
+/// Load every dataset the trials use. One dataset may come from `--data-dir`.
+pub fn load_datasets(trials: &[Trial], data_dir: Option<&Path>, fetch: bool) -> Result<HashMap<Dataset, LoadedData>> {
+    let mut used: Vec<Dataset> = trials.iter().map(|t| t.spec.dataset).collect();
+    used.sort_by_key(|d| d.name());
+    used.dedup();
+    if data_dir.is_some() && used.len() > 1 {
+        bail!("--data-dir names one directory, but the grid uses {} datasets; place them in their default directories instead", used.len());
+    }
+    let mut out = HashMap::new();
+    for d in used {
+        let dir = data_dir.map(Path::to_path_buf).unwrap_or_else(|| d.default_dir());
+        let loaded = data::load(d, &dir, fetch).with_context(|| format!("dataset {}", d.name()))?;
+        if !loaded.verified {
+            tracing::warn!("{}: these files are not the official {} release (SHA-256 differs); results are recorded as unverified data", dir.display(), d.name());
+        }
+        out.insert(d, loaded);
+    }
+    Ok(out)
+}
+
+/// Latest row per trial id.
+pub fn latest_rows(rows: Vec<ResultRow>) -> HashMap<String, ResultRow> {
+    rows.into_iter().map(|r| (r.trial_id.clone(), r)).collect()
+}
+
+/// Whether a trial with this previous row should run again.
+pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
+    match previous.map(|r| r.status.as_str()) {
+        None => true,
+        Some("ok") => false,
+        Some("failed") | Some("diverged") => retry_failed,
+        Some(_) => true, // interrupted, or a status from a newer version
+    }
+}
+
+pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
+    let grid = load_grid(&opts.grid)?;
+    let all = plan::expand(&grid);
+    let trials: Vec<Trial> = match &opts.shard {
+        Some(s) => all.into_iter().filter(|t| s.owns(&t.id)).collect(),
+        None => all,
+    };
+    let datasets = load_datasets(&trials, opts.data_dir.as_deref(), opts.fetch)?;
+
+    let base = output_dir(&grid, opts.out.as_deref());
+    let out = match &opts.shard {
+        Some(s) => base.join("shards").join(s.dir_name()),
+        None => base.clone(),
+    };
+    std::fs::create_dir_all(out.join("power")).with_context(|| format!("{}: cannot create", out.display()))?;
+    let _lock = OutputLock::acquire(&out)?;
+    if opts.fresh {
+        move_aside(&out)?;
+    }
+    let (results, repaired) = CsvLog::<ResultRow>::open(&out.join("results.csv"))?;
+    if repaired.cut_bytes > 0 {
+        tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", results.path().display(), repaired.cut_bytes);
+    }
+    let (epochs, repaired) = CsvLog::<EpochRow>::open(&out.join("epochs.csv"))?;
+    if repaired.cut_bytes > 0 {
+        tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", epochs.path().display(), repaired.cut_bytes);
+    }
+    let mut previous = latest_rows(results.read_all()?);
+    // A shard also skips trials finished in any other shard of the same output.
+    if opts.shard.is_some() {
+        for row in crate::shard::all_shard_rows(&base)? {
+            if row.status == "ok" {
+                previous.insert(row.trial_id.clone(), row);
+            }
+        }
+    }
+    let to_run: Vec<&Trial> = trials.iter().filter(|t| should_run(previous.get(&t.id), opts.retry_failed)).collect();
+    let mut summary = SweepSummary { planned: trials.len(), skipped: trials.len() - to_run.len(), ..Default::default() };
+    summary.not_ok = trials
+        .iter()
+        .filter(|t| !to_run.iter().any(|r| r.id == t.id))
+        .filter(|t| previous.get(&t.id).is_some_and(|r| r.status != "ok"))
+        .count();
+    summary.ok = summary.skipped - summary.not_ok;
+    if summary.skipped > 0 {
+        tracing::info!("resuming: {} of {} trials already done ({} not ok; --retry-failed reruns them)", summary.skipped, trials.len(), summary.not_ok);
+    }
+
+    let meter = Meter::start(EnergyOptions {
+        powercap_root: opts.powercap_root.clone(),
+        use_nvml: opts.use_nvml,
+        sample_hz: grid.energy.sample_hz,
+        cpu_tdp_w: grid.energy.cpu_tdp_w,
+    });
+    let data_info: Vec<serde_json::Value> = datasets
+        .iter()
+        .map(|(d, l)| serde_json::json!({"dataset": d.name(), "files": l.files, "verified": l.verified, "train": l.train.len(), "test": l.test.len()}))
+        .collect();
+    let info = RunInfo::new(
+        grid.path.display().to_string(),
+        &grid.source_text,
+        &trials,
+        meter.source(),
+        Machine::probe(meter.gpu_names()),
+        data_info,
+        opts.shard.as_ref().map(|s| s.to_string()),
+    );
+    crate::report::csvlog::write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
+
+    let interrupt = Interrupt::install()?;
+    let idle_power_w = if to_run.is_empty() { None } else { measure_idle(&meter, grid.energy.idle_s, &interrupt) };
+    let mut progress = Progress::new(to_run.len(), opts.quiet);
+    let attempt = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), std::process::id());
+    let host = hostname();
+    let job = slurm_job_id();
+    for t in to_run {
+        if interrupt.requested() {
+            summary.interrupted = true;
+            break;
+        }
+        let data = &datasets[&t.spec.dataset];
+        let trial_data = TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
+        progress.start_trial(format!("{} {} {} lr={} bs={} seed={} [{}]", t.spec.model.name(), t.spec.dataset.name(), t.spec.optimizer.name(), t.spec.learning_rate, t.spec.batch_size, t.spec.seed, t.id));
+        let env = TrialEnv {
+            meter: &meter,
+            epochs_log: &epochs,
+            power_path: out.join("power").join(format!("{}.csv", t.id)),
+            energy: &grid.energy,
+            idle_power_w,
+            interrupt: &interrupt,
+            attempt_id: attempt.clone(),
+            hostname: host.clone(),
+            slurm_job_id: job.clone(),
+            exclusive: opts.exclusive,
+        };
+        let row = run_trial(t, &trial_data, &env, &mut progress)?;
+        record(&results, &epochs, &row, previous.contains_key(&t.id))?;
+        summary.ran += 1;
+        match row.status.as_str() {
+            "ok" => summary.ok += 1,
+            "interrupted" => summary.interrupted = true,
+            _ => summary.not_ok += 1,
+        }
+        let acc = row.test_accuracy.map_or("-".into(), |a| format!("{:.4}", a));
+        let joules = row.energy_j.map_or("-".into(), |j| format!("{j:.1} J ({})", row.energy_source));
+        let why = row.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+        progress.finish_trial(&format!("{} accuracy {acc}, {:.1} s, {joules}{why}", row.status, row.train_time_s));
+        if summary.interrupted {
+            break;
+        }
+    }
+    progress.finish();
+    Ok(summary)
+}
+
+/// Write a finished trial's row. A rerun supersedes the trial's earlier row and earlier epochs:
+/// those move to `superseded.csv` and the files are rewritten atomically, so each trial has one
+/// row in results.csv and one attempt in epochs.csv.
+fn record(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow, had_row: bool) -> Result<()> {
+    let all_epochs = epochs.read_all()?;
+    let stale_epochs = all_epochs.iter().any(|e| e.trial_id == row.trial_id && e.attempt_id != row.attempt_id);
+    if stale_epochs {
+        let kept: Vec<EpochRow> = all_epochs.into_iter().filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id).collect();
+        epochs.replace_all(&kept)?;
+    }
+    if !had_row {
+        return results.append(row);
+    }
+    let rows = results.read_all()?;
+    let dir = results.path().parent().unwrap_or(Path::new("."));
+    let (old, mut kept): (Vec<ResultRow>, Vec<ResultRow>) = rows.into_iter().partition(|r| r.trial_id == row.trial_id);
+    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
+    for r in &old {
+        superseded.append(r)?;
+    }
+    kept.push(row.clone());
+    results.replace_all(&kept)
+}
+
+/// `--fresh`: move results, epochs and power series aside under a timestamped name.
+fn move_aside(out: &Path) -> Result<()> {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let mut moved = HashSet::new();
+    for name in ["results.csv", "epochs.csv", "superseded.csv", "power"] {
+        let from = out.join(name);
+        if from.exists() {
+            let to = out.join(format!("previous-{stamp}")).join(name);
+            std::fs::create_dir_all(to.parent().unwrap_or(out))?;
+            std::fs::rename(&from, &to).with_context(|| format!("cannot move {} aside", from.display()))?;
+            moved.insert(to.parent().map(Path::to_path_buf));
+        }
+    }
+    std::fs::create_dir_all(out.join("power"))?;
+    for dir in moved.into_iter().flatten() {
+        tracing::info!("--fresh: moved the earlier results to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Idle power of the measured domains over `idle_s` seconds before the first trial.
+fn measure_idle(meter: &Meter, idle_s: f64, interrupt: &Interrupt) -> Option<f64> {
+    if idle_s <= 0.0 {
+        return None;
+    }
+    tracing::info!("measuring idle power for {idle_s} s");
+    let start = meter.read();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(idle_s);
+    while std::time::Instant::now() < until && !interrupt.requested() {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let w = meter.read().since(&start);
+    (w.duration_s > 0.0).then(|| w.energy_j / w.duration_s)
+}

@@ -1,0 +1,66 @@
+//! Turns a loaded dataset into normalised f32 pixels once, and hands out shuffled mini-batches.
+//! Shuffling is a seeded Fisher–Yates per epoch, so the same seed gives the same batches.
+
+use crate::data::{Dataset, LoadedData, Split};
+use crate::models::PIXELS;
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+
+/// One split, normalised: `x` is `len × 784` row-major, `y` the labels.
+pub struct Prepared {
+    pub x: Vec<f32>,
+    pub y: Vec<u8>,
+}
+
+impl Prepared {
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    /// The first `limit` images of `split` (all when `None`), normalised with `(mean, std)`.
+    pub fn from_split(split: &Split, limit: Option<usize>, (mean, std): (f32, f32)) -> Prepared {
+        let n = limit.map_or(split.len(), |l| l.min(split.len()));
+        let x = split.images[..n * PIXELS]
+            .iter()
+            .map(|&p| (p as f32 / 255.0 - mean) / std)
+            .collect();
+        Prepared { x, y: split.labels[..n].to_vec() }
+    }
+
+    /// Copy the images and labels at `indices` into `xs`/`ys` (reused buffers).
+    pub fn gather(&self, indices: &[usize], xs: &mut Vec<f32>, ys: &mut Vec<i64>) {
+        xs.clear();
+        ys.clear();
+        for &i in indices {
+            xs.extend_from_slice(&self.x[i * PIXELS..(i + 1) * PIXELS]);
+            ys.push(self.y[i] as i64);
+        }
+    }
+}
+
+/// Train and test splits of one trial.
+pub struct TrialData {
+    pub train: Prepared,
+    pub test: Prepared,
+}
+
+impl TrialData {
+    pub fn new(data: &LoadedData, dataset: Dataset, train_limit: Option<usize>, test_limit: Option<usize>) -> TrialData {
+        let norm = dataset.mean_std();
+        TrialData {
+            train: Prepared::from_split(&data.train, train_limit, norm),
+            test: Prepared::from_split(&data.test, test_limit, norm),
+        }
+    }
+}
+
+/// The order of training images in `epoch` (0-based) for `seed`.
+pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);
+    order.shuffle(&mut rng);
+    order
+}

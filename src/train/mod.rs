@@ -1,0 +1,185 @@
+//! The training loop of one trial: seed, init, epochs of shuffled mini-batches with
+//! cross-entropy loss, an evaluation on the test set after every epoch, divergence detection.
+//! It knows nothing about energy or files: the caller observes phase boundaries through
+//! [`Hooks`] and reads its meters there.
+
+mod batches;
+mod optim;
+
+pub use batches::{epoch_order, Prepared, TrialData};
+pub use optim::OptimizerKind;
+
+use crate::models::{Model, PIXELS};
+use crate::trial::TrialSpec;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::GradientsParams;
+use burn::prelude::*;
+use std::time::Instant;
+
+/// Test images per evaluation batch: large, since no graph is kept.
+const EVAL_BATCH: usize = 1000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    TrainStart(usize),
+    TrainEnd(usize),
+    EvalStart(usize),
+    EvalEnd(usize),
+}
+
+/// What the runner sees of a running trial.
+pub trait Hooks {
+    /// Called at each phase boundary, before (start) or after (end) the phase's work.
+    fn phase(&mut self, _phase: Phase) {}
+    /// Called after each training batch (1-based `batch` of `batches`).
+    fn batch(&mut self, _epoch: usize, _batch: usize, _batches: usize, _loss: f32) {}
+    /// Called when an epoch's evaluation is done.
+    fn epoch_done(&mut self, _report: &EpochReport) {}
+    /// Polled between batches: true stops the trial as `Interrupted`.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Hooks that observe nothing (tests, benchmarks).
+pub struct NoHooks;
+impl Hooks for NoHooks {}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochReport {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's batches.
+    pub train_loss: f64,
+    /// Test accuracy after the epoch, 0–1.
+    pub test_accuracy: f64,
+    /// Seconds of training in this epoch (evaluation excluded).
+    pub train_time_s: f64,
+    /// Seconds of the evaluation after this epoch.
+    pub eval_time_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Ok,
+    /// Loss became NaN or infinite at this (1-based) epoch and batch.
+    Diverged { epoch: usize, batch: usize },
+    Interrupted,
+}
+
+#[derive(Clone, Debug)]
+pub struct TrainResult {
+    pub outcome: Outcome,
+    pub epochs: Vec<EpochReport>,
+    /// Training seconds summed over epochs (evaluations excluded).
+    pub train_time_s: f64,
+    /// Seconds of the final evaluation.
+    pub eval_time_s: f64,
+    /// Final test accuracy, 0–1 (`None` when no epoch finished).
+    pub test_accuracy: Option<f64>,
+    pub images_trained: usize,
+    pub params: usize,
+    /// Spiking models: spikes / (neurons × steps × images) in the final evaluation.
+    pub firing_rate: Option<f64>,
+}
+
+/// Train and evaluate one trial on `data`.
+pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
+    let device = spec.backend.device();
+    let ad_device = device.clone().autodiff();
+    ad_device.seed(spec.seed);
+    let mut model = Model::init(&spec.model_settings, &ad_device);
+    let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay);
+    let loss_fn = CrossEntropyLoss::new(None, &ad_device);
+    let mut result = TrainResult {
+        outcome: Outcome::Ok,
+        epochs: Vec::new(),
+        train_time_s: 0.0,
+        eval_time_s: 0.0,
+        test_accuracy: None,
+        images_trained: 0,
+        params: model.num_params(),
+        firing_rate: None,
+    };
+    let n = data.train.len();
+    let batches = n.div_ceil(spec.batch_size);
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+
+    for epoch in 1..=spec.epochs {
+        let order = epoch_order(n, spec.seed, epoch - 1);
+        hooks.phase(Phase::TrainStart(epoch));
+        let started = Instant::now();
+        let mut loss_sum = 0.0f64;
+        for (b, chunk) in order.chunks(spec.batch_size).enumerate() {
+            if hooks.cancelled() {
+                result.train_time_s += started.elapsed().as_secs_f64();
+                hooks.phase(Phase::TrainEnd(epoch));
+                result.outcome = Outcome::Interrupted;
+                return result;
+            }
+            data.train.gather(chunk, &mut xs, &mut ys);
+            let images = Tensor::<2>::from_data(TensorData::new(xs.clone(), [chunk.len(), PIXELS]), &ad_device);
+            let targets = Tensor::<1, Int>::from_data(TensorData::new(ys.clone(), [chunk.len()]), &ad_device);
+            let logits = model.forward(images);
+            let loss = loss_fn.forward(logits, targets);
+            let loss_value = loss.clone().into_scalar::<f32>();
+            if !loss_value.is_finite() {
+                result.train_time_s += started.elapsed().as_secs_f64();
+                hooks.phase(Phase::TrainEnd(epoch));
+                result.outcome = Outcome::Diverged { epoch, batch: b + 1 };
+                return result;
+            }
+            loss_sum += loss_value as f64;
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(spec.learning_rate, model, grads);
+            result.images_trained += chunk.len();
+            hooks.batch(epoch, b + 1, batches, loss_value);
+        }
+        let train_time_s = started.elapsed().as_secs_f64();
+        hooks.phase(Phase::TrainEnd(epoch));
+        result.train_time_s += train_time_s;
+
+        hooks.phase(Phase::EvalStart(epoch));
+        let eval_started = Instant::now();
+        let (accuracy, firing_rate) = evaluate(&model.valid(), &data.test, &device);
+        let eval_time_s = eval_started.elapsed().as_secs_f64();
+        hooks.phase(Phase::EvalEnd(epoch));
+
+        let report = EpochReport {
+            epoch,
+            train_loss: loss_sum / batches.max(1) as f64,
+            test_accuracy: accuracy,
+            train_time_s,
+            eval_time_s,
+        };
+        hooks.epoch_done(&report);
+        result.epochs.push(report);
+        result.eval_time_s = eval_time_s;
+        result.test_accuracy = Some(accuracy);
+        result.firing_rate = firing_rate;
+    }
+    result
+}
+
+/// Test accuracy (0–1) and, for spiking models, the mean firing rate.
+pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> (f64, Option<f64>) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let mut correct = 0i64;
+    let mut spikes = 0f64;
+    let indices: Vec<usize> = (0..test.len()).collect();
+    for chunk in indices.chunks(EVAL_BATCH) {
+        test.gather(chunk, &mut xs, &mut ys);
+        let images = Tensor::<2>::from_data(TensorData::new(xs.clone(), [chunk.len(), PIXELS]), device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys.clone(), [chunk.len()]), device);
+        let (logits, count) = model.forward_counting(images);
+        let predicted = logits.argmax(1).squeeze_dim::<1>(1);
+        correct += predicted.equal(targets).int().sum().into_scalar::<i64>();
+        if let Some(count) = count {
+            spikes += count.into_scalar::<f32>() as f64;
+        }
+    }
+    let n = test.len().max(1) as f64;
+    let rate = model.spike_slots_per_image().map(|slots| spikes / (slots as f64 * n));
+    (correct as f64 / n, rate)
+}

@@ -1,0 +1,229 @@
+//! One trial's fully resolved settings, their canonical text form and the stable `trial_id`
+//! derived from it. Setting a key from a grid value lives here too, so the grid parser, the
+//! `[[include]]`/`[[exclude]]` tables and the plan all agree on what a key means.
+
+use crate::backend::Backend;
+use crate::data::Dataset;
+use crate::models::{ModelKind, ModelSettings};
+use crate::train::OptimizerKind;
+use sha2::{Digest, Sha256};
+
+/// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
+/// and the order of the canonical form. Per-model settings live under `models.<name>`.
+pub const SETTING_KEYS: [&str; 12] = [
+    "dataset",
+    "model",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "weight_decay",
+    "batch_size",
+    "epochs",
+    "train_limit",
+    "test_limit",
+    "backend",
+    "seed",
+];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialSpec {
+    pub dataset: Dataset,
+    pub model: ModelKind,
+    pub model_settings: ModelSettings,
+    pub optimizer: OptimizerKind,
+    pub learning_rate: f64,
+    pub momentum: f64,
+    /// `None`: the optimizer's PyTorch default (0.01 for AdamW, 0 for the others).
+    pub weight_decay: Option<f64>,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub train_limit: Option<usize>,
+    pub test_limit: Option<usize>,
+    pub backend: Backend,
+    pub seed: u64,
+}
+
+/// A value from the grid file, already stripped of TOML: numbers, strings or booleans.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Bool(bool),
+}
+
+impl Value {
+    pub fn from_toml(v: &toml::Value) -> Option<Value> {
+        match v {
+            toml::Value::Integer(i) => Some(Value::Int(*i)),
+            toml::Value::Float(f) => Some(Value::Float(*f)),
+            toml::Value::String(s) => Some(Value::Str(s.clone())),
+            toml::Value::Boolean(b) => Some(Value::Bool(*b)),
+            _ => None,
+        }
+    }
+    fn number(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(f, "\"{s}\""),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+fn whole(v: &Value, min: u64) -> Result<u64, String> {
+    match v {
+        Value::Int(i) if *i >= min as i64 => Ok(*i as u64),
+        Value::Int(_) => Err(format!("must be ≥ {min}")),
+        Value::Float(_) => Err("must be a whole number (an integer), not a float".into()),
+        _ => Err("must be a whole number".into()),
+    }
+}
+
+fn name_of<T: Copy>(v: &Value, parse: impl Fn(&str) -> Option<T>, valid: &[&str]) -> Result<T, String> {
+    match v {
+        Value::Str(s) => parse(s).ok_or_else(|| {
+            let near = crate::config::nearest(s, valid.iter().copied());
+            format!("unknown name; valid: {}{}", valid.join(", "), near)
+        }),
+        _ => Err(format!("must be a string, one of: {}", valid.join(", "))),
+    }
+}
+
+impl TrialSpec {
+    /// Defaults of a trial: Adam, learning rate 0.001, batch 64, 1 epoch, seed 0, flex.
+    pub fn defaults(model: ModelKind) -> TrialSpec {
+        TrialSpec {
+            dataset: Dataset::Mnist,
+            model,
+            model_settings: ModelSettings::defaults(model),
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 0.001,
+            momentum: 0.0,
+            weight_decay: None,
+            batch_size: 64,
+            epochs: 1,
+            train_limit: None,
+            test_limit: None,
+            backend: Backend::Flex,
+            seed: 0,
+        }
+    }
+
+    /// Set one top-level setting. `Err` says what is wrong with the value (the caller adds where).
+    pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
+        match key {
+            "dataset" => {
+                let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
+                self.dataset = name_of(v, Dataset::parse, &names)?;
+            }
+            "model" => {
+                let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
+                let model = name_of(v, ModelKind::parse, &names)?;
+                if model != self.model {
+                    self.model = model;
+                    self.model_settings = ModelSettings::defaults(model);
+                }
+            }
+            "optimizer" => {
+                let names: Vec<&str> = OptimizerKind::ALL.iter().map(|o| o.name()).collect();
+                self.optimizer = name_of(v, OptimizerKind::parse, &names)?;
+            }
+            "backend" => {
+                let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
+                self.backend = name_of(v, Backend::parse, &names)?;
+                self.backend.check_available()?;
+            }
+            "learning_rate" => match v.number() {
+                Some(x) if x.is_finite() && x > 0.0 => self.learning_rate = x,
+                Some(_) => return Err("must be > 0".into()),
+                None => return Err("must be a number".into()),
+            },
+            "momentum" => match v.number() {
+                Some(x) if (0.0..1.0).contains(&x) => self.momentum = x,
+                Some(_) => return Err("must be in [0, 1)".into()),
+                None => return Err("must be a number".into()),
+            },
+            "weight_decay" => match v.number() {
+                Some(x) if x.is_finite() && x >= 0.0 => self.weight_decay = Some(x),
+                Some(_) => return Err("must be ≥ 0".into()),
+                None => return Err("must be a number".into()),
+            },
+            "batch_size" => self.batch_size = whole(v, 1)? as usize,
+            "epochs" => self.epochs = whole(v, 1)? as usize,
+            "train_limit" => self.train_limit = Some(whole(v, 1)? as usize),
+            "test_limit" => self.test_limit = Some(whole(v, 1)? as usize),
+            "seed" => self.seed = whole(v, 0)?,
+            other => return Err(format!("unknown setting `{other}`")),
+        }
+        Ok(())
+    }
+
+    /// Set one of the model's own settings (`[models.<name>]`); ignored when the trial trains
+    /// another model.
+    pub fn set_model(&mut self, model: ModelKind, key: &str, v: &Value) -> Result<(), String> {
+        let x = v.number().ok_or_else(|| "must be a number".to_string())?;
+        if model != self.model {
+            // Still validate the value against that model's defaults.
+            return ModelSettings::defaults(model).set(key, x);
+        }
+        self.model_settings.set(key, x)
+    }
+
+    /// `key=value;…` of every setting, defaults filled in, in a fixed order and format.
+    pub fn canonical(&self) -> String {
+        let opt = |o: Option<usize>| o.map_or("all".to_string(), |n| n.to_string());
+        let mut parts = vec![
+            format!("dataset={}", self.dataset.name()),
+            format!("model={}", self.model.name()),
+            format!("optimizer={}", self.optimizer.name()),
+            format!("learning_rate={:?}", self.learning_rate),
+            format!("momentum={:?}", self.momentum),
+            format!("weight_decay={}", self.weight_decay.map_or("default".to_string(), |w| format!("{w:?}"))),
+            format!("batch_size={}", self.batch_size),
+            format!("epochs={}", self.epochs),
+            format!("train_limit={}", opt(self.train_limit)),
+            format!("test_limit={}", opt(self.test_limit)),
+            format!("backend={}", self.backend.name()),
+            format!("seed={}", self.seed),
+        ];
+        for (k, v) in self.model_settings.canonical() {
+            parts.push(format!("models.{}.{k}={v}", self.model.name()));
+        }
+        parts.join(";")
+    }
+
+    /// First 12 hex digits of the SHA-256 of the canonical form: stable across grid reordering
+    /// and across adding axis values, and 48 bits make a collision within a sweep negligible.
+    pub fn id(&self) -> String {
+        let digest = Sha256::digest(self.canonical().as_bytes());
+        hex::encode(&digest[..6])
+    }
+
+    /// Short human description of the model's own settings, e.g. `steps=25 beta=0.9 …`.
+    pub fn model_settings_text(&self) -> String {
+        self.model_settings
+            .canonical()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Value of a setting as the grid would write it, for `[[exclude]]` matching.
+    pub fn matches(&self, key: &str, v: &Value) -> bool {
+        let mut probe = self.clone();
+        probe.set(key, v).is_ok() && probe.canonical() == self.canonical()
+    }
+}
