@@ -3,7 +3,7 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use wattsweep::cli::{Cli, Command};
+use wattsweep::cli::Cli;
 
 mod commands;
 

@@ -107,3 +107,6 @@ pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         _ => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests;

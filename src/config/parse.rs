@@ -225,7 +225,9 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
     if grid.axes.iter().filter(|(k, _)| k == "seed").count() > 1 {
         w.problem("seeds", "seeds are given both as `seeds = [...]` and as `[grid] seed = [...]`; keep one");
     }
-    let has_model = grid.fixed.iter().any(|(k, _)| k == "model") || grid.axes.iter().any(|(k, _)| k == "model");
+    // Whether a model is named at all (even a misspelt one, which is reported on its own).
+    let has_model = root.contains_key("model")
+        || root.get("grid").and_then(|g| g.as_table()).is_some_and(|g| g.contains_key("model"));
     if !has_model && grid.include.is_empty() {
         w.problem("model", "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`");
     }

@@ -188,3 +188,6 @@ impl Model {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

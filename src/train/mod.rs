@@ -183,3 +183,6 @@ pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> (f64, Option
     let rate = model.spike_slots_per_image().map(|slots| spikes / (slots as f64 * n));
     (correct as f64 / n, rate)
 }
+
+#[cfg(test)]
+pub(crate) mod tests;
