@@ -233,12 +233,24 @@ fn record(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRo
     }
     let rows = results.read_all()?;
     let dir = results.path().parent().unwrap_or(Path::new("."));
-    let (old, mut kept): (Vec<ResultRow>, Vec<ResultRow>) = rows.into_iter().partition(|r| r.trial_id == row.trial_id);
     let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
-    for r in &old {
+    for r in rows.iter().filter(|r| r.trial_id == row.trial_id) {
         superseded.append(r)?;
     }
-    kept.push(row.clone());
+    // The new row takes the old one's place, so the file keeps the plan's order.
+    let mut placed = false;
+    let mut kept = Vec::with_capacity(rows.len());
+    for r in rows {
+        if r.trial_id != row.trial_id {
+            kept.push(r);
+        } else if !placed {
+            kept.push(row.clone());
+            placed = true;
+        }
+    }
+    if !placed {
+        kept.push(row.clone());
+    }
     results.replace_all(&kept)
 }
 
