@@ -1,0 +1,221 @@
+//! NVIDIA GPU energy through NVML (loaded at run time by nvml-wrapper via
+//! libloading, so machines without the driver run fine), behind the
+//! [`GpuDevice`] trait so tests use fakes.
+//!
+//! Two ways to get energy, chosen per device at start:
+//! * Volta and newer: `nvmlDeviceGetTotalEnergyConsumption`, a millijoule
+//!   counter since driver load; windows are counter differences (exact).
+//! * Older GPUs: integrate `nvmlDeviceGetPowerUsage` with the trapezoid rule
+//!   at every sample. Caveat: on Ampere and newer that power value is a
+//!   1-second running average (NVML docs; ml-energy/zeus discussions), so
+//!   windows shorter than a few seconds are smeared in time. The counter path
+//!   does not have that problem, which is why it is preferred.
+
+use std::ffi::OsStr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use nvml_wrapper::Nvml;
+use nvml_wrapper::error::NvmlError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    #[error("NVML {call} failed: {message}")]
+    Nvml { call: &'static str, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// One GPU as the meter sees it.
+pub trait GpuDevice: Send {
+    fn name(&self) -> String;
+    /// Total energy since driver load in mJ; `Ok(None)` if the GPU has no such
+    /// counter (pre-Volta).
+    fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError>;
+    /// Current board power in mW (a 1 s average on Ampere+).
+    fn power_mw(&mut self) -> Result<u32, GpuError>;
+}
+
+/// Initialise NVML and wrap every device. No NVIDIA driver means no GPUs,
+/// which is normal: logged at debug level only.
+pub fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
+    // nvml-wrapper's default name is `libnvidia-ml.so`, which only exists with
+    // the driver's development package; the runtime ships `.so.1`.
+    let nvml = match Nvml::init() {
+        Ok(n) => n,
+        Err(first) => match Nvml::builder()
+            .lib_path(OsStr::new("libnvidia-ml.so.1"))
+            .init()
+        {
+            Ok(n) => n,
+            Err(second) => {
+                tracing::debug!(
+                    "no NVIDIA GPU energy: NVML init failed ({first}; with libnvidia-ml.so.1: {second})"
+                );
+                return Vec::new();
+            }
+        },
+    };
+    let nvml = Arc::new(nvml);
+    let count = match nvml.device_count() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::debug!("no NVIDIA GPU energy: device count failed: {e}");
+            return Vec::new();
+        }
+    };
+    let mut gpus: Vec<Box<dyn GpuDevice>> = Vec::new();
+    for index in 0..count {
+        match nvml.device_by_index(index).and_then(|d| d.name()) {
+            Ok(name) => gpus.push(Box::new(NvmlGpu {
+                nvml: Arc::clone(&nvml),
+                index,
+                name,
+            })),
+            Err(e) => tracing::warn!("NVML device {index} skipped: {e}"),
+        }
+    }
+    gpus
+}
+
+/// A device handle is borrowed from `Nvml`, so we keep the (shared) library
+/// and look the handle up by index per call; that lookup is a cheap table read.
+struct NvmlGpu {
+    nvml: Arc<Nvml>,
+    index: u32,
+    name: String,
+}
+
+fn nvml_err(call: &'static str, e: NvmlError) -> GpuError {
+    GpuError::Nvml {
+        call,
+        message: e.to_string(),
+    }
+}
+
+impl GpuDevice for NvmlGpu {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError> {
+        let device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        match device.total_energy_consumption() {
+            Ok(mj) => Ok(Some(mj)),
+            // Old GPU, or a driver too old to export the symbol.
+            Err(NvmlError::NotSupported) | Err(NvmlError::FailedToLoadSymbol(_)) => Ok(None),
+            Err(e) => Err(nvml_err("nvmlDeviceGetTotalEnergyConsumption", e)),
+        }
+    }
+
+    fn power_mw(&mut self) -> Result<u32, GpuError> {
+        let device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        device
+            .power_usage()
+            .map_err(|e| nvml_err("nvmlDeviceGetPowerUsage", e))
+    }
+}
+
+/// How one GPU's energy is obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpuMode {
+    Counter,
+    PowerIntegration,
+}
+
+/// Cumulative energy of one GPU since the meter started.
+pub struct GpuMeter {
+    pub label: String,
+    pub name: String,
+    pub mode: GpuMode,
+    device: Box<dyn GpuDevice>,
+    last_mj: Option<u64>,
+    last_power: Option<(Instant, u32)>,
+    /// Kept as f64 µJ so trapezoid slices do not lose sub-µJ parts.
+    cumulative_uj: f64,
+    failing: bool,
+}
+
+impl GpuMeter {
+    /// Probe the counter once to pick the mode; `now` starts the integration.
+    pub fn new(index: usize, mut device: Box<dyn GpuDevice>, now: Instant) -> GpuMeter {
+        let name = device.name();
+        let (mode, last_mj) = match device.total_energy_mj() {
+            Ok(Some(mj)) => (GpuMode::Counter, Some(mj)),
+            Ok(None) => (GpuMode::PowerIntegration, None),
+            Err(e) => {
+                tracing::warn!(
+                    "GPU {index} ({name}): energy counter unusable ({e}); integrating power instead"
+                );
+                (GpuMode::PowerIntegration, None)
+            }
+        };
+        let mut meter = GpuMeter {
+            label: format!("gpu-{index}"),
+            name,
+            mode,
+            device,
+            last_mj,
+            last_power: None,
+            cumulative_uj: 0.0,
+            failing: false,
+        };
+        if mode == GpuMode::PowerIntegration {
+            meter.sample(now);
+        }
+        meter
+    }
+
+    pub fn cumulative_uj(&self) -> u64 {
+        self.cumulative_uj.round() as u64
+    }
+
+    fn note_error(&mut self, e: GpuError) {
+        if !self.failing {
+            tracing::warn!(
+                "{} ({}): {e}; energy not updated until it reads again",
+                self.label,
+                self.name
+            );
+            self.failing = true;
+        }
+    }
+
+    /// Take one reading at `now` and update the cumulative energy.
+    pub fn sample(&mut self, now: Instant) {
+        match self.mode {
+            GpuMode::Counter => match self.device.total_energy_mj() {
+                Ok(Some(mj)) => {
+                    self.failing = false;
+                    // The counter only resets on driver reload; count nothing across a reset.
+                    if let Some(prev) = self.last_mj.filter(|&p| mj >= p) {
+                        self.cumulative_uj += ((mj - prev) * 1000) as f64;
+                    }
+                    self.last_mj = Some(mj);
+                }
+                Ok(None) => self.note_error(GpuError::Other(
+                    "energy counter stopped being supported".into(),
+                )),
+                Err(e) => self.note_error(e),
+            },
+            GpuMode::PowerIntegration => match self.device.power_mw() {
+                Ok(mw) => {
+                    self.failing = false;
+                    if let Some((t0, mw0)) = self.last_power {
+                        let dt_us = now.saturating_duration_since(t0).as_secs_f64() * 1e6;
+                        // mW × µs = nJ; /1000 -> µJ.
+                        self.cumulative_uj += (mw0 as f64 + mw as f64) / 2.0 * dt_us / 1000.0;
+                    }
+                    self.last_power = Some((now, mw));
+                }
+                Err(e) => self.note_error(e),
+            },
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The per-trial power time series, `<out>/power/<trial_id>.csv`:
+//!
+//! ```text
+//! t_s,domain,power_w,energy_j
+//! 0.100012,package-0,23.512,2.351200
+//! ```
+//!
+//! `t_s`: seconds since the log was opened; `power_w`: mean power of that
+//! domain since the previous row; `energy_j`: cumulative energy of that domain
+//! since the log was opened. One row per domain per sampler tick, plus a final
+//! set of rows taken when the log is closed so the last `energy_j` matches a
+//! window read at the same moment.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::Reading;
+
+pub(crate) struct PowerLog {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    start: Reading,
+    last: Reading,
+    rows: u64,
+    /// First write error; reported by `finish` (the sampler cannot return it).
+    error: Option<String>,
+}
+
+impl PowerLog {
+    pub fn create(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let file =
+            File::create(path).with_context(|| format!("creating power log {}", path.display()))?;
+        let mut writer = csv::Writer::from_writer(BufWriter::new(file));
+        writer
+            .write_record(["t_s", "domain", "power_w", "energy_j"])
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(PowerLog {
+            path: path.to_path_buf(),
+            writer,
+            last: start.clone(),
+            start,
+            rows: 0,
+            error: None,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Append one row per domain. Readings not newer than the last row (e.g.
+    /// taken by the sampler just before this log was opened) are skipped.
+    pub fn append(&mut self, reading: &Reading) {
+        if self.error.is_some() || reading.at <= self.last.at {
+            return;
+        }
+        let dt_s = reading.at.duration_since(self.last.at).as_secs_f64();
+        let t_s = reading.at.duration_since(self.start.at).as_secs_f64();
+        for d in &reading.domains {
+            let prev = self.last.energy_uj(&d.domain).unwrap_or(d.energy_uj);
+            let base = self.start.energy_uj(&d.domain).unwrap_or(d.energy_uj);
+            let power_w = d.energy_uj.saturating_sub(prev) as f64 / 1e6 / dt_s;
+            let energy_j = d.energy_uj.saturating_sub(base) as f64 / 1e6;
+            let record = [
+                format!("{t_s:.6}"),
+                d.domain.clone(),
+                format!("{power_w:.3}"),
+                format!("{energy_j:.6}"),
+            ];
+            if let Err(e) = self.writer.write_record(&record) {
+                tracing::warn!(
+                    "power log {}: {e}; no more rows are written",
+                    self.path.display()
+                );
+                self.error = Some(e.to_string());
+                return;
+            }
+            self.rows += 1;
+        }
+        self.last = reading.clone();
+    }
+
+    /// Flush and close; returns the number of data rows written.
+    pub fn finish(mut self) -> anyhow::Result<u64> {
+        if let Some(e) = self.error.take() {
+            anyhow::bail!("power log {} is incomplete: {e}", self.path.display());
+        }
+        self.writer
+            .flush()
+            .with_context(|| format!("flushing {}", self.path.display()))?;
+        Ok(self.rows)
+    }
+}

@@ -1,0 +1,280 @@
+//! Meter behaviour: exact windows, wraps, sampling period, fallbacks, GPUs,
+//! power logs and the `sensors` report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use super::super::nvml::{GpuMeter, GpuMode};
+use super::super::rapl::ZoneStatus;
+use super::super::sampler::sample_period;
+use super::super::zone::default_reader;
+use super::super::{DomainKind, EnergyOptions, Meter, report};
+use super::*;
+
+#[test]
+fn window_is_exact_to_the_microjoule_and_skips_subparts() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let r0 = m.read();
+    t.set("intel-rapl:0", 1_000_000 + 1_234_567);
+    t.set("intel-rapl:0:0", 2_000_000 + 999_999);
+    t.set("intel-rapl:0:1", 3_000_000 + 111);
+    t.set("intel-rapl:0:2", 4_000_000 + 333_333);
+    t.set("intel-rapl:1", 5_000_000 + 5_000_001);
+    let r1 = m.read();
+    let w = r1.since(&r0);
+    assert_eq!(w.cpu_energy_j, Some(1.234567));
+    assert_eq!(w.dram_energy_j, Some(0.333333));
+    assert_eq!(w.psys_energy_j, Some(5.000001));
+    assert_eq!(w.energy_j, 1.5679);
+    assert_eq!(
+        r1.energy_uj("core-0").unwrap() - r0.energy_uj("core-0").unwrap(),
+        999_999
+    );
+    assert!(w.duration_s > 0.0);
+    assert_eq!(m.source(), "rapl");
+    assert_eq!(m.sample_period(), Duration::from_millis(10));
+}
+
+#[test]
+fn wrap_inside_a_window_is_corrected() {
+    let t = FakeTree::new();
+    t.zone("intel-rapl:0", "package-0", 999_000, 1_000_000);
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    // A 1 J range wraps in 1 ms at 1000 W: the sampler must go as fast as it can.
+    assert_eq!(m.sample_period(), Duration::from_millis(1));
+    let r0 = m.read();
+    t.set("intel-rapl:0", 999_900);
+    t.set("intel-rapl:0", 500);
+    let w = m.read().since(&r0);
+    // (1_000_000 - 999_000) + 500 + 1: range is 0..=max.
+    assert_eq!(w.cpu_energy_j, Some(0.001501));
+}
+
+#[test]
+fn sample_period_rule() {
+    assert_eq!(sample_period(10.0, &[]), Duration::from_millis(100));
+    assert_eq!(sample_period(10.0, &[MAX]), Duration::from_millis(100));
+    assert_eq!(
+        sample_period(10.0, &[MAX, 50_000_000]),
+        Duration::from_millis(25)
+    );
+    assert_eq!(sample_period(f64::NAN, &[]), Duration::from_millis(100));
+    assert_eq!(sample_period(1e9, &[]), Duration::from_millis(1));
+}
+
+#[test]
+fn unreadable_counters_fall_back_to_the_estimate() {
+    let t = single_socket();
+    let (p, cpu_us) = probes(denying("intel-rapl"));
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    assert!(
+        m.zones()
+            .iter()
+            .all(|z| matches!(z.status, ZoneStatus::Unreadable(_)))
+    );
+    assert_eq!(m.source(), "estimate");
+    let r0 = m.read();
+    cpu_us.store(3_000_000, Ordering::SeqCst);
+    let w = m.read().since(&r0);
+    // 80 W × 2 CPU-s / 4 CPUs = 40 J.
+    assert_eq!(w.cpu_energy_j, Some(40.0));
+    assert_eq!(
+        (w.dram_energy_j, w.psys_energy_j, w.energy_j),
+        (None, None, 40.0)
+    );
+}
+
+#[test]
+fn garbled_counter_is_an_error_naming_the_file_and_falls_back() {
+    let t = FakeTree::new();
+    t.zone("intel-rapl:0", "package-0", 1, MAX)
+        .zone("intel-rapl:0:0", "dram", 1, MAX);
+    t.set_raw("intel-rapl:0", "n/a\n");
+    let (p, cpu_us) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    match &m.zones()[0].status {
+        ZoneStatus::Garbled(msg) => assert!(
+            msg.contains("intel-rapl:0/energy_uj") && msg.contains("n/a"),
+            "{msg}"
+        ),
+        other => panic!("expected Garbled, got {other:?}"),
+    }
+    assert_eq!(m.source(), "estimate");
+    let r0 = m.read();
+    cpu_us.store(1_500_000, Ordering::SeqCst);
+    t.set("intel-rapl:0:0", 11);
+    let w = m.read().since(&r0);
+    assert_eq!(w.cpu_energy_j, Some(10.0)); // 80 × 0.5 / 4
+    assert_eq!(w.dram_energy_j, Some(0.00001));
+}
+
+#[test]
+fn gpu_with_energy_counter_uses_differences() {
+    let t = single_socket();
+    let mj = Arc::new(AtomicU64::new(10_000));
+    let gpu = FakeGpu {
+        energy_mj: Some(Arc::clone(&mj)),
+        power_mw: Arc::new(AtomicU32::new(0)),
+    };
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![Box::new(gpu)], p);
+    assert_eq!(
+        (m.source(), m.gpu_names()),
+        ("rapl+nvml".to_string(), vec!["Fake GPU".to_string()])
+    );
+    let r0 = m.read();
+    mj.store(12_345, Ordering::SeqCst);
+    let w = m.read().since(&r0);
+    assert_eq!(w.gpu_energy_j, Some(2.345));
+    assert_eq!(w.energy_j, 2.345);
+}
+
+#[test]
+fn gpu_without_counter_integrates_power_with_trapezoids() {
+    let power = Arc::new(AtomicU32::new(100_000));
+    let gpu = FakeGpu {
+        energy_mj: None,
+        power_mw: Arc::clone(&power),
+    };
+    let t0 = Instant::now();
+    let mut g = GpuMeter::new(0, Box::new(gpu), t0);
+    assert_eq!(g.mode, GpuMode::PowerIntegration);
+    power.store(200_000, Ordering::SeqCst);
+    g.sample(t0 + Duration::from_millis(500));
+    // (100 W + 200 W) / 2 × 0.5 s = 75 J
+    assert_eq!(g.cumulative_uj(), 75_000_000);
+    g.sample(t0 + Duration::from_millis(750));
+    assert_eq!(g.cumulative_uj(), 125_000_000);
+
+    // Through the meter, with no RAPL at all.
+    let t = FakeTree::new();
+    let (p, _) = probes(default_reader());
+    let gpu = FakeGpu {
+        energy_mj: None,
+        power_mw: Arc::new(AtomicU32::new(50_000)),
+    };
+    let m = Meter::start_with_probes(t.opts(), vec![Box::new(gpu)], p);
+    assert_eq!(m.source(), "estimate+nvml");
+    let r0 = m.read();
+    std::thread::sleep(Duration::from_millis(20));
+    let w = m.read().since(&r0);
+    let expect = 50.0 * w.duration_s;
+    assert!((w.gpu_energy_j.unwrap() - expect).abs() < 1e-5, "{w:?}");
+}
+
+#[test]
+fn no_gpu_means_no_gpu_domain() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    assert!(m.gpu_names().is_empty());
+    let r0 = m.read();
+    assert_eq!(m.read().since(&r0).gpu_energy_j, None);
+    assert!(r0.domains.iter().all(|d| d.kind != DomainKind::Gpu));
+}
+
+#[test]
+fn missing_powercap_root_uses_the_estimate() {
+    let opts = EnergyOptions {
+        powercap_root: PathBuf::from("/nonexistent/powercap"),
+        ..FakeTree::new().opts()
+    };
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(opts, vec![], p);
+    assert!(m.zones().is_empty());
+    assert_eq!(m.source(), "estimate");
+    assert_eq!(m.read().since(&m.read()).cpu_energy_j, Some(0.0));
+}
+
+#[test]
+fn power_log_writes_rows_and_matches_the_window() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(
+        EnergyOptions {
+            sample_hz: 500.0,
+            ..t.opts()
+        },
+        vec![],
+        p,
+    );
+    let path = t.root.parent().unwrap().join("out/power/trial-1.csv");
+    m.begin_power_log(&path).unwrap();
+    let r0 = m.read();
+    for i in 1..=4u64 {
+        t.set("intel-rapl:0", 1_000_000 + i * 250_000);
+        std::thread::sleep(Duration::from_millis(15));
+    }
+    let rows = m.end_power_log().unwrap();
+    let w = m.read().since(&r0);
+    assert!(m.end_power_log().is_err(), "second end must fail");
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("t_s,domain,power_w,energy_j"));
+    let data: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(data.len() as u64, rows);
+    assert!(
+        rows >= 5 * 2,
+        "expected several samples of 5 domains, got {rows}"
+    );
+    let pkg: Vec<&Vec<&str>> = data.iter().filter(|r| r[1] == "package-0").collect();
+    assert_eq!(pkg.last().unwrap()[3], "1.000000");
+    assert_eq!(w.cpu_energy_j, Some(1.0));
+    let ts: Vec<f64> = pkg.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(ts.windows(2).all(|p| p[0] <= p[1]) && ts[0] > 0.0, "{ts:?}");
+    for d in ["core-0", "uncore-0", "dram-0", "psys"] {
+        assert!(data.iter().any(|r| r[1] == d), "no rows for {d}");
+    }
+}
+
+#[test]
+fn reopening_a_log_closes_the_previous_one() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let dir = t.root.parent().unwrap().join("out/power");
+    m.begin_power_log(&dir.join("a.csv")).unwrap();
+    m.begin_power_log(&dir.join("b.csv")).unwrap();
+    m.end_power_log().unwrap();
+    let a = std::fs::read_to_string(dir.join("a.csv")).unwrap();
+    assert!(a.starts_with("t_s,domain,power_w,energy_j\n"), "{a}");
+}
+
+#[test]
+fn sensors_report_explains_every_sensor() {
+    let t = FakeTree::new();
+    t.zone("intel-rapl:0", "package-0", 1, MAX)
+        .zone("intel-rapl:0:0", "dram", 1, MAX)
+        .zone("intel-rapl:1", "psys", 1, MAX)
+        .zone("intel-rapl-mmio:0", "package-0", 1, MAX);
+    let (p, _) = probes(denying("intel-rapl:1"));
+    let gpu = FakeGpu {
+        energy_mj: None,
+        power_mw: Arc::new(AtomicU32::new(1000)),
+    };
+    let text = report::report_with(&t.opts(), vec![Box::new(gpu)], p, Duration::from_millis(5));
+    for needle in [
+        "package-0",
+        "dram-0",
+        "UNREADABLE",
+        "chmod o+r",
+        "same counter as intel-rapl:0",
+        "power integration",
+        "Fake GPU",
+        "energy source: rapl+nvml",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn meter_is_shareable_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Meter>();
+}
