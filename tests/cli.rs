@@ -280,3 +280,84 @@ fn sigint_stops_the_trial_as_interrupted_and_exits_nonzero() {
     let o = s.cmd(&["plan", g.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains(&rows[0]["trial_id"]));
 }
+
+/// A fake powercap tree with one package zone whose counter a thread advances at `watts`,
+/// wrapping at `max_uj`, the way the kernel's counter does.
+struct FakeRapl {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeRapl {
+    fn start(root: &Path, watts: f64, max_uj: u64) -> FakeRapl {
+        let zone = root.join("intel-rapl:0");
+        std::fs::create_dir_all(&zone).unwrap();
+        std::fs::write(zone.join("name"), "package-0\n").unwrap();
+        std::fs::write(zone.join("max_energy_range_uj"), format!("{max_uj}\n")).unwrap();
+        std::fs::write(zone.join("energy_uj"), "123456\n").unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let t0 = Instant::now();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let uj = (123456.0 + watts * t0.elapsed().as_secs_f64() * 1e6) as u64 % (max_uj + 1);
+                // Rename so a reader never sees a half-written number.
+                let tmp = zone.join(".energy_uj.tmp");
+                std::fs::write(&tmp, format!("{uj}\n")).unwrap();
+                std::fs::rename(&tmp, zone.join("energy_uj")).unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        FakeRapl { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for FakeRapl {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn measured_energy_matches_a_known_power_through_counter_wraps() {
+    let s = Sandbox::with_sizes(4000, 100);
+    let root = s.path("fake-powercap");
+    // 40 W wrapping every 0.5 s: several wraps inside the trial.
+    let _rapl = FakeRapl::start(&root, 40.0, 20_000_000);
+    let g = s.grid("g.toml", "epochs = 3\n[energy]\nidle_s = 0.5\n[grid]\nmodel = [\"mlp\"]\n");
+    let o = s
+        .cmd(&["run", g.to_str().unwrap(), "--data-dir", "data", "--out", "out", "--powercap-root", root.to_str().unwrap(), "--no-nvml", "--no-fetch"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let row = &s.rows("out/results.csv")[0];
+    assert_eq!(row["energy_source"], "rapl", "{row:?}");
+    let energy: f64 = row["energy_j"].parse().unwrap();
+    let time: f64 = row["train_time_s"].parse().unwrap();
+    assert!(time > 0.5, "trial too short to judge: {time} s");
+    let power = energy / time;
+    assert!((power - 40.0).abs() / 40.0 < 0.02, "measured {power:.2} W for a 40 W fake ({energy} J / {time} s)");
+    assert_eq!(row["cpu_energy_j"], row["energy_j"]);
+    let idle: f64 = row["idle_power_w"].parse().unwrap();
+    assert!((idle - 40.0).abs() / 40.0 < 0.05, "idle {idle}");
+    // The epochs add up to the trial, and the power series exists with samples.
+    let epochs = s.rows("out/epochs.csv");
+    let sum: f64 = epochs.iter().map(|e| e["energy_j"].parse::<f64>().unwrap()).sum();
+    assert!((sum - energy).abs() < 1e-3, "{sum} vs {energy}");
+    let samples: u64 = row["samples"].parse().unwrap();
+    assert!(samples >= 3, "{samples}");
+    let power_rows = s.rows(&format!("out/power/{}.csv", row["trial_id"]));
+    assert!(power_rows.iter().any(|p| p["domain"] == "package-0"));
+}
+
+#[test]
+fn sensors_explains_a_missing_powercap_tree() {
+    let s = Sandbox::new();
+    let o = s.cmd(&["sensors", "--powercap-root", "nowhere", "--no-nvml"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("estimate"), "{text}");
+}
