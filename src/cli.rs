@@ -27,6 +27,8 @@ pub enum Command {
     Fetch(FetchArgs),
     /// List the energy sensors found, whether they are readable, and their power over one second.
     Sensors(SensorArgs),
+    /// Training and evaluation images/s per model on real data, and peak memory (no sensors, no files).
+    Bench(BenchArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -104,4 +106,31 @@ pub struct SensorArgs {
     /// CPU TDP in watts for the estimate.
     #[arg(long, value_name = "W")]
     pub cpu_tdp_w: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Models to time, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "mlp,cnn,rnn,lstm,gru,snn")]
+    pub models: Vec<String>,
+    /// Backend: flex, tch or tch-cuda.
+    #[arg(long, default_value = "flex")]
+    pub backend: String,
+    /// Dataset whose files are used.
+    #[arg(long, default_value = "mnist")]
+    pub dataset: String,
+    /// Directory with the four IDX files (default: data/<dataset>).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    /// Train on the first N images (default: all 60 000).
+    #[arg(long, value_name = "N")]
+    pub train_limit: Option<usize>,
+    /// Evaluate on the first N test images (default: all 10 000).
+    #[arg(long, value_name = "N")]
+    pub test_limit: Option<usize>,
+    /// Print one JSON object per model instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }

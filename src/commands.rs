@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use std::io::Write;
-use wattsweep::cli::{Command, PlanArgs, PlanFormat, RunArgs};
+use wattsweep::cli::{BenchArgs, Command, PlanArgs, PlanFormat, RunArgs};
 use wattsweep::config::load_grid;
 use wattsweep::data::{self, Dataset};
 use wattsweep::energy::{self, EnergyOptions};
@@ -23,6 +23,7 @@ pub fn dispatch(command: Command, quiet: bool) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Bench(args) => bench(args),
         Command::Sensors(args) => {
             let opts = EnergyOptions {
                 powercap_root: args.powercap_root,
@@ -102,3 +103,47 @@ fn plan_cmd(args: PlanArgs) -> Result<i32> {
     }
     Ok(0)
 }
+
+fn bench(args: BenchArgs) -> Result<i32> {
+    use wattsweep::backend::Backend;
+    use wattsweep::models::ModelKind;
+    let dataset = Dataset::parse(&args.dataset)
+        .with_context(|| format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset))?;
+    let backend = Backend::parse(&args.backend)
+        .with_context(|| format!("unknown backend `{}`; valid: flex, tch, tch-cuda", args.backend))?;
+    backend.check_available().map_err(anyhow::Error::msg)?;
+    let models = args
+        .models
+        .iter()
+        .map(|m| ModelKind::parse(m).with_context(|| format!("unknown model `{m}`; valid: mlp, cnn, rnn, lstm, gru, snn")))
+        .collect::<Result<Vec<_>>>()?;
+    anyhow::ensure!(args.batch_size >= 1, "--batch-size must be ≥ 1");
+    let dir = args.data_dir.unwrap_or_else(|| dataset.default_dir());
+    let data = data::load(dataset, &dir, true)?;
+    let opts = wattsweep::bench::BenchOptions {
+        models,
+        backend,
+        batch_size: args.batch_size,
+        train_limit: args.train_limit,
+        test_limit: args.test_limit,
+        seed: 0,
+    };
+    let mut out = std::io::stdout().lock();
+    if !args.json {
+        writeln!(out, "{:<6} {:>8} {:>14} {:>14} {:>9} {:>10}", "model", "backend", "train img/s", "eval img/s", "accuracy", "peak MiB")?;
+    }
+    for model in opts.models.clone() {
+        let one = wattsweep::bench::BenchOptions { models: vec![model], ..opts.clone() };
+        for r in wattsweep::bench::run(&one, dataset, &data) {
+            if args.json {
+                writeln!(out, "{}", serde_json::to_string(&r)?)?;
+            } else {
+                let mem = r.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}"));
+                writeln!(out, "{:<6} {:>8} {:>14.0} {:>14.0} {:>9.4} {:>10}", r.model, r.backend, r.train_images_per_s, r.eval_images_per_s, r.test_accuracy, mem)?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(0)
+}
+

@@ -7,10 +7,12 @@
 //! cluster; `bench` times the models.
 
 pub mod backend;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod energy;
+pub mod memory;
 pub mod models;
 pub mod plan;
 pub mod report;

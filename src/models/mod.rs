@@ -3,6 +3,7 @@
 //! (`[batch, 784]`) to class logits (`[batch, 10]`). `Model` is the closed set the runner trains.
 
 mod cnn;
+mod fused;
 mod mlp;
 mod rnn;
 mod snn;

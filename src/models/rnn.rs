@@ -1,13 +1,13 @@
 //! Recurrent models reading the 28 image rows as 28 time steps of 28 features; the hidden state
 //! after the last step goes through a linear layer to the 10 classes. `rnn` is a tanh RNN
-//! (PyTorch's `nn.RNN`), `lstm` and `gru` use Burn's modules.
+//! (PyTorch's `nn.RNN`), `lstm` and `gru` are Burn's modules with their gates fused (fused.rs).
 //!
-//! The tanh RNN is written out here rather than taken from `burn::nn::Rnn` because the input
-//! projection of all 28 steps can then be one matrix product, leaving only the small recurrent
-//! product inside the loop.
+//! The tanh RNN is written out here rather than taken from `burn::nn::Rnn`, which assembles its
+//! output sequence with a `slice_assign` per step that the model never reads.
 
 use super::{CLASSES, SIDE};
-use burn::nn::{Initializer, Gru, GruConfig, Linear, LinearConfig, Lstm, LstmConfig};
+use super::fused::{step, FusedGru, FusedLstm};
+use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;
 use burn::tensor::activation::tanh;
 
@@ -44,12 +44,13 @@ impl RecurrentSettings {
                     .init(device),
                 hidden: h,
             }),
-            RecurrentCell::Lstm => RecurrentBody::Lstm(
-                LstmConfig::new(SIDE, h, true).with_initializer(uniform).init(device),
-            ),
-            RecurrentCell::Gru => RecurrentBody::Gru(
-                GruConfig::new(SIDE, h, true).with_initializer(uniform).init(device),
-            ),
+            // Initialised as Burn's modules, then their gates fused (see fused.rs).
+            RecurrentCell::Lstm => RecurrentBody::Lstm(FusedLstm::from_burn(
+                &LstmConfig::new(SIDE, h, true).with_initializer(uniform).init(device),
+            )),
+            RecurrentCell::Gru => RecurrentBody::Gru(FusedGru::from_burn(
+                &GruConfig::new(SIDE, h, true).with_initializer(uniform).init(device),
+            )),
         };
         Recurrent { body, output: LinearConfig::new(h, CLASSES).init(device) }
     }
@@ -66,11 +67,9 @@ impl TanhRnn {
     /// Final hidden state `[batch, hidden]` for a sequence `[batch, steps, features]`.
     fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
         let [batch, steps, _] = seq.dims();
-        let projected = self.input.forward(seq); // [batch, steps, hidden], one matmul
-        let mut h: Tensor<2> = Tensor::zeros([batch, self.hidden], &projected.device());
+        let mut h: Tensor<2> = Tensor::zeros([batch, self.hidden], &seq.device());
         for t in 0..steps {
-            let x_t = projected.clone().slice([0..batch, t..t + 1]).squeeze_dim::<2>(1);
-            h = tanh(x_t + self.recurrent.forward(h));
+            h = tanh(self.input.forward(step(&seq, t)) + self.recurrent.forward(h));
         }
         h
     }
@@ -79,8 +78,8 @@ impl TanhRnn {
 #[derive(Module, Debug)]
 pub enum RecurrentBody {
     Tanh(TanhRnn),
-    Lstm(Lstm),
-    Gru(Gru),
+    Lstm(FusedLstm),
+    Gru(FusedGru),
 }
 
 #[derive(Module, Debug)]
@@ -95,12 +94,8 @@ impl Recurrent {
         let seq = images.reshape([batch, SIDE, SIDE]);
         let last = match &self.body {
             RecurrentBody::Tanh(rnn) => rnn.forward(seq),
-            RecurrentBody::Lstm(lstm) => lstm.forward(seq, None).1.hidden,
-            RecurrentBody::Gru(gru) => {
-                let out = gru.forward(seq, None); // [batch, steps, hidden]
-                let [b, steps, h] = out.dims();
-                out.slice([0..b, steps - 1..steps, 0..h]).reshape([b, h])
-            }
+            RecurrentBody::Lstm(lstm) => lstm.forward(seq),
+            RecurrentBody::Gru(gru) => gru.forward(seq),
         };
         self.output.forward(last)
     }

@@ -115,7 +115,7 @@ impl Hooks for MeterHooks<'_, '_> {
 /// Train one trial and return its results row (not yet written).
 pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut Progress) -> anyhow::Result<ResultRow> {
     let started_at = crate::now_iso();
-    reset_peak_rss();
+    crate::memory::reset_peak_rss();
     env.meter.begin_power_log(&env.power_path)?;
     let mut hooks = MeterHooks {
         env,
@@ -158,7 +158,7 @@ pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut
         energy_source: hooks.train.source.clone(),
         idle_power_w: env.idle_power_w,
         samples: Some(samples),
-        peak_rss_mb: peak_rss_mb(),
+        peak_rss_mb: crate::memory::peak_rss_mb(),
         gpu_name: Some(env.meter.gpu_names().join(";")).filter(|n| !n.is_empty()),
         hostname: env.hostname.clone(),
         slurm_job_id: env.slurm_job_id.clone(),
@@ -211,17 +211,4 @@ pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut
         }
     }
     Ok(row)
-}
-
-/// Reset the kernel's peak-RSS mark (VmHWM) so each trial reports its own peak (Linux ≥ 4.0).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// Peak resident memory since the last reset, MiB, from `/proc/self/status` (VmHWM).
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
 }

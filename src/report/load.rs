@@ -1,0 +1,112 @@
+//! Reading a sweep's output directory back for the report: `results.csv`, `epochs.csv` and the
+//! per-trial power series `power/<trial_id>.csv`. The report is rebuilt from these files alone
+//! (`wattsweep report DIR`), so nothing here may depend on in-memory sweep state.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::report::csvlog::read_complete;
+use crate::report::rows::{EpochRow, ResultRow};
+
+/// One row of `power/<trial_id>.csv`: `t_s,domain,power_w,energy_j`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PowerSample {
+    /// Seconds since the trial's power log was opened.
+    pub t_s: f64,
+    /// `package-0`, `dram-0`, `psys`, `gpu-0`, `cpu-estimate`, …
+    pub domain: String,
+    /// Mean power of the domain since the previous sample, watts.
+    pub power_w: f64,
+    /// Cumulative energy of the domain since the log was opened, joules.
+    pub energy_j: f64,
+}
+
+/// Everything the report shows, read from the CSVs.
+#[derive(Clone, Debug, Default)]
+pub struct ReportData {
+    /// One row per trial (the last row written for each trial id), in first-seen order.
+    pub results: Vec<ResultRow>,
+    /// Every epoch row as written; attempts are told apart by `attempt_id` where used.
+    pub epochs: Vec<EpochRow>,
+    /// Power samples by trial id (the file stem of `power/<trial_id>.csv`).
+    pub power: BTreeMap<String, Vec<PowerSample>>,
+    pub title: String,
+}
+
+/// Read `out/results.csv` (required), `out/epochs.csv` and `out/power/*.csv` (optional: a sweep
+/// whose trials all failed early has neither). A power file that does not parse is skipped with
+/// a warning rather than failing the whole report: it only feeds one plot.
+pub fn load_report_data(out: &Path) -> Result<ReportData> {
+    let results_path = out.join("results.csv");
+    if !results_path.is_file() {
+        anyhow::bail!(
+            "{}: no results.csv here — is this a wattsweep output directory?",
+            out.display()
+        );
+    }
+    let results = last_row_per_trial(read_complete::<ResultRow>(&results_path)?);
+
+    let epochs_path = out.join("epochs.csv");
+    let epochs =
+        if epochs_path.is_file() { read_complete::<EpochRow>(&epochs_path)? } else { Vec::new() };
+
+    let mut power = BTreeMap::new();
+    let power_dir = out.join("power");
+    if power_dir.is_dir() {
+        let entries = std::fs::read_dir(&power_dir)
+            .with_context(|| format!("{}: cannot list", power_dir.display()))?;
+        for entry in entries {
+            let path =
+                entry.with_context(|| format!("{}: cannot list", power_dir.display()))?.path();
+            let (Some(stem), Some("csv")) = (
+                path.file_stem().and_then(|s| s.to_str()),
+                path.extension().and_then(|e| e.to_str()),
+            ) else {
+                continue;
+            };
+            // The power log is buffered, not fsynced per row; a live or killed sweep may leave a
+            // torn last line, which read_complete drops.
+            match read_complete::<PowerSample>(&path) {
+                Ok(samples) => {
+                    power.insert(stem.to_string(), samples);
+                }
+                Err(e) => tracing::warn!("skipping {}: {e:#}", path.display()),
+            }
+        }
+    }
+
+    Ok(ReportData { results, epochs, power, title: title_for(out) })
+}
+
+/// A resumed or retried trial appends a new row; the last one is the trial's current state.
+/// First-seen order is kept so the listing follows the sweep's own order.
+pub fn last_row_per_trial(rows: Vec<ResultRow>) -> Vec<ResultRow> {
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut kept: Vec<ResultRow> = Vec::new();
+    for row in rows {
+        match index.get(&row.trial_id) {
+            Some(&i) => kept[i] = row,
+            None => {
+                index.insert(row.trial_id.clone(), kept.len());
+                kept.push(row);
+            }
+        }
+    }
+    kept
+}
+
+/// "wattsweep report — <directory name>": the directory is named after the grid by default.
+fn title_for(out: &Path) -> String {
+    let abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
+    match abs.file_name().and_then(|n| n.to_str()) {
+        Some(name) => format!("wattsweep report — {name}"),
+        None => "wattsweep report".to_string(),
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/load.rs"]
+mod tests;

@@ -1,0 +1,300 @@
+//! The report's content, independent of its format: a list of sections, each with sentences,
+//! tables of already-formatted cells and the names of the plots that belong to it. The
+//! Markdown summary and the HTML page both render these, so they cannot disagree.
+
+use crate::report::analysis::{
+    TARGETS, attempt_epochs, energy_to_target, is_snn, joules_per_point, mean_power, not_ok,
+    pareto_trials, ranking,
+};
+use crate::report::audit::{audit, audit_text};
+use crate::report::fmt::{MISSING, finite, lr, num, pct, text, times};
+use crate::report::load::ReportData;
+use crate::report::rows::ResultRow;
+
+/// Discordant pairs listed in full; the rest are counted in the text.
+const MAX_PAIRS: usize = 20;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Section {
+    /// HTML anchor.
+    pub id: String,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub tables: Vec<Table>,
+    /// Plot names (file stems under plots/) shown in this section.
+    pub plots: Vec<String>,
+}
+
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> Table {
+    Table { headers: headers.iter().map(|h| h.to_string()).collect(), rows }
+}
+
+fn section(id: &str, title: &str) -> Section {
+    Section { id: id.into(), title: title.into(), ..Section::default() }
+}
+
+/// "mlp adam lr=0.001 bs=64": enough to tell trials apart at a glance.
+fn label(r: &ResultRow) -> String {
+    format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size)
+}
+
+/// All sections, in page order. `plot_names` are the plots that exist (drawn or skipped with a
+/// note); the power timelines are listed by the caller's names so they match the files.
+pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
+    let ranked = ranking(&data.results);
+    let mut out = vec![overview(data, ranked.len())];
+
+    let mut s = section("ranking", "Ranking by energy per accuracy point");
+    s.paragraphs.push("Ok trials only, fewest joules per percentage point of test accuracy first. Energy is the training phase (evaluations excluded).".into());
+    let rows = ranked.iter().enumerate().map(|(i, r)| {
+        vec![
+            (i + 1).to_string(),
+            r.trial_id.clone(),
+            label(r),
+            text(Some(&r.model_settings)),
+            pct(r.test_accuracy),
+            num(Some(r.train_time_s)),
+            num(r.energy_j),
+            num(joules_per_point(r)),
+            num(mean_power(r)),
+            text(Some(&r.energy_source)),
+        ]
+    });
+    s.tables.push(table(
+        &[
+            "#",
+            "trial",
+            "model optimizer lr batch",
+            "settings",
+            "test accuracy (%)",
+            "training time (s)",
+            "energy (J)",
+            "energy per accuracy point (J/pt)",
+            "mean power (W)",
+            "energy source",
+        ],
+        rows.collect(),
+    ));
+    out.push(s);
+
+    let mut s = section("pareto", "Pareto front: accuracy against energy");
+    let front = pareto_trials(&data.results);
+    s.paragraphs.push(format!("{} of {} ok trials with an energy figure are not beaten on both accuracy and energy by any other trial; every other trial has a front trial at least as accurate for no more energy.",
+        front.len(), ranked.iter().filter(|r| finite(r.energy_j).is_some() && finite(r.test_accuracy).is_some()).count()));
+    let rows = front.iter().map(|r| {
+        vec![
+            r.trial_id.clone(),
+            label(r),
+            pct(r.test_accuracy),
+            num(r.energy_j),
+            num(Some(r.train_time_s)),
+        ]
+    });
+    s.tables.push(table(
+        &[
+            "trial",
+            "model optimizer lr batch",
+            "test accuracy (%)",
+            "energy (J)",
+            "training time (s)",
+        ],
+        rows.collect(),
+    ));
+    s.plots = vec!["accuracy-vs-energy".into(), "accuracy-vs-time".into()];
+    out.push(s);
+
+    out.push(audit_section(data));
+    out.push(target_section(data));
+
+    let mut s = section("settings", "Learning rate and optimizer");
+    s.paragraphs.push("Test accuracy of ok trials against the learning rate (mean over trials sharing it), and the best Adam trial against the best SGD trial of each model.".into());
+    s.plots = vec!["lr-sensitivity".into(), "adam-vs-sgd".into()];
+    out.push(s);
+
+    out.push(snn_section(data));
+
+    let mut s = section("power", "Power over time");
+    s.paragraphs.push("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most 1500 points per domain for drawing).".into());
+    s.plots = power_plots.to_vec();
+    out.push(s);
+
+    out.push(failures_section(data));
+    out
+}
+
+fn overview(data: &ReportData, ok: usize) -> Section {
+    let mut s = section("overview", "Overview");
+    let count = |st: &str| data.results.iter().filter(|r| r.status == st).count();
+    let other =
+        data.results.len() - ok - count("diverged") - count("failed") - count("interrupted");
+    let mut line = format!(
+        "{} trials: {ok} ok, {} diverged, {} failed, {} interrupted",
+        data.results.len(),
+        count("diverged"),
+        count("failed"),
+        count("interrupted")
+    );
+    if other > 0 {
+        line.push_str(&format!(", {other} with another status"));
+    }
+    s.paragraphs.push(line + ".");
+    let sources =
+        crate::report::analysis::distinct(data.results.iter().map(|r| r.energy_source.as_str()));
+    let hosts = crate::report::analysis::distinct(data.results.iter().map(|r| r.hostname.as_str()));
+    s.paragraphs.push(format!(
+        "Energy source: {}. Host: {}.",
+        join_or_dash(&sources),
+        join_or_dash(&hosts)
+    ));
+    // ISO 8601 timestamps of one sweep share a zone, so text order is time order.
+    let first = data.results.iter().map(|r| r.started_at.as_str()).filter(|t| !t.is_empty()).min();
+    let last = data.results.iter().map(|r| r.finished_at.as_str()).filter(|t| !t.is_empty()).max();
+    if let (Some(first), Some(last)) = (first, last) {
+        s.paragraphs.push(format!("Trials ran from {first} to {last}."));
+    }
+    s
+}
+
+fn join_or_dash(v: &[String]) -> String {
+    let v: Vec<&str> = v.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    if v.is_empty() { MISSING.to_string() } else { v.join(", ") }
+}
+
+fn audit_section(data: &ReportData) -> Section {
+    let mut s = section("time-proxy", "Time-proxy audit: is training time a stand-in for energy?");
+    let a = audit(&data.results);
+    s.paragraphs = audit_text(&a);
+    let rows = a.model_power.iter().map(|m| {
+        vec![
+            m.model.clone(),
+            m.trials.to_string(),
+            num(Some(m.mean_w)),
+            num(Some(m.min_w)),
+            num(Some(m.max_w)),
+        ]
+    });
+    s.tables.push(table(
+        &["model", "trials", "mean power (W)", "lowest (W)", "highest (W)"],
+        rows.collect(),
+    ));
+    if !a.discordant.is_empty() {
+        if a.discordant.len() > MAX_PAIRS {
+            s.paragraphs.push(format!("The {MAX_PAIRS} pairs where time misjudges energy most are listed; {} more are not.", a.discordant.len() - MAX_PAIRS));
+        }
+        let rows = a.discordant.iter().take(MAX_PAIRS).map(|d| {
+            vec![
+                format!("{} ({})", d.faster.trial_id, label(d.faster)),
+                num(Some(d.faster.train_time_s)),
+                num(d.faster.energy_j),
+                format!("{} ({})", d.slower.trial_id, label(d.slower)),
+                num(Some(d.slower.train_time_s)),
+                num(d.slower.energy_j),
+                times(d.time_ratio),
+                times(d.energy_ratio),
+            ]
+        });
+        s.tables.push(table(
+            &[
+                "faster trial",
+                "its time (s)",
+                "its energy (J)",
+                "slower trial",
+                "its time (s)",
+                "its energy (J)",
+                "time: slower / faster",
+                "energy: faster / slower",
+            ],
+            rows.collect(),
+        ));
+    }
+    s
+}
+
+fn target_section(data: &ReportData) -> Section {
+    let mut s = section("targets", "Energy to target accuracy");
+    s.paragraphs.push("Cumulative training energy and time at the first epoch reaching each test accuracy, from epochs.csv (only the epochs of the attempt that produced the trial's result). Ok trials first, in ranking order.".into());
+    let mut trials = ranking(&data.results);
+    trials.extend(not_ok(&data.results));
+    let rows = trials.iter().map(|r| {
+        let epochs = attempt_epochs(r, &data.epochs);
+        let mut row = vec![r.trial_id.clone(), label(r), r.status.clone()];
+        for t in TARGETS {
+            row.push(match (epochs.is_empty(), energy_to_target(&epochs, t)) {
+                (true, _) => format!("{MISSING} (no epoch rows)"),
+                (false, None) => "not reached".into(),
+                (false, Some(h)) => {
+                    format!("{} J, {} s (epoch {})", num(h.energy_j), num(Some(h.time_s)), h.epoch)
+                }
+            });
+        }
+        row
+    });
+    s.tables.push(table(
+        &[
+            "trial",
+            "model optimizer lr batch",
+            "status",
+            "97 % accuracy",
+            "98 % accuracy",
+            "99 % accuracy",
+        ],
+        rows.collect(),
+    ));
+    s.plots = vec!["accuracy-vs-epoch-energy".into()];
+    s
+}
+
+fn snn_section(data: &ReportData) -> Section {
+    let mut s = section("snn", "Spiking networks: firing rate");
+    let snn: Vec<&ResultRow> = data.results.iter().filter(|r| is_snn(r)).collect();
+    if snn.is_empty() {
+        s.paragraphs.push("No SNN trials in this sweep.".into());
+        return s;
+    }
+    s.paragraphs.push("Mean firing rate in the final evaluation: spikes / (neurons × time steps × images), 0–1. Fewer spikes is what makes neuromorphic hardware cheap; on a GPU or CPU it costs the same.".into());
+    let rows = snn.iter().map(|r| {
+        vec![
+            r.trial_id.clone(),
+            label(r),
+            text(Some(&r.model_settings)),
+            r.status.clone(),
+            pct(r.test_accuracy),
+            num(r.firing_rate),
+            num(r.energy_j),
+        ]
+    });
+    s.tables.push(table(
+        &[
+            "trial",
+            "model optimizer lr batch",
+            "settings",
+            "status",
+            "test accuracy (%)",
+            "mean firing rate",
+            "energy (J)",
+        ],
+        rows.collect(),
+    ));
+    s
+}
+
+fn failures_section(data: &ReportData) -> Section {
+    let mut s = section("not-ok", "Trials that did not finish ok");
+    let bad = not_ok(&data.results);
+    if bad.is_empty() {
+        s.paragraphs.push("None: every trial finished ok.".into());
+        return s;
+    }
+    s.paragraphs.push("Not ranked: their figures describe a broken or unfinished run.".into());
+    let rows = bad
+        .iter()
+        .map(|r| vec![r.trial_id.clone(), r.status.clone(), label(r), text(r.error.as_deref())]);
+    s.tables.push(table(&["trial", "status", "model optimizer lr batch", "error"], rows.collect()));
+    s
+}
