@@ -43,10 +43,13 @@ impl Backend {
     pub fn device(self) -> Device {
         match self {
             Backend::Flex => Device::flex(),
+            // burn-tch is deprecated upstream but still shipped with 0.22; we keep it for libtorch.
             #[cfg(feature = "tch")]
-            Backend::Tch => Device::libtorch(burn::tensor::LibTorchDevice::Cpu),
+            #[allow(deprecated)]
+            Backend::Tch => Device::libtorch(),
             #[cfg(feature = "tch")]
-            Backend::TchCuda => Device::libtorch(burn::tensor::LibTorchDevice::Cuda(0)),
+            #[allow(deprecated)]
+            Backend::TchCuda => Device::libtorch_cuda(0),
             #[cfg(not(feature = "tch"))]
             _ => unreachable!("validated by check_available"),
         }

@@ -27,6 +27,8 @@ pub enum Command {
     Fetch(FetchArgs),
     /// List the energy sensors found, whether they are readable, and their power over one second.
     Sensors(SensorArgs),
+    /// (Re)build summary.md, index.html and plots/ of an output directory from its CSVs alone.
+    Report(ReportArgs),
     /// Training and evaluation images/s per model on real data, and peak memory (no sensors, no files).
     Bench(BenchArgs),
 }
@@ -133,4 +135,10 @@ pub struct BenchArgs {
     /// Print one JSON object per model instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The output directory of a sweep (holding results.csv).
+    pub out: PathBuf,
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 use std::io::Write;
-use wattsweep::cli::{BenchArgs, Command, PlanArgs, PlanFormat, RunArgs};
+use wattsweep::cli::{BenchArgs, Command, PlanArgs, PlanFormat, ReportArgs, RunArgs};
 use wattsweep::config::load_grid;
 use wattsweep::data::{self, Dataset};
 use wattsweep::energy::{self, EnergyOptions};
@@ -24,6 +24,7 @@ pub fn dispatch(command: Command, quiet: bool) -> Result<i32> {
             Ok(0)
         }
         Command::Bench(args) => bench(args),
+        Command::Report(args) => report(args),
         Command::Sensors(args) => {
             let opts = EnergyOptions {
                 powercap_root: args.powercap_root,
@@ -52,6 +53,14 @@ fn run(args: RunArgs, quiet: bool) -> Result<i32> {
         quiet,
     };
     let summary = runner::run_sweep(&opts)?;
+    // A shard's report would cover one shard only: `wattsweep merge` builds the whole one.
+    if opts.shard.is_none() && summary.planned > 0 {
+        let out = runner::output_dir_of(&opts)?;
+        match wattsweep::report::write_report(&out) {
+            Ok(_) => tracing::info!("report: {}", out.join("index.html").display()),
+            Err(e) => tracing::warn!("could not build the report (the CSVs are complete): {e:#}"),
+        }
+    }
     tracing::info!(
         "{} trials planned: {} skipped as done, {} ran; {} ok, {} not ok{}",
         summary.planned,
@@ -147,3 +156,12 @@ fn bench(args: BenchArgs) -> Result<i32> {
     Ok(0)
 }
 
+
+fn report(args: ReportArgs) -> Result<i32> {
+    let results = args.out.join("results.csv");
+    anyhow::ensure!(results.exists() || args.out.join("shards").is_dir(), "{}: no results.csv here (and no shards/)", args.out.display());
+    for path in wattsweep::report::write_report(&args.out)? {
+        println!("{}", path.display());
+    }
+    Ok(0)
+}

