@@ -27,6 +27,16 @@ pub enum Command {
     Fetch(FetchArgs),
     /// List the energy sensors found, whether they are readable, and their power over one second.
     Sensors(SensorArgs),
+    /// Run a grid on a Slurm cluster: a job array of shards plus a merge job (--submit submits them).
+    ///
+    /// Writes <out>/slurm/sweep.sbatch (task I runs `run GRID --shard I/N`) and merge.sbatch
+    /// (runs `merge` and `report` after the whole array, --dependency=afterany).
+    Slurm(SlurmArgs),
+    /// Combine the shards of a sweep into <out>/results.csv and <out>/epochs.csv.
+    ///
+    /// Exit 0: every planned trial has one ok row; 1: conflicts, missing or not-ok trials (the
+    /// merge is still written); 2: error.
+    Merge(MergeArgs),
     /// (Re)build summary.md, index.html and plots/ of an output directory from its CSVs alone.
     Report(ReportArgs),
     /// Training and evaluation images/s per model on real data, and peak memory (no sensors, no files).
@@ -48,6 +58,9 @@ pub struct RunArgs {
     /// Run only shard I of N (0-based), e.g. --shard 0/4; trials are assigned by id.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// Set by the Slurm script: whether the node is held exclusively (`exclusive` column).
+    #[arg(long, hide = true, value_name = "BOOL")]
+    pub slurm_exclusive: Option<bool>,
 }
 
 /// Options shared by `run` and the commands that forward to it.
@@ -140,5 +153,56 @@ pub struct BenchArgs {
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// The output directory of a sweep (holding results.csv).
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct SlurmArgs {
+    /// The grid file (TOML); its [slurm] table gives defaults for the flags below.
+    pub grid: PathBuf,
+    #[command(flatten)]
+    pub common: RunCommon,
+    /// Passed to every task: re-run trials whose last status is `failed` or `diverged`.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Array tasks = shards (default: the number of trials, at most 8).
+    #[arg(long, value_name = "N")]
+    pub tasks: Option<u64>,
+    /// At most K tasks at once (`--array=0-(N-1)%K`; default N).
+    #[arg(long, value_name = "K")]
+    pub max_parallel: Option<u64>,
+    /// Slurm partition.
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Time limit per task, in Slurm's formats (e.g. 4:00:00, 1-00:00:00).
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    /// CPUs per task.
+    #[arg(long, value_name = "C")]
+    pub cpus_per_task: Option<u64>,
+    /// Memory per node, e.g. 16G.
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// GPUs per task, e.g. 1 or a100:1.
+    #[arg(long, value_name = "G")]
+    pub gpus: Option<String>,
+    /// Slurm account to charge.
+    #[arg(long, value_name = "A")]
+    pub account: Option<String>,
+    /// Whole nodes per task (the default): RAPL meters whole CPU packages, so another job there
+    /// would be billed to our trials.
+    #[arg(long, conflicts_with = "shared")]
+    pub exclusive: bool,
+    /// Let tasks share nodes; rows record exclusive=false.
+    #[arg(long)]
+    pub shared: bool,
+    /// Submit both scripts with sbatch (else print the command that does).
+    #[arg(long)]
+    pub submit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The output directory of a sharded sweep (holds shards/).
     pub out: PathBuf,
 }

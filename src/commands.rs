@@ -11,6 +11,8 @@ use wattsweep::runner::{self, RunOptions};
 
 pub fn dispatch(command: Command, quiet: bool) -> Result<i32> {
     match command {
+        Command::Slurm(args) => slurm(args),
+        Command::Merge(args) => wattsweep::slurm::merge_command(&args.out),
         Command::Run(args) => run(args, quiet),
         Command::Plan(args) => plan_cmd(args),
         Command::Fetch(args) => {
@@ -49,7 +51,7 @@ fn run(args: RunArgs, quiet: bool) -> Result<i32> {
         powercap_root: args.common.powercap_root,
         use_nvml: !args.common.no_nvml,
         shard: args.shard,
-        exclusive: None,
+        exclusive: args.slurm_exclusive,
         quiet,
     };
     let summary = runner::run_sweep(&opts)?;
@@ -164,4 +166,29 @@ fn report(args: ReportArgs) -> Result<i32> {
         println!("{}", path.display());
     }
     Ok(0)
+}
+
+fn slurm(args: wattsweep::cli::SlurmArgs) -> Result<i32> {
+    wattsweep::slurm::slurm_command(&wattsweep::slurm::SlurmRequest {
+        grid: args.grid,
+        out: args.common.out,
+        data_dir: args.common.data_dir,
+        powercap_root: args.common.powercap_root,
+        no_nvml: args.common.no_nvml,
+        no_fetch: args.common.no_fetch,
+        retry_failed: args.retry_failed,
+        flags: wattsweep::slurm::SlurmFlags {
+            tasks: args.tasks,
+            max_parallel: args.max_parallel,
+            partition: args.partition,
+            time: args.time,
+            cpus_per_task: args.cpus_per_task,
+            mem: args.mem,
+            gpus: args.gpus,
+            exclusive: args.exclusive,
+            shared: args.shared,
+            account: args.account,
+        },
+        submit: args.submit,
+    })
 }

@@ -18,6 +18,7 @@ pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod shard;
+pub mod slurm;
 pub mod train;
 pub mod trial;
 

@@ -1,5 +1,5 @@
 //! `--shard I/N`: a shard is a filter on the plan. A trial belongs to shard
-//! `(first 8 bytes of its id as a number) mod N`, so it keeps its shard when the grid grows, and
+//! `(the 12 hex digits of its id as a number) mod N`, so it keeps its shard when the grid grows, and
 //! each trial is in exactly one shard. Shards write under `<out>/shards/I-of-N/`.
 
 use crate::report::csvlog::read_complete;

@@ -232,7 +232,8 @@ fn count_rows(path: &Path) -> usize {
 
 #[test]
 fn sigkill_at_any_moment_then_resume_gives_each_trial_once() {
-    let s = Sandbox::with_sizes(600, 50);
+    // Each trial takes a few hundred milliseconds, so the kills land inside trials and between them.
+    let s = Sandbox::with_sizes(4000, 50);
     let g = s.grid("g.toml", "epochs = 2\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1, 2, 3, 4, 5]\n");
     let results = s.path("out/results.csv");
     for delay_ms in [150u64, 400, 700] {
@@ -323,7 +324,8 @@ impl Drop for FakeRapl {
 
 #[test]
 fn measured_energy_matches_a_known_power_through_counter_wraps() {
-    let s = Sandbox::with_sizes(4000, 100);
+    // Long enough (a couple of seconds) that the fake's 2 ms write granularity is far below 2 %.
+    let s = Sandbox::with_sizes(16000, 100);
     let root = s.path("fake-powercap");
     // 40 W wrapping every 0.5 s: several wraps inside the trial.
     let _rapl = FakeRapl::start(&root, 40.0, 20_000_000);
