@@ -11,14 +11,8 @@ mod commands;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc v3's `mimalloc.h` (the enum entry after
-/// `mi_option_eager_commit_delay` = 14); the Rust bindings do not name it.
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Keep freed memory instead of returning it to the kernel after 10 ms: training frees and
-    // reallocates the same tensor sizes every batch, and re-faulting them cost ~25 % of CNN time.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    wattsweep::memory::keep_freed_memory();
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     match commands::dispatch(cli.command, cli.quiet) {
