@@ -19,6 +19,9 @@ fn tutorial_shapes_have_the_tutorial_parameter_counts() {
     assert_eq!(params(ModelKind::Mlp), 784 * 512 + 512 + 512 * 10 + 10);
     assert_eq!(params(ModelKind::Cnn), (9 * 32 + 32) + (32 * 9 * 64 + 64) + (1600 * 10 + 10));
     assert_eq!(params(ModelKind::Rnn), (28 * 128 + 128) + 128 * 128 + (128 * 10 + 10));
+    // LSTM/GRU keep PyTorch's two biases per gate: 82 186 and 61 962 parameters, as nn.LSTM/nn.GRU.
+    assert_eq!(params(ModelKind::Lstm), 4 * (28 * 128 + 128 * 128 + 2 * 128) + (128 * 10 + 10));
+    assert_eq!(params(ModelKind::Gru), 3 * (28 * 128 + 128 * 128 + 2 * 128) + (128 * 10 + 10));
     assert_eq!(params(ModelKind::Snn), 784 * 512 + 512 + 512 * 10 + 10);
 }
 
@@ -28,10 +31,10 @@ fn surrogate_is_heaviside_forward_and_fast_sigmoid_backward() {
     let xs = [-1.0f32, -0.1, 0.0, 0.05, 0.5];
     let u = Tensor::<2>::from_data(TensorData::new(xs.to_vec(), [1, 5]), &device).require_grad();
     let spikes = spike_fn(u.clone(), 25.0);
-    let forward: Vec<f32> = spikes.clone().into_data().to_vec().unwrap();
+    let forward: Vec<f32> = spikes.clone().into_data().try_to_vec::<f32>().unwrap();
     assert_eq!(forward, vec![0.0, 0.0, 0.0, 1.0, 1.0]);
     let grads = spikes.sum().backward();
-    let g: Vec<f32> = u.grad(&grads).unwrap().into_data().to_vec().unwrap();
+    let g: Vec<f32> = u.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
     for (x, g) in xs.iter().zip(g) {
         let expected = 1.0 / (1.0 + 25.0 * x.abs()).powi(2);
         assert!((g - expected).abs() < 1e-6, "x={x}: grad {g}, expected {expected}");
