@@ -136,7 +136,9 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     if repaired.cut_bytes > 0 {
         tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", epochs.path().display(), repaired.cut_bytes);
     }
-    let mut previous = latest_rows(results.read_all()?);
+    let mut previous = latest_rows(results.read_all().with_context(|| {
+        format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
+    })?);
     // A shard also skips trials finished in any other shard of the same output.
     if opts.shard.is_some() {
         for row in crate::shard::all_shard_rows(&base)? {
