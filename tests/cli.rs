@@ -306,7 +306,7 @@ impl FakeRapl {
                 let tmp = zone.join(".energy_uj.tmp");
                 std::fs::write(&tmp, format!("{uj}\n")).unwrap();
                 std::fs::rename(&tmp, zone.join("energy_uj")).unwrap();
-                std::thread::sleep(Duration::from_millis(2));
+                std::thread::sleep(Duration::from_millis(1));
             }
         });
         FakeRapl { stop, thread: Some(thread) }
@@ -329,7 +329,9 @@ fn measured_energy_matches_a_known_power_through_counter_wraps() {
     let root = s.path("fake-powercap");
     // 40 W wrapping every 0.5 s: several wraps inside the trial.
     let _rapl = FakeRapl::start(&root, 40.0, 20_000_000);
-    let g = s.grid("g.toml", "epochs = 3\n[energy]\nidle_s = 0.5\n[grid]\nmodel = [\"mlp\"]\n");
+    // ~4 s of training: the fake's counter can lag by a scheduling slice (~10 ms at 40 W is 0.4 J)
+    // on a loaded 2-core machine, which must stay well inside the 2 % tolerance.
+    let g = s.grid("g.toml", "epochs = 8\n[energy]\nidle_s = 0.5\n[grid]\nmodel = [\"mlp\"]\n");
     let o = s
         .cmd(&["run", g.to_str().unwrap(), "--data-dir", "data", "--out", "out", "--powercap-root", root.to_str().unwrap(), "--no-nvml", "--no-fetch"])
         .output()
@@ -339,7 +341,7 @@ fn measured_energy_matches_a_known_power_through_counter_wraps() {
     assert_eq!(row["energy_source"], "rapl", "{row:?}");
     let energy: f64 = row["energy_j"].parse().unwrap();
     let time: f64 = row["train_time_s"].parse().unwrap();
-    assert!(time > 0.5, "trial too short to judge: {time} s");
+    assert!(time > 2.0, "trial too short to judge: {time} s");
     let power = energy / time;
     assert!((power - 40.0).abs() / 40.0 < 0.02, "measured {power:.2} W for a 40 W fake ({energy} J / {time} s)");
     assert_eq!(row["cpu_energy_j"], row["energy_j"]);

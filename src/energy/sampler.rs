@@ -191,20 +191,20 @@ impl Shared {
     }
 }
 
-/// Make this (the sampler's) thread `SCHED_IDLE`: it then never preempts a training thread when
-/// it wakes and runs only on a core with idle time, which a training loop leaves between its
-/// parallel matrix products. On two cores, normal priority cost 1 % of training time at 10 Hz and
-/// 11 % at 100 Hz (scripts/bench/sampler-overhead.sh): each wake-up stalled one of the two
-/// workers of every parallel product in flight. Timestamps are taken at each read, so late samples
-/// stay exact; wrap safety has a wide margin (half the fastest wrap at 1000 W), and phase
-/// boundaries read the counters from the training thread anyway.
+/// Run this (the sampler's) thread at nice 19: it then rarely preempts a training thread when it
+/// wakes, which matters on few cores — at nice 0 each wake-up stalled one worker of every parallel
+/// matrix product in flight (scripts/bench/sampler-overhead.sh: +1.2 % at 10 Hz, +11 % at 100 Hz on
+/// 2 cores). Not `SCHED_IDLE`: a thread of that class can be starved for long while it holds the
+/// sensors lock, and the training thread's phase-boundary read then waits behind it, stretching
+/// the measured window past the end of the phase. A nice-19 thread still gets the CPU within a
+/// scheduler slice. Timestamps are taken at each read, so late samples stay exact.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: pid 0 is the calling thread; `param` is a valid, initialised struct.
-        if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } != 0 {
-            tracing::debug!("energy sampler: SCHED_IDLE refused ({}); normal priority", std::io::Error::last_os_error());
+        // SAFETY: gettid has no preconditions; setpriority on our own thread id only changes us.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 19) } != 0 {
+            tracing::debug!("energy sampler: nice 19 refused ({}); normal priority", std::io::Error::last_os_error());
         }
     }
 }

@@ -6,10 +6,9 @@
 //! output sequence with a `slice_assign` per step that the model never reads.
 
 use super::{CLASSES, SIDE};
-use super::fused::{step, FusedGru, FusedLstm};
+use super::fused::{step, tanh, FusedGru, FusedLstm};
 use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;
-use burn::tensor::activation::tanh;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecurrentCell {
