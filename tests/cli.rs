@@ -4,30 +4,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use wattsweep::data::{encode_idx_images, encode_idx_labels};
+use wattsweep::data::{encode_idx_images, encode_idx_labels, synthetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wattsweep");
 
 /// A temp dir with a synthetic data set (class k = a bright bar on rows 2k+4..2k+6).
 struct Sandbox {
     dir: tempfile::TempDir,
-}
-
-fn split(n: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
-    let mut state = seed.wrapping_add(17);
-    let mut images = Vec::with_capacity(n * 784);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let k = i % 10;
-        labels.push(k as u8);
-        for r in 0..28 {
-            for _ in 0..28 {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                images.push(if r >= 2 * k + 4 && r < 2 * k + 6 { 180 } else { 0 } + (state >> 58) as u8);
-            }
-        }
-    }
-    (images, labels)
 }
 
 impl Sandbox {
@@ -39,9 +22,9 @@ impl Sandbox {
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
         for (prefix, n, seed) in [("train", train, 1), ("t10k", test, 2)] {
-            let (images, labels) = split(n, seed);
-            std::fs::write(data.join(format!("{prefix}-images-idx3-ubyte")), encode_idx_images(&images, n, 28, 28)).unwrap();
-            std::fs::write(data.join(format!("{prefix}-labels-idx1-ubyte")), encode_idx_labels(&labels)).unwrap();
+            let set = synthetic(n, seed);
+            std::fs::write(data.join(format!("{prefix}-images-idx3-ubyte")), encode_idx_images(&set.images, n, 28, 28)).unwrap();
+            std::fs::write(data.join(format!("{prefix}-labels-idx1-ubyte")), encode_idx_labels(&set.labels)).unwrap();
         }
         Sandbox { dir }
     }

@@ -9,6 +9,7 @@ pub mod fetch;
 #[cfg(test)]
 mod fetch_tests;
 pub mod idx;
+mod synthetic;
 mod place;
 mod sources;
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod tests;
 
 pub use digests::PinnedFile;
 pub use fetch::fetch;
+pub use synthetic::synthetic;
 pub use idx::{IdxError, encode_idx_images, encode_idx_labels};
 
 use anyhow::Context;

@@ -1,27 +1,7 @@
 use super::*;
-use crate::data::{Dataset, Split};
+use crate::data::{synthetic, Dataset};
 use crate::models::{ModelKind, ModelSettings, SnnSettings};
 use crate::trial::TrialSpec;
-
-/// A learnable synthetic set: class k is a bright bar on rows 2k+4..2k+6 plus noise.
-pub fn synthetic(n: usize, seed: u64) -> Split {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut images = Vec::with_capacity(n * 784);
-    let mut labels = Vec::with_capacity(n);
-    for i in 0..n {
-        let k = i % 10;
-        labels.push(k as u8);
-        for r in 0..28 {
-            for _ in 0..28 {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                let noise = (state >> 58) as u8; // 0..63
-                let bar = if r >= 2 * k + 4 && r < 2 * k + 6 { 180 } else { 0 };
-                images.push(bar + noise);
-            }
-        }
-    }
-    Split { images, labels, rows: 28, cols: 28 }
-}
 
 fn tiny_data() -> TrialData {
     let norm = Dataset::Mnist.mean_std();
