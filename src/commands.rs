@@ -57,8 +57,8 @@ fn run(args: RunArgs, quiet: bool) -> Result<i32> {
     let summary = runner::run_sweep(&opts)?;
     // A shard's report would cover one shard only: `wattsweep merge` builds the whole one.
     if opts.shard.is_none() && summary.planned > 0 {
-        let out = runner::output_dir_of(&opts)?;
-        match wattsweep::report::write_report(&out) {
+        let out = &summary.out;
+        match wattsweep::report::write_report(out) {
             Ok(_) => tracing::info!("report: {}", out.join("index.html").display()),
             Err(e) => tracing::warn!("could not build the report (the CSVs are complete): {e:#}"),
         }

@@ -43,6 +43,8 @@ pub struct RunOptions {
 /// How a sweep ended; `exit_code` follows the README (0 ok, 1 some trial failed, 130 interrupted).
 #[derive(Debug, Default, PartialEq)]
 pub struct SweepSummary {
+    /// Where the rows were written (`<out>`, or the shard's directory under it).
+    pub out: PathBuf,
     pub planned: usize,
     pub skipped: usize,
     pub ran: usize,
@@ -66,12 +68,6 @@ impl SweepSummary {
 /// The output directory: `--out`, else `reports/<name>`; a shard writes under `shards/I-of-N`.
 pub fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
     out.map(Path::to_path_buf).unwrap_or_else(|| Path::new("reports").join(&grid.name))
-}
-
-/// The output directory a run writes to (grid read again; cheap).
-pub fn output_dir_of(opts: &RunOptions) -> Result<PathBuf> {
-    let grid = load_grid(&opts.grid)?;
-    Ok(output_dir(&grid, opts.out.as_deref()))
 }
 
 /// Load every dataset the trials use. One dataset may come from `--data-dir`.
@@ -136,6 +132,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     if repaired.cut_bytes > 0 {
         tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", epochs.path().display(), repaired.cut_bytes);
     }
+    let epoch_trials: HashSet<String> = epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
     let mut previous = latest_rows(results.read_all().with_context(|| {
         format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
     })?);
@@ -148,7 +145,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         }
     }
     let to_run: Vec<&Trial> = trials.iter().filter(|t| should_run(previous.get(&t.id), opts.retry_failed)).collect();
-    let mut summary = SweepSummary { planned: trials.len(), skipped: trials.len() - to_run.len(), ..Default::default() };
+    let mut summary = SweepSummary { out: out.clone(), planned: trials.len(), skipped: trials.len() - to_run.len(), ..Default::default() };
     summary.not_ok = trials
         .iter()
         .filter(|t| !to_run.iter().any(|r| r.id == t.id))
@@ -207,7 +204,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             exclusive: opts.exclusive,
         };
         let row = run_trial(t, &trial_data, &env, &mut progress)?;
-        record(&results, &epochs, &row, previous.contains_key(&t.id))?;
+        record(&results, &epochs, &row, previous.contains_key(&t.id), epoch_trials.contains(&t.id))?;
         summary.ran += 1;
         match row.status.as_str() {
             "ok" => summary.ok += 1,
@@ -229,11 +226,13 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
 /// Write a finished trial's row. A rerun supersedes the trial's earlier row and earlier epochs:
 /// those move to `superseded.csv` and the files are rewritten atomically, so each trial has one
 /// row in results.csv and one attempt in epochs.csv.
-fn record(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow, had_row: bool) -> Result<()> {
-    let all_epochs = epochs.read_all()?;
-    let stale_epochs = all_epochs.iter().any(|e| e.trial_id == row.trial_id && e.attempt_id != row.attempt_id);
-    if stale_epochs {
-        let kept: Vec<EpochRow> = all_epochs.into_iter().filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id).collect();
+///
+/// `earlier_epochs`: whether epochs.csv held rows of this trial when the sweep started (an
+/// earlier attempt, finished or killed); only then is the growing file read and rewritten.
+fn record(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow, had_row: bool, earlier_epochs: bool) -> Result<()> {
+    if earlier_epochs {
+        let kept: Vec<EpochRow> =
+            epochs.read_all()?.into_iter().filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id).collect();
         epochs.replace_all(&kept)?;
     }
     if !had_row {

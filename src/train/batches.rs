@@ -30,14 +30,15 @@ impl Prepared {
         Prepared { x, y: split.labels[..n].to_vec() }
     }
 
-    /// Copy the images and labels at `indices` into `xs`/`ys` (reused buffers).
-    pub fn gather(&self, indices: &[usize], xs: &mut Vec<f32>, ys: &mut Vec<i64>) {
-        xs.clear();
-        ys.clear();
+    /// The images and labels at `indices`, as the buffers a batch tensor takes ownership of.
+    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<i64>) {
+        let mut xs = Vec::with_capacity(indices.len() * PIXELS);
+        let mut ys = Vec::with_capacity(indices.len());
         for &i in indices {
             xs.extend_from_slice(&self.x[i * PIXELS..(i + 1) * PIXELS]);
             ys.push(self.y[i] as i64);
         }
+        (xs, ys)
     }
 }
 

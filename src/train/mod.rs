@@ -104,7 +104,6 @@ pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> Train
     };
     let n = data.train.len();
     let batches = n.div_ceil(spec.batch_size);
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
 
     for epoch in 1..=spec.epochs {
         let order = epoch_order(n, spec.seed, epoch - 1);
@@ -118,9 +117,9 @@ pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> Train
                 result.outcome = Outcome::Interrupted;
                 return result;
             }
-            data.train.gather(chunk, &mut xs, &mut ys);
-            let images = Tensor::<2>::from_data(TensorData::new(xs.clone(), [chunk.len(), PIXELS]), &ad_device);
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(ys.clone(), [chunk.len()]), &ad_device);
+            let (xs, ys) = data.train.gather(chunk);
+            let images = Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), &ad_device);
+            let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), &ad_device);
             let logits = model.forward(images);
             let loss = loss_fn.forward(logits, targets);
             let loss_value = loss.clone().into_scalar::<f32>();
@@ -164,14 +163,13 @@ pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> Train
 
 /// Test accuracy (0–1) and, for spiking models, the mean firing rate.
 pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> (f64, Option<f64>) {
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
     let mut correct = 0i64;
     let mut spikes = 0f64;
     let indices: Vec<usize> = (0..test.len()).collect();
     for chunk in indices.chunks(EVAL_BATCH) {
-        test.gather(chunk, &mut xs, &mut ys);
-        let images = Tensor::<2>::from_data(TensorData::new(xs.clone(), [chunk.len(), PIXELS]), device);
-        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys.clone(), [chunk.len()]), device);
+        let (xs, ys) = test.gather(chunk);
+        let images = Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), device);
         let (logits, count) = model.forward_counting(images);
         let predicted = logits.argmax(1).squeeze_dim::<1>(1);
         correct += predicted.equal(targets).int().sum().into_scalar::<i64>();
