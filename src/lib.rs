@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod energy;
+pub mod kernels;
 pub mod memory;
 pub mod models;
 pub mod plan;

@@ -2,6 +2,7 @@
 //! flatten (64×5×5 = 1600) → 10.
 
 use super::{CLASSES, SIDE};
+use crate::kernels;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, Relu};
@@ -50,8 +51,16 @@ impl Cnn {
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let x = images.reshape([batch, 1, SIDE, SIDE]);
-        let x = self.pool.forward(self.activation.forward(self.conv1.forward(x)));
-        let x = self.pool.forward(self.activation.forward(self.conv2.forward(x)));
+        let x = self.block(&self.conv1, x);
+        let x = self.block(&self.conv2, x);
         self.output.forward(x.flatten(1, 3))
+    }
+
+    /// conv → ReLU → pool: one fused kernel on flex (src/kernels/conv.rs), Burn's modules elsewhere.
+    fn block(&self, conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+        if let (true, Some(bias)) = (kernels::available(&x.device()), &conv.bias) {
+            return kernels::conv_relu_pool(x, conv.weight.val(), bias.val());
+        }
+        self.pool.forward(self.activation.forward(conv.forward(x)))
     }
 }

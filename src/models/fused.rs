@@ -4,6 +4,7 @@
 //! `Gru` modules (same initialisation, same equations, PyTorch's gate order), so the results are
 //! those of Burn's modules; a test checks the outputs agree.
 
+use crate::kernels::{self, recurrent::Cell};
 use burn::module::Param;
 use burn::nn::{Gru, Linear, Lstm};
 use burn::prelude::*;
@@ -38,6 +39,17 @@ pub(super) fn step(seq: &Tensor<3>, t: usize) -> Tensor<2> {
     seq.clone().slice([0..batch, t..t + 1, 0..width]).reshape([batch, width])
 }
 
+/// The whole sequence in one kernel (src/kernels/recurrent.rs) on flex; `None` elsewhere.
+fn fused_kernel(cell: Cell, input: &Linear, hidden: &Linear, seq: &Tensor<3>) -> Option<Tensor<2>> {
+    let (Some(b_ih), Some(b_hh)) = (&input.bias, &hidden.bias) else { return None };
+    kernels::available(&seq.device()).then(|| {
+        // In the reference path's order (parameters initialise lazily on first use).
+        let (w_ih, b_ih) = (input.weight.val(), b_ih.val());
+        let (w_hh, b_hh) = (hidden.weight.val(), b_hh.val());
+        kernels::recurrent_last(cell, seq.clone(), w_ih, b_ih, w_hh, Some(b_hh))
+    })
+}
+
 #[derive(Module, Debug)]
 pub struct FusedLstm {
     /// Gates i, f, g, o of the input, with their input biases.
@@ -60,6 +72,9 @@ impl FusedLstm {
 
     /// Final hidden state `[batch, hidden]`.
     pub fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
+        if let Some(h) = fused_kernel(Cell::Lstm, &self.input, &self.hidden, &seq) {
+            return h;
+        }
         let [batch, steps, _] = seq.dims();
         let h_dim = self.d_hidden;
         let device = seq.device();
@@ -100,6 +115,9 @@ impl FusedGru {
 
     /// Final hidden state `[batch, hidden]`.
     pub fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
+        if let Some(h) = fused_kernel(Cell::Gru, &self.input, &self.hidden, &seq) {
+            return h;
+        }
         let [batch, steps, _] = seq.dims();
         let mut h: Tensor<2> = Tensor::zeros([batch, self.d_hidden], &seq.device());
         for t in 0..steps {

@@ -7,6 +7,7 @@
 
 use super::{CLASSES, SIDE};
 use super::fused::{step, tanh, FusedGru, FusedLstm};
+use crate::kernels::{self, recurrent::Cell};
 use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;
 
@@ -65,6 +66,13 @@ pub struct TanhRnn {
 impl TanhRnn {
     /// Final hidden state `[batch, hidden]` for a sequence `[batch, steps, features]`.
     fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
+        if let (true, Some(b_ih)) = (kernels::available(&seq.device()), &self.input.bias) {
+            // In the reference path's order: parameters initialise lazily from the seeded RNG on
+            // first use, so another order would give the same seed different weights.
+            let (w_ih, b_ih) = (self.input.weight.val(), b_ih.val());
+            let w_hh = self.recurrent.weight.val();
+            return kernels::recurrent_last(Cell::Tanh, seq, w_ih, b_ih, w_hh, None);
+        }
         let [batch, steps, _] = seq.dims();
         let mut h: Tensor<2> = Tensor::zeros([batch, self.hidden], &seq.device());
         for t in 0..steps {

@@ -9,6 +9,7 @@
 //! surrogate ∂spk/∂u = 1 / (1 + slope·|u|)², see [`spike_fn`].
 
 use super::{CLASSES, PIXELS};
+use crate::kernels::{self, lif::Lif};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
@@ -76,9 +77,8 @@ impl Snn {
         self.steps
     }
 
-    /// Logits `[batch, 10]` and the total number of spikes emitted (1-element tensor).
-    pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
-        let current = self.input.forward(images); // the same input current at every step
+    /// Σ_t spk_t from Burn's tensor operations, step by step (the reference for kernels/lif.rs).
+    fn spike_counts(&self, current: Tensor<2>) -> Tensor<2> {
         let device = current.device();
         let [batch, hidden] = current.dims();
         let mut mem: Tensor<2> = Tensor::zeros([batch, hidden], &device);
@@ -90,6 +90,23 @@ impl Snn {
             reset = spikes.clone().detach();
             spike_sum = spike_sum + spikes;
         }
+        spike_sum
+    }
+
+    /// Logits `[batch, 10]` and the total number of spikes emitted (1-element tensor).
+    pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+        let current = self.input.forward(images); // the same input current at every step
+        let spike_sum = if kernels::available(&current.device()) {
+            let lif = Lif {
+                steps: self.steps,
+                beta: self.beta as f32,
+                threshold: self.threshold as f32,
+                slope: self.slope as f32,
+            };
+            kernels::lif_spikes(current, lif)
+        } else {
+            self.spike_counts(current)
+        };
         let count = spike_sum.clone().detach().sum();
         // Σ_t readout(spk_t) = W·Σ_t spk_t + steps·b: one matmul instead of `steps`.
         let mut logits = self.readout.forward(spike_sum);

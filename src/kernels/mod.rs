@@ -1,0 +1,170 @@
+//! Fused CPU kernels for the default `flex` backend, registered with Burn as a backend extension
+//! (`#[backend_extension]`) with their own backward passes (autodiff.rs).
+//!
+//! Each replaces a model's hot loop that Burn composes from many small tensor operations: the
+//! SNN's 25 LIF steps, the recurrent models' 28 steps, the CNN's conv → ReLU → pool blocks. The
+//! models call them only on a flex device ([`available`]); LibTorch trials and the reference
+//! path (`WATTSWEEP_KERNELS=off`) keep Burn's own modules, and tests compare the two.
+//!
+//! Files: `simd` (CPU dispatch, fast exp), `gemm` (matrix products), one file per kernel, `flex`
+//! (FlexTensor ↔ slices), `autodiff` (the Backward steps).
+
+mod autodiff;
+pub mod conv;
+mod flex;
+pub mod gemm;
+pub mod lif;
+pub mod recurrent;
+pub(crate) mod simd;
+
+use burn::backend::{backend_extension, tensor::FloatTensor, Dispatch, DispatchDevice, Flex};
+use burn::prelude::*;
+use conv::ConvDims;
+use flex::{dims, f32s, output};
+use lif::Lif;
+use recurrent::{Cell, Dims, Weights};
+
+#[backend_extension(Flex, Autodiff)]
+pub trait Kernels: burn::backend::Backend {
+    /// Spike counts `[batch, hidden]` of LIF neurons driven by `current` (see lif.rs).
+    fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self>;
+    /// Last hidden state `[batch, hidden]` of a recurrent layer over `seq` `[batch, steps, in]`.
+    /// `cell`: 0 tanh (its `b_hh` is ignored), 1 LSTM, 2 GRU.
+    fn recurrent_last(
+        seq: FloatTensor<Self>,
+        w_ih: FloatTensor<Self>,
+        b_ih: FloatTensor<Self>,
+        w_hh: FloatTensor<Self>,
+        b_hh: FloatTensor<Self>,
+        cell: u8,
+    ) -> FloatTensor<Self>;
+    /// 3×3 convolution + bias → ReLU → 2×2 max-pool, NCHW.
+    fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self>;
+}
+
+fn cell_of(code: u8) -> Cell {
+    match code {
+        0 => Cell::Tanh,
+        1 => Cell::Lstm,
+        2 => Cell::Gru,
+        _ => unreachable!("cell codes come from `cell_code`"),
+    }
+}
+
+fn cell_code(cell: Cell) -> u8 {
+    match cell {
+        Cell::Tanh => 0,
+        Cell::Lstm => 1,
+        Cell::Gru => 2,
+    }
+}
+
+/// Whether the fused kernels run on `device`: flex (with or without autodiff), unless the
+/// environment variable `WATTSWEEP_KERNELS=off` asks for Burn's composed operations (the
+/// reference path, for comparisons).
+pub fn available(device: &Device) -> bool {
+    let flex = match device.as_dispatch() {
+        DispatchDevice::Flex(_) => true,
+        DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
+        #[allow(unreachable_patterns)]
+        _ => false,
+    };
+    flex && !reference_forced()
+}
+
+thread_local! {
+    static REFERENCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn reference_forced() -> bool {
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    REFERENCE.get() || *OFF.get_or_init(|| std::env::var("WATTSWEEP_KERNELS").is_ok_and(|v| v == "off"))
+}
+
+/// Runs `f` with the kernels off on this thread (models take Burn's composed operations), so
+/// that tests and benchmarks can compare both paths in one process.
+pub fn with_reference<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REFERENCE.set(self.0);
+        }
+    }
+    let _restore = Restore(REFERENCE.replace(true));
+    f()
+}
+
+/// See [`Kernels::lif_spikes`].
+pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as Kernels>::lif_spikes(
+        current.into_dispatch(),
+        lif.steps,
+        lif.beta,
+        lif.threshold,
+        lif.slope,
+    ))
+}
+
+/// See [`Kernels::recurrent_last`]; `b_hh` is `None` for the tanh RNN.
+pub fn recurrent_last(cell: Cell, seq: Tensor<3>, w_ih: Tensor<2>, b_ih: Tensor<1>, w_hh: Tensor<2>, b_hh: Option<Tensor<1>>) -> Tensor<2> {
+    let b_hh = b_hh.unwrap_or_else(|| Tensor::zeros([1], &b_ih.device()).detach());
+    Tensor::from_dispatch(<Dispatch as Kernels>::recurrent_last(
+        seq.into_dispatch(),
+        w_ih.into_dispatch(),
+        b_ih.into_dispatch(),
+        w_hh.into_dispatch(),
+        b_hh.into_dispatch(),
+        cell_code(cell),
+    ))
+}
+
+/// See [`Kernels::conv_relu_pool`].
+pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as Kernels>::conv_relu_pool(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+    ))
+}
+
+fn conv_dims(x: &[usize], weight: &[usize]) -> ConvDims {
+    assert!(x.len() == 4 && weight.len() == 4 && weight[2] == 3 && weight[3] == 3 && weight[1] == x[1], "conv_relu_pool: shapes {x:?} and {weight:?}");
+    ConvDims { batch: x[0], cin: x[1], height: x[2], width: x[3], cout: weight[0] }
+}
+
+fn rnn_dims(seq: &[usize], w_hh: &[usize]) -> Dims {
+    assert!(seq.len() == 3 && w_hh.len() == 2, "recurrent_last: shapes {seq:?} and {w_hh:?}");
+    Dims { batch: seq[0], steps: seq[1], input: seq[2], hidden: w_hh[0] }
+}
+
+impl Kernels for Flex {
+    fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self> {
+        let lif = Lif { steps, beta, threshold, slope };
+        output(lif.forward(&f32s(&current), None), dims(&current))
+    }
+
+    fn recurrent_last(
+        seq: FloatTensor<Self>,
+        w_ih: FloatTensor<Self>,
+        b_ih: FloatTensor<Self>,
+        w_hh: FloatTensor<Self>,
+        b_hh: FloatTensor<Self>,
+        cell: u8,
+    ) -> FloatTensor<Self> {
+        let (cell, d) = (cell_of(cell), rnn_dims(&dims(&seq), &dims(&w_hh)));
+        let (w_ih, b_ih, w_hh, b_hh) = (f32s(&w_ih), f32s(&b_ih), f32s(&w_hh), f32s(&b_hh));
+        let w = Weights { w_ih: &w_ih, b_ih: &b_ih, w_hh: &w_hh, b_hh: (cell != Cell::Tanh).then_some(&b_hh[..]) };
+        let (last, _) = recurrent::forward(cell, d, &f32s(&seq), &w, false);
+        output(last, vec![d.batch, d.hidden])
+    }
+
+    fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+        let d = conv_dims(&dims(&x), &dims(&weight));
+        let (y, _) = conv::forward(d, &f32s(&x), &f32s(&weight), &f32s(&bias), false);
+        let (ph, pw) = d.pooled();
+        output(y, vec![d.batch, d.cout, ph, pw])
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,398 @@
+//! Whole-sequence recurrent layers (tanh RNN, LSTM, GRU) forward and backward through time.
+//!
+//! Burn composes a recurrent step from ~10–25 tensor operations, each with an autodiff node and
+//! an allocation, 28 times per batch; here one call runs the sequence. The input projection of
+//! all steps is one matrix product; each step adds `h_{t−1}·W_hh` in place and applies the gate
+//! non-linearities row by row. Batch rows are independent through time, so the batch is split
+//! across rayon's threads for the whole sequence (no per-step synchronisation); the weight
+//! gradients are then single large products over all rows and steps.
+//!
+//! Layouts follow Burn's `Linear` (weight `[in, out]`) and PyTorch's gate order: LSTM columns
+//! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
+
+use super::gemm::{gemm, View};
+use super::simd::{sigmoid, simd_fn, tanh};
+use rayon::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Tanh,
+    Lstm,
+    Gru,
+}
+
+impl Cell {
+    /// Gate blocks per hidden unit in the projections.
+    pub fn gates(self) -> usize {
+        match self {
+            Cell::Tanh => 1,
+            Cell::Lstm => 4,
+            Cell::Gru => 3,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dims {
+    pub batch: usize,
+    pub steps: usize,
+    pub input: usize,
+    pub hidden: usize,
+}
+
+/// Weights as Burn stores them; `b_hh` is absent for the tanh RNN.
+pub struct Weights<'a> {
+    pub w_ih: &'a [f32],
+    pub b_ih: &'a [f32],
+    pub w_hh: &'a [f32],
+    pub b_hh: Option<&'a [f32]>,
+}
+
+/// What the backward pass needs from the forward pass.
+#[derive(Debug)]
+pub struct Saved {
+    /// Per step: LSTM gate activations i, f, g, o; GRU r, z, n; tanh RNN unused.
+    acts: Vec<f32>,
+    /// Per step: LSTM cell state c_t; GRU `h_{t−1}·W_hn + b_hn`; tanh RNN unused.
+    aux: Vec<f32>,
+    /// Per step: hidden state h_t, `[batch, steps, hidden]`.
+    hs: Vec<f32>,
+}
+
+/// Gradients of the weights (and of the input when asked).
+pub struct Grads {
+    pub w_ih: Vec<f32>,
+    pub b_ih: Vec<f32>,
+    pub w_hh: Vec<f32>,
+    pub b_hh: Vec<f32>,
+    pub x: Option<Vec<f32>>,
+}
+
+/// Disjoint per-thread slices of the batch.
+struct Part<'a> {
+    rows: usize,
+    x: &'a [f32],
+    acts: &'a mut [f32],
+    aux: &'a mut [f32],
+    hs: &'a mut [f32],
+}
+
+/// Rows per thread (at least one).
+fn rows_per_part(batch: usize) -> usize {
+    batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}
+
+/// Split `buf` into consecutive pieces of `rows·per_row` elements.
+fn split<'a>(mut buf: &'a mut [f32], rows: &[usize], per_row: usize) -> Vec<&'a mut [f32]> {
+    rows.iter()
+        .map(|&r| {
+            let (head, tail) = std::mem::take(&mut buf).split_at_mut(r * per_row);
+            buf = tail;
+            head
+        })
+        .collect()
+}
+
+fn part_rows(batch: usize) -> Vec<usize> {
+    let per = rows_per_part(batch);
+    (0..batch).step_by(per).map(|b| per.min(batch - b)).collect()
+}
+
+/// Runs the sequence `x` (`[batch, steps, input]`); returns h_T (`[batch, hidden]`) and, with
+/// `keep`, what the backward pass needs.
+pub fn forward(cell: Cell, d: Dims, x: &[f32], w: &Weights, keep: bool) -> (Vec<f32>, Option<Saved>) {
+    let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
+    assert_eq!(x.len(), d.batch * t_n * d.input, "recurrent input shape");
+    let mut acts = vec![0.0f32; d.batch * t_n * g_n];
+    let aux_len = if cell == Cell::Tanh { 0 } else { d.batch * t_n * h_n };
+    let mut aux = vec![0.0f32; aux_len];
+    let mut hs = vec![0.0f32; d.batch * t_n * h_n];
+    let rows = part_rows(d.batch);
+    let aux_row = if cell == Cell::Tanh { 0 } else { t_n * h_n };
+    let xs: Vec<&[f32]> = {
+        let mut rest = x;
+        rows.iter()
+            .map(|&r| {
+                let (head, tail) = rest.split_at(r * t_n * d.input);
+                rest = tail;
+                head
+            })
+            .collect()
+    };
+    let parts: Vec<Part> = xs
+        .into_iter()
+        .zip(split(&mut acts, &rows, t_n * g_n))
+        .zip(split(&mut aux, &rows, aux_row))
+        .zip(split(&mut hs, &rows, t_n * h_n))
+        .zip(&rows)
+        .map(|((((x, acts), aux), hs), &rows)| Part { rows, x, acts, aux, hs })
+        .collect();
+    parts.into_par_iter().for_each(|p| forward_part(cell, d, w, p));
+    let mut last = vec![0.0f32; d.batch * h_n];
+    for b in 0..d.batch {
+        let at = (b * t_n + t_n - 1) * h_n;
+        last[b * h_n..(b + 1) * h_n].copy_from_slice(&hs[at..at + h_n]);
+    }
+    (last, keep.then_some(Saved { acts, aux, hs }))
+}
+
+fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
+    let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
+    let nb = p.rows;
+    // Input projection of every step: [nb·T, I]·[I, G] plus the input bias (and, for the
+    // LSTM, the hidden bias, which adds to the same pre-activation).
+    gemm(p.acts, g_n, View::new(p.x, nb * t_n, d.input), View::new(w.w_ih, d.input, g_n), false);
+    for row in p.acts.chunks_exact_mut(g_n) {
+        add(row, w.b_ih);
+        if cell == Cell::Lstm {
+            add(row, w.b_hh.expect("LSTM has a hidden bias"));
+        }
+    }
+    let zeros = vec![0.0f32; h_n];
+    let mut gh = vec![0.0f32; if cell == Cell::Gru { nb * g_n } else { 0 }];
+    for t in 0..t_n {
+        let w_hh = View::new(w.w_hh, h_n, g_n);
+        if cell == Cell::Gru {
+            // gh = h_{t−1}·W_hh + b_hh, kept apart: r multiplies its n block.
+            if t > 0 {
+                gemm(&mut gh, g_n, View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n), w_hh, false);
+            } else {
+                gh.fill(0.0);
+            }
+        } else if t > 0 {
+            gemm(&mut p.acts[t * g_n..], t_n * g_n, View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n), w_hh, true);
+        }
+        for b in 0..nb {
+            let at = b * t_n + t;
+            let act = &mut p.acts[at * g_n..(at + 1) * g_n];
+            let (done, h_rest) = p.hs.split_at_mut(at * h_n);
+            let h = &mut h_rest[..h_n];
+            let h_prev = if t > 0 { &done[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
+            match cell {
+                Cell::Tanh => tanh_cell(act, h),
+                Cell::Lstm => {
+                    let (c_done, c_rest) = p.aux.split_at_mut(at * h_n);
+                    let c_prev = if t > 0 { &c_done[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
+                    lstm_cell(act, c_prev, &mut c_rest[..h_n], h);
+                }
+                Cell::Gru => {
+                    let ghr = &mut gh[b * g_n..(b + 1) * g_n];
+                    add(ghr, w.b_hh.expect("GRU has a hidden bias"));
+                    gru_cell(act, ghr, h_prev, &mut p.aux[at * h_n..(at + 1) * h_n], h);
+                }
+            }
+        }
+    }
+}
+
+/// Backward through time from `grad` = ∂L/∂h_T (`[batch, hidden]`).
+pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad: &[f32], want_x: bool) -> Grads {
+    let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
+    assert_eq!(grad.len(), d.batch * h_n, "recurrent output gradient shape");
+    // ∂L/∂(pre-activations) per step; the GRU has a second one for its hidden projection.
+    let mut dg = vec![0.0f32; d.batch * t_n * g_n];
+    let mut dgh = vec![0.0f32; if cell == Cell::Gru { d.batch * t_n * g_n } else { 0 }];
+    let rows = part_rows(d.batch);
+    let dgh_row = if cell == Cell::Gru { t_n * g_n } else { 0 };
+    let mut starts = Vec::with_capacity(rows.len());
+    let mut b0 = 0;
+    for &r in &rows {
+        starts.push(b0);
+        b0 += r;
+    }
+    split(&mut dg, &rows, t_n * g_n)
+        .into_iter()
+        .zip(split(&mut dgh, &rows, dgh_row))
+        .zip(starts.into_iter().zip(&rows))
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .for_each(|((dg, dgh), (b0, &nb))| backward_part(cell, d, w, saved, grad, b0, nb, dg, dgh));
+
+    // Weight gradients over all rows and steps at once.
+    let rows_all = d.batch * t_n;
+    let mut h_prev = vec![0.0f32; rows_all * h_n];
+    for b in 0..d.batch {
+        let base = b * t_n * h_n;
+        h_prev[base + h_n..base + t_n * h_n].copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
+    }
+    let dg_hidden = if cell == Cell::Gru { &dgh } else { &dg };
+    let mut g = Grads {
+        w_ih: vec![0.0; d.input * g_n],
+        b_ih: col_sums(&dg, g_n),
+        w_hh: vec![0.0; h_n * g_n],
+        b_hh: col_sums(dg_hidden, g_n),
+        x: None,
+    };
+    gemm(&mut g.w_ih, g_n, View::new(x, rows_all, d.input).t(), View::new(&dg, rows_all, g_n), false);
+    gemm(&mut g.w_hh, g_n, View::new(&h_prev, rows_all, h_n).t(), View::new(dg_hidden, rows_all, g_n), false);
+    if want_x {
+        let mut dx = vec![0.0; rows_all * d.input];
+        gemm(&mut dx, d.input, View::new(&dg, rows_all, g_n), View::new(w.w_ih, d.input, g_n).t(), false);
+        g.x = Some(dx);
+    }
+    g
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backward_part(cell: Cell, d: Dims, w: &Weights, s: &Saved, grad: &[f32], b0: usize, nb: usize, dg: &mut [f32], dgh: &mut [f32]) {
+    let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
+    let zeros = vec![0.0f32; h_n];
+    let mut dh = grad[b0 * h_n..(b0 + nb) * h_n].to_vec();
+    let mut dc = vec![0.0f32; if cell == Cell::Lstm { nb * h_n } else { 0 }];
+    let w_hh_t = View::new(w.w_hh, h_n, g_n).t();
+    for t in (0..t_n).rev() {
+        for b in 0..nb {
+            let local = b * t_n + t;
+            let at = (b0 + b) * t_n + t;
+            let h = &s.hs[at * h_n..(at + 1) * h_n];
+            let h_prev = if t > 0 { &s.hs[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
+            let dhr = &mut dh[b * h_n..(b + 1) * h_n];
+            let dgr = &mut dg[local * g_n..(local + 1) * g_n];
+            match cell {
+                Cell::Tanh => tanh_back(h, dhr, dgr),
+                Cell::Lstm => {
+                    let c_prev = if t > 0 { &s.aux[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
+                    let act = &s.acts[at * g_n..(at + 1) * g_n];
+                    lstm_back(act, &s.aux[at * h_n..(at + 1) * h_n], c_prev, dhr, &mut dc[b * h_n..(b + 1) * h_n], dgr);
+                }
+                Cell::Gru => {
+                    let act = &s.acts[at * g_n..(at + 1) * g_n];
+                    let hn = &s.aux[at * h_n..(at + 1) * h_n];
+                    gru_back(act, hn, h_prev, dhr, dgr, &mut dgh[local * g_n..(local + 1) * g_n]);
+                }
+            }
+        }
+        if t > 0 {
+            // ∂L/∂h_{t−1} = (∂L/∂ hidden pre-activations)·W_hhᵀ (+ the GRU's direct z·dh, in dh).
+            let (src, acc) = match cell {
+                Cell::Gru => (&dgh[t * g_n..], true),
+                _ => (&dg[t * g_n..], false),
+            };
+            gemm(&mut dh, h_n, View::strided(src, nb, g_n, t_n * g_n), w_hh_t, acc);
+        }
+    }
+}
+
+fn col_sums(m: &[f32], cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; cols];
+    for row in m.chunks_exact(cols) {
+        add(&mut out, row);
+    }
+    out
+}
+
+simd_fn! {
+    fn add(dst: &mut [f32], src: &[f32]) {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += *s;
+        }
+    }
+}
+
+simd_fn! {
+    fn tanh_cell(a: &mut [f32], h: &mut [f32]) {
+        for (h, a) in h.iter_mut().zip(a.iter()) {
+            *h = tanh(*a);
+        }
+    }
+}
+
+simd_fn! {
+    fn tanh_back(h: &[f32], dh: &mut [f32], dg: &mut [f32]) {
+        let n = h.len();
+        let (dh, dg) = (&dh[..n], &mut dg[..n]);
+        for j in 0..n {
+            dg[j] = dh[j] * (1.0 - h[j] * h[j]);
+        }
+    }
+}
+
+simd_fn! {
+    fn lstm_cell(a: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
+        let n = c.len();
+        let (ai, rest) = a.split_at_mut(n);
+        let (af, rest) = rest.split_at_mut(n);
+        let (ag, ao) = rest.split_at_mut(n);
+        let (ao, c_prev, h) = (&mut ao[..n], &c_prev[..n], &mut h[..n]);
+        for j in 0..n {
+            let (i, f, g, o) = (sigmoid(ai[j]), sigmoid(af[j]), tanh(ag[j]), sigmoid(ao[j]));
+            ai[j] = i;
+            af[j] = f;
+            ag[j] = g;
+            ao[j] = o;
+            let cc = f * c_prev[j] + i * g;
+            c[j] = cc;
+            h[j] = o * tanh(cc);
+        }
+    }
+}
+
+simd_fn! {
+    fn lstm_back(a: &[f32], c: &[f32], c_prev: &[f32], dh: &mut [f32], dc: &mut [f32], dg: &mut [f32]) {
+        let n = c.len();
+        let (ai, af, ag, ao) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n], &a[3 * n..4 * n]);
+        let (c_prev, dh, dc) = (&c_prev[..n], &dh[..n], &mut dc[..n]);
+        let (dgi, rest) = dg.split_at_mut(n);
+        let (dgf, rest) = rest.split_at_mut(n);
+        let (dgg, dgo) = rest.split_at_mut(n);
+        let dgo = &mut dgo[..n];
+        for j in 0..n {
+            let (i, f, g, o) = (ai[j], af[j], ag[j], ao[j]);
+            let tc = tanh(c[j]);
+            let dcj = dc[j] + dh[j] * o * (1.0 - tc * tc);
+            dgi[j] = dcj * g * i * (1.0 - i);
+            dgf[j] = dcj * c_prev[j] * f * (1.0 - f);
+            dgg[j] = dcj * i * (1.0 - g * g);
+            dgo[j] = dh[j] * tc * o * (1.0 - o);
+            dc[j] = dcj * f;
+        }
+    }
+}
+
+simd_fn! {
+    fn gru_cell(a: &mut [f32], gh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
+        let n = h.len();
+        let (ar, rest) = a.split_at_mut(n);
+        let (az, an) = rest.split_at_mut(n);
+        let an = &mut an[..n];
+        let (ghr, ghz, ghn) = (&gh[..n], &gh[n..2 * n], &gh[2 * n..3 * n]);
+        let (h_prev, hn_out) = (&h_prev[..n], &mut hn_out[..n]);
+        for j in 0..n {
+            let r = sigmoid(ar[j] + ghr[j]);
+            let z = sigmoid(az[j] + ghz[j]);
+            let nn = tanh(an[j] + r * ghn[j]);
+            ar[j] = r;
+            az[j] = z;
+            an[j] = nn;
+            hn_out[j] = ghn[j];
+            h[j] = nn + z * (h_prev[j] - nn);
+        }
+    }
+}
+
+simd_fn! {
+    fn gru_back(a: &[f32], hn: &[f32], h_prev: &[f32], dh: &mut [f32], dgx: &mut [f32], dgh: &mut [f32]) {
+        let n = hn.len();
+        let (ar, az, an) = (&a[..n], &a[n..2 * n], &a[2 * n..3 * n]);
+        let (h_prev, dh) = (&h_prev[..n], &mut dh[..n]);
+        let (dxr, rest) = dgx.split_at_mut(n);
+        let (dxz, dxn) = rest.split_at_mut(n);
+        let (dhr, rest) = dgh.split_at_mut(n);
+        let (dhz, dhn) = rest.split_at_mut(n);
+        let (dxn, dhn) = (&mut dxn[..n], &mut dhn[..n]);
+        for j in 0..n {
+            let (r, z, nn, g) = (ar[j], az[j], an[j], dh[j]);
+            let dan = g * (1.0 - z) * (1.0 - nn * nn);
+            let dar = dan * hn[j] * r * (1.0 - r);
+            let daz = g * (h_prev[j] - nn) * z * (1.0 - z);
+            dxr[j] = dar;
+            dxz[j] = daz;
+            dxn[j] = dan;
+            dhr[j] = dar;
+            dhz[j] = daz;
+            dhn[j] = dan * r;
+            // The direct path h_{t−1} → h_t; the gemm adds the path through W_hh.
+            dh[j] = g * z;
+        }
+    }
+}
