@@ -8,6 +8,8 @@
 //! transposed convolution) and in layout copies between the separate ops.
 
 use super::gemm::{gemm, View};
+use super::buffers::{zeroed, Buf};
+use super::simd::simd_fn;
 use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +54,7 @@ impl ConvDims {
 #[derive(Debug)]
 pub struct Saved {
     /// im2col of every image, `[batch·positions, cin·9]`.
-    col: Vec<f32>,
+    col: Buf,
     /// Per pooled output, the winning convolution position, or `NONE`.
     arg: Vec<u32>,
 }
@@ -71,7 +73,7 @@ pub fn forward(d: ConvDims, x: &[f32], weight: &[f32], bias: &[f32], keep: bool)
     let (p, k) = (d.positions(), d.k());
     let mut y = vec![0.0f32; d.batch * d.image_out()];
     let mut arg = vec![NONE; if keep { y.len() } else { 0 }];
-    let mut col = vec![0.0f32; if keep { d.batch * p * k } else { 0 }];
+    let mut col = zeroed(if keep { d.batch * p * k } else { 0 });
     let n = per_task(&d);
     let arg_chunk = if keep { n * d.image_out() } else { 1 };
     let col_chunk = if keep { n * p * k } else { 1 };
@@ -84,7 +86,7 @@ pub fn forward(d: ConvDims, x: &[f32], weight: &[f32], bias: &[f32], keep: bool)
         .zip(x.par_chunks(n * d.image_in()))
         .zip(arg_parts.into_par_iter().zip(col_parts))
         .for_each(|((y, x), (arg, col))| {
-            let mut scratch_col = vec![0.0f32; if keep { 0 } else { p * k }];
+            let mut scratch_col = zeroed(if keep { 0 } else { p * k });
             let mut out = vec![0.0f32; p * d.cout];
             for (i, (yi, xi)) in y.chunks_mut(d.image_out()).zip(x.chunks(d.image_in())).enumerate() {
                 let ci: &mut [f32] = if keep { &mut col[i * p * k..(i + 1) * p * k] } else { &mut scratch_col };
@@ -118,18 +120,9 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
     let mut at = vec![0u32; co];
     for py in 0..ph {
         for px in 0..pw {
-            best.fill(f32::NEG_INFINITY);
-            for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                let pos = (2 * py + dy) * ow + 2 * px + dx;
-                let row = &out[pos * co..(pos + 1) * co];
-                for o in 0..co {
-                    let v = row[o] + bias[o];
-                    if v > best[o] {
-                        best[o] = v;
-                        at[o] = pos as u32;
-                    }
-                }
-            }
+            let pos = [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(dy, dx)| (2 * py + dy) * ow + 2 * px + dx);
+            let row = |i: usize| &out[pos[i] * co..(pos[i] + 1) * co];
+            window_max(row(0), row(1), row(2), row(3), pos.map(|p| p as u32), bias, &mut best, &mut at);
             for o in 0..co {
                 let i = (o * ph + py) * pw + px;
                 y[i] = best[o].max(0.0);
@@ -137,6 +130,24 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
                     arg[i] = if best[o] > 0.0 { at[o] } else { NONE };
                 }
             }
+        }
+    }
+}
+
+simd_fn! {
+    /// Per channel, the largest of four rows (plus bias) and which row it was (the first on ties).
+    fn window_max(r0: &[f32], r1: &[f32], r2: &[f32], r3: &[f32], pos: [u32; 4], bias: &[f32], best: &mut [f32], at: &mut [u32]) {
+        let n = best.len();
+        let (r0, r1, r2, r3, bias, at) = (&r0[..n], &r1[..n], &r2[..n], &r3[..n], &bias[..n], &mut at[..n]);
+        for o in 0..n {
+            let (mut b, mut a) = (r0[o] + bias[o], pos[0]);
+            for (v, p) in [(r1[o] + bias[o], pos[1]), (r2[o] + bias[o], pos[2]), (r3[o] + bias[o], pos[3])] {
+                let better = v > b;
+                b = if better { v } else { b };
+                a = if better { p } else { a };
+            }
+            best[o] = b;
+            at[o] = a;
         }
     }
 }
@@ -152,7 +163,7 @@ pub fn backward(d: ConvDims, weight: &[f32], s: &Saved, grad: &[f32], want_x: bo
     let (p, k, co) = (d.positions(), d.k(), d.cout);
     assert_eq!(grad.len(), d.batch * d.image_out(), "convolution output gradient shape");
     // ∂L/∂(conv output), [batch·positions, cout]: nonzero only where a pool window's positive max was.
-    let mut dout = vec![0.0f32; d.batch * p * co];
+    let mut dout = zeroed(d.batch * p * co);
     let mut bias = vec![0.0f32; co];
     let per_o = d.image_out() / co;
     for b in 0..d.batch {
@@ -173,7 +184,7 @@ pub fn backward(d: ConvDims, weight: &[f32], s: &Saved, grad: &[f32], want_x: bo
         let mut dx = vec![0.0f32; d.batch * d.image_in()];
         let n = per_task(&d);
         dx.par_chunks_mut(n * d.image_in()).zip(dout.par_chunks(n * p * co)).for_each(|(dx, dout)| {
-            let mut dcol = vec![0.0f32; p * k];
+            let mut dcol = zeroed(p * k);
             for (dxi, douti) in dx.chunks_mut(d.image_in()).zip(dout.chunks(p * co)) {
                 gemm(&mut dcol, k, View::new(douti, p, co), View::new(weight, co, k), false);
                 col2im(&d, &dcol, dxi);

@@ -10,6 +10,7 @@
 //! (FlexTensor ↔ slices), `autodiff` (the Backward steps).
 
 mod autodiff;
+mod buffers;
 pub mod conv;
 mod flex;
 pub mod gemm;

@@ -10,6 +10,7 @@
 //! Layouts follow Burn's `Linear` (weight `[in, out]`) and PyTorch's gate order: LSTM columns
 //! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
 
+use super::buffers::{zeroed, Buf};
 use super::gemm::{gemm, View};
 use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
@@ -52,11 +53,11 @@ pub struct Weights<'a> {
 #[derive(Debug)]
 pub struct Saved {
     /// Per step: LSTM gate activations i, f, g, o; GRU r, z, n; tanh RNN unused.
-    acts: Vec<f32>,
+    acts: Buf,
     /// Per step: LSTM cell state c_t; GRU `h_{t−1}·W_hn + b_hn`; tanh RNN unused.
-    aux: Vec<f32>,
+    aux: Buf,
     /// Per step: hidden state h_t, `[batch, steps, hidden]`.
-    hs: Vec<f32>,
+    hs: Buf,
 }
 
 /// Gradients of the weights (and of the input when asked).
@@ -103,10 +104,10 @@ fn part_rows(batch: usize) -> Vec<usize> {
 pub fn forward(cell: Cell, d: Dims, x: &[f32], w: &Weights, keep: bool) -> (Vec<f32>, Option<Saved>) {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(x.len(), d.batch * t_n * d.input, "recurrent input shape");
-    let mut acts = vec![0.0f32; d.batch * t_n * g_n];
+    let mut acts = zeroed(d.batch * t_n * g_n);
     let aux_len = if cell == Cell::Tanh { 0 } else { d.batch * t_n * h_n };
-    let mut aux = vec![0.0f32; aux_len];
-    let mut hs = vec![0.0f32; d.batch * t_n * h_n];
+    let mut aux = zeroed(aux_len);
+    let mut hs = zeroed(d.batch * t_n * h_n);
     let rows = part_rows(d.batch);
     let aux_row = if cell == Cell::Tanh { 0 } else { t_n * h_n };
     let xs: Vec<&[f32]> = {
@@ -190,8 +191,8 @@ pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(grad.len(), d.batch * h_n, "recurrent output gradient shape");
     // ∂L/∂(pre-activations) per step; the GRU has a second one for its hidden projection.
-    let mut dg = vec![0.0f32; d.batch * t_n * g_n];
-    let mut dgh = vec![0.0f32; if cell == Cell::Gru { d.batch * t_n * g_n } else { 0 }];
+    let mut dg = zeroed(d.batch * t_n * g_n);
+    let mut dgh = zeroed(if cell == Cell::Gru { d.batch * t_n * g_n } else { 0 });
     let rows = part_rows(d.batch);
     let dgh_row = if cell == Cell::Gru { t_n * g_n } else { 0 };
     let mut starts = Vec::with_capacity(rows.len());
@@ -210,7 +211,7 @@ pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad
 
     // Weight gradients over all rows and steps at once.
     let rows_all = d.batch * t_n;
-    let mut h_prev = vec![0.0f32; rows_all * h_n];
+    let mut h_prev = zeroed(rows_all * h_n);
     for b in 0..d.batch {
         let base = b * t_n * h_n;
         h_prev[base + h_n..base + t_n * h_n].copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
