@@ -3,7 +3,7 @@
 
 use super::with_reference;
 use crate::data::{synthetic, Dataset};
-use crate::models::{CnnSettings, Model, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
+use crate::models::{CnnSettings, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
 use crate::train::{self, NoHooks, Prepared, TrialData};
 use crate::trial::TrialSpec;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -37,8 +37,7 @@ impl ModuleVisitor for Collect<'_> {
 /// Logits and every parameter's gradient of the cross-entropy loss.
 fn logits_and_grads(settings: &ModelSettings, images: &[f32], labels: &[i64]) -> (Vec<f32>, Vec<(String, Vec<f32>)>) {
     let device = Device::flex().autodiff();
-    device.seed(3);
-    let model = Model::init(settings, &device);
+    let model = train::init_model(settings, &device, 3);
     let n = labels.len();
     let x = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, 784]), &device);
     let y = Tensor::<1, Int>::from_data(TensorData::new(labels.to_vec(), [n]), &device);

@@ -43,7 +43,6 @@ pub(super) fn step(seq: &Tensor<3>, t: usize) -> Tensor<2> {
 fn fused_kernel(cell: Cell, input: &Linear, hidden: &Linear, seq: &Tensor<3>) -> Option<Tensor<2>> {
     let (Some(b_ih), Some(b_hh)) = (&input.bias, &hidden.bias) else { return None };
     kernels::available(&seq.device()).then(|| {
-        // In the reference path's order (parameters initialise lazily on first use).
         let (w_ih, b_ih) = (input.weight.val(), b_ih.val());
         let (w_hh, b_hh) = (hidden.weight.val(), b_hh.val());
         kernels::recurrent_last(cell, seq.clone(), w_ih, b_ih, w_hh, Some(b_hh))

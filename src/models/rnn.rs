@@ -67,8 +67,6 @@ impl TanhRnn {
     /// Final hidden state `[batch, hidden]` for a sequence `[batch, steps, features]`.
     fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
         if let (true, Some(b_ih)) = (kernels::available(&seq.device()), &self.input.bias) {
-            // In the reference path's order: parameters initialise lazily from the seeded RNG on
-            // first use, so another order would give the same seed different weights.
             let (w_ih, b_ih) = (self.input.weight.val(), b_ih.val());
             let w_hh = self.recurrent.weight.val();
             return kernels::recurrent_last(Cell::Tanh, seq, w_ih, b_ih, w_hh, None);

@@ -3,6 +3,7 @@
 //! It knows nothing about energy or files: the caller observes phase boundaries through
 //! [`Hooks`] and reads its meters there.
 
+mod adam;
 mod batches;
 mod optim;
 
@@ -84,13 +85,34 @@ pub struct TrainResult {
     pub firing_rate: Option<f64>,
 }
 
+/// The device's random generator is process-wide, and Burn draws a parameter's initial values
+/// lazily, on its first use. Seeding and drawing every parameter happen under this lock, in the
+/// module's declaration order, so that a seed gives the same weights whatever else runs in the
+/// process and whichever path (fused kernels or Burn's operations) first touches them.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+struct Materialize;
+impl burn::module::ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+/// A model with all its parameters drawn from `seed`.
+pub fn init_model(settings: &crate::models::ModelSettings, device: &Device, seed: u64) -> Model {
+    let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    device.seed(seed);
+    let model = Model::init(settings, device);
+    model.visit(&mut Materialize);
+    model
+}
+
 /// Train and evaluate one trial on `data`.
 pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
     let device = spec.backend.device();
     let ad_device = device.clone().autodiff();
-    ad_device.seed(spec.seed);
-    let mut model = Model::init(&spec.model_settings, &ad_device);
-    let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay);
+    let mut model = init_model(&spec.model_settings, &ad_device, spec.seed);
+    let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay, &ad_device);
     let loss_fn = CrossEntropyLoss::new(None, &ad_device);
     let mut result = TrainResult {
         outcome: Outcome::Ok,

@@ -3,7 +3,10 @@
 //! instead of 0, AdamW weight decay 1e-4 instead of 0.01), which would make a comparison with the
 //! PyTorch tutorial quietly unfair.
 
+use super::adam::FusedAdam;
+use crate::kernels;
 use burn::optim::decay::WeightDecayConfig;
+use burn::prelude::Device;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
 
@@ -39,11 +42,20 @@ impl OptimizerKind {
 
     /// Build the optimizer. `momentum` is used by SGD and RMSprop; `weight_decay` `None` means
     /// the PyTorch default of that optimizer.
-    pub fn build(self, momentum: f64, weight_decay: Option<f64>) -> ModuleOptimizer {
+    ///
+    /// On a device where wattsweep's kernels run (flex), Adam is the fused one-pass version
+    /// (adam.rs), which computes the same update.
+    pub fn build(self, momentum: f64, weight_decay: Option<f64>, device: &Device) -> ModuleOptimizer {
         let l2 = weight_decay
             .filter(|w| *w > 0.0)
             .map(|w| WeightDecayConfig::new(w as f32));
         match self {
+            OptimizerKind::Adam if kernels::available(device) => ModuleOptimizer::from(FusedAdam {
+                beta_1: 0.9,
+                beta_2: 0.999,
+                epsilon: EPSILON,
+                weight_decay: weight_decay.filter(|w| *w > 0.0).map(|w| w as f32),
+            }),
             OptimizerKind::Adam => AdamConfig::new()
                 .with_beta_1(0.9)
                 .with_beta_2(0.999)
