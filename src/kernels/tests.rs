@@ -3,7 +3,7 @@
 
 use super::with_reference;
 use crate::data::{synthetic, Dataset};
-use crate::models::{CnnSettings, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
+use crate::models::{CnnSettings, Model, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
 use crate::train::{self, NoHooks, Prepared, TrialData};
 use crate::trial::TrialSpec;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -35,16 +35,15 @@ impl ModuleVisitor for Collect<'_> {
 }
 
 /// Logits and every parameter's gradient of the cross-entropy loss.
-fn logits_and_grads(settings: &ModelSettings, images: &[f32], labels: &[i64]) -> (Vec<f32>, Vec<(String, Vec<f32>)>) {
+fn logits_and_grads(model: &Model, images: &[f32], labels: &[i64]) -> (Vec<f32>, Vec<(String, Vec<f32>)>) {
     let device = Device::flex().autodiff();
-    let model = train::init_model(settings, &device, 3);
     let n = labels.len();
     let x = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, 784]), &device);
     let y = Tensor::<1, Int>::from_data(TensorData::new(labels.to_vec(), [n]), &device);
     let logits = model.forward(x);
     let values = logits.clone().into_data().try_to_vec::<f32>().expect("f32 logits");
     let loss = CrossEntropyLoss::new(None, &device).forward(logits, y);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let grads = GradientsParams::from_grads(loss.backward(), model);
     let mut c = Collect { grads: &grads, out: Vec::new() };
     model.visit(&mut c);
     (values, c.out)
@@ -64,9 +63,10 @@ fn every_kernel_gives_burns_logits_and_gradients() {
     let images = Tensor::<2>::random([n, 784], Distribution::Normal(0.0, 1.0), &device).into_data().try_to_vec::<f32>().unwrap();
     let labels: Vec<i64> = (0..n as i64).map(|i| i % 10).collect();
     for kind in [ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru, ModelKind::Snn] {
-        let settings = small(kind);
-        let (fused_logits, fused) = logits_and_grads(&settings, &images, &labels);
-        let (ref_logits, reference) = with_reference(|| logits_and_grads(&settings, &images, &labels));
+        // One model for both paths: other tests draw from the same process-wide RNG.
+        let model = train::init_model(&small(kind), &Device::flex().autodiff(), 3);
+        let (fused_logits, fused) = logits_and_grads(&model, &images, &labels);
+        let (ref_logits, reference) = with_reference(|| logits_and_grads(&model, &images, &labels));
         let d = max_rel_diff(&fused_logits, &ref_logits);
         assert!(d < 1e-4, "{kind:?}: logits differ by {d} (relative)");
         assert_eq!(fused.len(), reference.len(), "{kind:?}: parameter count");
@@ -91,8 +91,10 @@ fn training_with_kernels_matches_the_reference_path() {
         spec.epochs = 2;
         spec.batch_size = 32;
         spec.learning_rate = 0.005;
-        let fused = train::train(&spec, &data, &mut NoHooks);
-        let reference = with_reference(|| train::train(&spec, &data, &mut NoHooks));
+        // One initial model for both runs: other tests draw from the same process-wide RNG.
+        let model = train::init_model(&spec.model_settings, &Device::flex().autodiff(), spec.seed);
+        let fused = train::train_model(&spec, model.clone(), &data, &mut NoHooks);
+        let reference = with_reference(|| train::train_model(&spec, model, &data, &mut NoHooks));
         let (a, b) = (fused.test_accuracy.unwrap(), reference.test_accuracy.unwrap());
         assert!((a - b).abs() <= 2.0 / 128.0, "{kind:?}: accuracy {a} with kernels, {b} without");
         for (x, y) in fused.epochs.iter().zip(&reference.epochs) {

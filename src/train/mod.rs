@@ -109,9 +109,15 @@ pub fn init_model(settings: &crate::models::ModelSettings, device: &Device, seed
 
 /// Train and evaluate one trial on `data`.
 pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
+    let ad_device = spec.backend.device().autodiff();
+    let model = init_model(&spec.model_settings, &ad_device, spec.seed);
+    train_model(spec, model, data, hooks)
+}
+
+/// [`train`] from an already initialised `model` (on the trial's autodiff device).
+pub fn train_model(spec: &TrialSpec, mut model: Model, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
     let device = spec.backend.device();
     let ad_device = device.clone().autodiff();
-    let mut model = init_model(&spec.model_settings, &ad_device, spec.seed);
     let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay, &ad_device);
     let loss_fn = CrossEntropyLoss::new(None, &ad_device);
     let mut result = TrainResult {
