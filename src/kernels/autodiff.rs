@@ -5,7 +5,7 @@
 use super::flex::{dims, f32s, output};
 use super::lif::Lif;
 use super::recurrent::{self, Cell, Weights};
-use super::{cell_of, conv, conv_dims, rnn_dims, Kernels};
+use super::{cell_of, conv, run_conv, run_recurrent, Kernels};
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -137,14 +137,9 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         let (b_hh, g4) = b_hh.into_parts();
         match RecurrentBackward.prepare::<C>([g0, g1, g2, g3, g4]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let (cell, d) = (cell_of(code), rnn_dims(&dims(&seq), &dims(&w_hh)));
-                let (last, saved) = {
-                    let (wi, bi, wh, bh) = (f32s(&w_ih), f32s(&b_ih), f32s(&w_hh), f32s(&b_hh));
-                    let w = Weights { w_ih: &wi, b_ih: &bi, w_hh: &wh, b_hh: (cell != Cell::Tanh).then_some(&bh[..]) };
-                    recurrent::forward(cell, d, &f32s(&seq), &w, true)
-                };
+                let cell = cell_of(code);
+                let (out, d, saved) = run_recurrent(cell, &seq, &w_ih, &b_ih, &w_hh, &b_hh, true);
                 let saved = saved.expect("kept for backward");
-                let out = output(last, vec![d.batch, d.hidden]);
                 let state = RecurrentState { cell, d, seq, w_ih, w_hh, saved };
                 prep.finish(Arc::new(state), out)
             }
@@ -158,10 +153,7 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         let (bias, g2) = bias.into_parts();
         match ConvBackward.prepare::<C>([g0, g1, g2]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let d = conv_dims(&dims(&x), &dims(&weight));
-                let (y, saved) = conv::forward(d, &f32s(&x), &f32s(&weight), &f32s(&bias), true);
-                let (ph, pw) = d.pooled();
-                let out = output(y, vec![d.batch, d.cout, ph, pw]);
+                let (out, d, saved) = run_conv(&x, &weight, &bias, true);
                 let state = ConvState { d, weight, saved: saved.expect("kept for backward") };
                 prep.finish(Arc::new(state), out)
             }

@@ -21,6 +21,7 @@ pub(crate) mod simd;
 use burn::backend::{backend_extension, tensor::FloatTensor, Dispatch, DispatchDevice, Flex};
 use burn::prelude::*;
 use conv::ConvDims;
+use burn_flex::FlexTensor;
 use flex::{dims, f32s, output};
 use lif::Lif;
 use recurrent::{Cell, Dims, Weights};
@@ -138,6 +139,32 @@ fn rnn_dims(seq: &[usize], w_hh: &[usize]) -> Dims {
     Dims { batch: seq[0], steps: seq[1], input: seq[2], hidden: w_hh[0] }
 }
 
+/// The recurrent forward shared by the plain and the autodiff implementation: h_T as a tensor,
+/// the dimensions, and (with `keep`) what the backward pass needs.
+fn run_recurrent(
+    cell: Cell,
+    seq: &FlexTensor,
+    w_ih: &FlexTensor,
+    b_ih: &FlexTensor,
+    w_hh: &FlexTensor,
+    b_hh: &FlexTensor,
+    keep: bool,
+) -> (FlexTensor, Dims, Option<recurrent::Saved>) {
+    let d = rnn_dims(&dims(seq), &dims(w_hh));
+    let (wi, bi, wh, bh) = (f32s(w_ih), f32s(b_ih), f32s(w_hh), f32s(b_hh));
+    let w = Weights { w_ih: &wi, b_ih: &bi, w_hh: &wh, b_hh: (cell != Cell::Tanh).then_some(&bh[..]) };
+    let (last, saved) = recurrent::forward(cell, d, &f32s(seq), &w, keep);
+    (output(last, vec![d.batch, d.hidden]), d, saved)
+}
+
+/// The conv block's forward shared by both implementations.
+fn run_conv(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, keep: bool) -> (FlexTensor, ConvDims, Option<conv::Saved>) {
+    let d = conv_dims(&dims(x), &dims(weight));
+    let (y, saved) = conv::forward(d, &f32s(x), &f32s(weight), &f32s(bias), keep);
+    let (ph, pw) = d.pooled();
+    (output(y, vec![d.batch, d.cout, ph, pw]), d, saved)
+}
+
 impl Kernels for Flex {
     fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self> {
         let lif = Lif { steps, beta, threshold, slope };
@@ -152,18 +179,12 @@ impl Kernels for Flex {
         b_hh: FloatTensor<Self>,
         cell: u8,
     ) -> FloatTensor<Self> {
-        let (cell, d) = (cell_of(cell), rnn_dims(&dims(&seq), &dims(&w_hh)));
-        let (w_ih, b_ih, w_hh, b_hh) = (f32s(&w_ih), f32s(&b_ih), f32s(&w_hh), f32s(&b_hh));
-        let w = Weights { w_ih: &w_ih, b_ih: &b_ih, w_hh: &w_hh, b_hh: (cell != Cell::Tanh).then_some(&b_hh[..]) };
-        let (last, _) = recurrent::forward(cell, d, &f32s(&seq), &w, false);
-        output(last, vec![d.batch, d.hidden])
+        let (last, _, _) = run_recurrent(cell_of(cell), &seq, &w_ih, &b_ih, &w_hh, &b_hh, false);
+        last
     }
 
     fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
-        let d = conv_dims(&dims(&x), &dims(&weight));
-        let (y, _) = conv::forward(d, &f32s(&x), &f32s(&weight), &f32s(&bias), false);
-        let (ph, pw) = d.pooled();
-        output(y, vec![d.batch, d.cout, ph, pw])
+        run_conv(&x, &weight, &bias, false).0
     }
 }
 
