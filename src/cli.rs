@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "wattsweep", version, about = "Which neural-network architecture gives the most accuracy per joule?\n\nRuns TOML grids of training trials with Burn, measures each trial's energy (RAPL, NVML, or a labelled estimate) and writes CSV reports.")]
+#[command(
+    name = "wattsweep",
+    version,
+    about = "Which neural-network architecture gives the most accuracy per joule?\n\nRuns TOML grids of training trials with Burn, measures each trial's energy (RAPL, NVML, or a labelled estimate) and writes CSV reports."
+)]
 pub struct Cli {
     /// More log output (-v debug, -vv trace). RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

@@ -89,24 +89,57 @@ fn plan_cmd(args: PlanArgs) -> Result<i32> {
                 writeln!(
                     out,
                     "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} backend={} {}",
-                    t.id, s.dataset.name(), s.model.name(), s.optimizer.name(), s.learning_rate, s.momentum,
-                    s.batch_size, s.epochs, s.seed, s.backend.name(), s.model_settings_text()
+                    t.id,
+                    s.dataset.name(),
+                    s.model.name(),
+                    s.optimizer.name(),
+                    s.learning_rate,
+                    s.momentum,
+                    s.batch_size,
+                    s.epochs,
+                    s.seed,
+                    s.backend.name(),
+                    s.model_settings_text()
                 )?;
             }
             writeln!(out, "{} trials", trials.len())?;
         }
         PlanFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(["trial_id", "dataset", "model", "optimizer", "learning_rate", "momentum", "weight_decay", "batch_size", "epochs", "train_limit", "test_limit", "seed", "backend", "model_settings"])?;
+            w.write_record([
+                "trial_id",
+                "dataset",
+                "model",
+                "optimizer",
+                "learning_rate",
+                "momentum",
+                "weight_decay",
+                "batch_size",
+                "epochs",
+                "train_limit",
+                "test_limit",
+                "seed",
+                "backend",
+                "model_settings",
+            ])?;
             for t in &trials {
                 let s = &t.spec;
                 let opt = |o: Option<usize>| o.map(|n| n.to_string()).unwrap_or_default();
                 w.write_record([
-                    t.id.clone(), s.dataset.name().into(), s.model.name().into(), s.optimizer.name().into(),
-                    s.learning_rate.to_string(), s.momentum.to_string(),
+                    t.id.clone(),
+                    s.dataset.name().into(),
+                    s.model.name().into(),
+                    s.optimizer.name().into(),
+                    s.learning_rate.to_string(),
+                    s.momentum.to_string(),
                     s.weight_decay.map(|x| x.to_string()).unwrap_or_default(),
-                    s.batch_size.to_string(), s.epochs.to_string(), opt(s.train_limit), opt(s.test_limit),
-                    s.seed.to_string(), s.backend.name().into(), s.model_settings_text(),
+                    s.batch_size.to_string(),
+                    s.epochs.to_string(),
+                    opt(s.train_limit),
+                    opt(s.test_limit),
+                    s.seed.to_string(),
+                    s.backend.name().into(),
+                    s.model_settings_text(),
                 ])?;
             }
             w.flush()?;
@@ -118,15 +151,21 @@ fn plan_cmd(args: PlanArgs) -> Result<i32> {
 fn bench(args: BenchArgs) -> Result<i32> {
     use wattsweep::backend::Backend;
     use wattsweep::models::ModelKind;
-    let dataset = Dataset::parse(&args.dataset)
-        .with_context(|| format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset))?;
-    let backend = Backend::parse(&args.backend)
-        .with_context(|| format!("unknown backend `{}`; valid: flex, tch, tch-cuda", args.backend))?;
+    let dataset = Dataset::parse(&args.dataset).with_context(|| {
+        format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset)
+    })?;
+    let backend = Backend::parse(&args.backend).with_context(|| {
+        format!("unknown backend `{}`; valid: flex, tch, tch-cuda", args.backend)
+    })?;
     backend.check_available().map_err(anyhow::Error::msg)?;
     let models = args
         .models
         .iter()
-        .map(|m| ModelKind::parse(m).with_context(|| format!("unknown model `{m}`; valid: mlp, cnn, rnn, lstm, gru, snn")))
+        .map(|m| {
+            ModelKind::parse(m).with_context(|| {
+                format!("unknown model `{m}`; valid: mlp, cnn, rnn, lstm, gru, snn")
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     anyhow::ensure!(args.batch_size >= 1, "--batch-size must be ≥ 1");
     let dir = args.data_dir.unwrap_or_else(|| dataset.default_dir());
@@ -141,7 +180,11 @@ fn bench(args: BenchArgs) -> Result<i32> {
     };
     let mut out = std::io::stdout().lock();
     if !args.json {
-        writeln!(out, "{:<6} {:>8} {:>14} {:>14} {:>9} {:>10}", "model", "backend", "train img/s", "eval img/s", "accuracy", "peak MiB")?;
+        writeln!(
+            out,
+            "{:<6} {:>8} {:>14} {:>14} {:>9} {:>10}",
+            "model", "backend", "train img/s", "eval img/s", "accuracy", "peak MiB"
+        )?;
     }
     for model in opts.models.clone() {
         let one = wattsweep::bench::BenchOptions { models: vec![model], ..opts.clone() };
@@ -150,7 +193,16 @@ fn bench(args: BenchArgs) -> Result<i32> {
                 writeln!(out, "{}", serde_json::to_string(&r)?)?;
             } else {
                 let mem = r.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}"));
-                writeln!(out, "{:<6} {:>8} {:>14.0} {:>14.0} {:>9.4} {:>10}", r.model, r.backend, r.train_images_per_s, r.eval_images_per_s, r.test_accuracy, mem)?;
+                writeln!(
+                    out,
+                    "{:<6} {:>8} {:>14.0} {:>14.0} {:>9.4} {:>10}",
+                    r.model,
+                    r.backend,
+                    r.train_images_per_s,
+                    r.eval_images_per_s,
+                    r.test_accuracy,
+                    mem
+                )?;
             }
             out.flush()?;
         }
@@ -158,10 +210,13 @@ fn bench(args: BenchArgs) -> Result<i32> {
     Ok(0)
 }
 
-
 fn report(args: ReportArgs) -> Result<i32> {
     let results = args.out.join("results.csv");
-    anyhow::ensure!(results.exists() || args.out.join("shards").is_dir(), "{}: no results.csv here (and no shards/)", args.out.display());
+    anyhow::ensure!(
+        results.exists() || args.out.join("shards").is_dir(),
+        "{}: no results.csv here (and no shards/)",
+        args.out.display()
+    );
     for path in wattsweep::report::write_report(&args.out)? {
         println!("{}", path.display());
     }

@@ -7,7 +7,7 @@
 
 use crate::config::Grid;
 use crate::models::ModelKind;
-use crate::trial::{TrialSpec, Value, SETTING_KEYS};
+use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::collections::HashSet;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,9 +2,9 @@
 //! `(the 12 hex digits of its id as a number) mod N`, so it keeps its shard when the grid grows, and
 //! each trial is in exactly one shard. Shards write under `<out>/shards/I-of-N/`.
 
-use crate::report::csvlog::read_complete;
 use crate::report::ResultRow;
-use anyhow::{bail, Result};
+use crate::report::csvlog::read_complete;
+use anyhow::{Result, bail};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -18,8 +18,10 @@ impl FromStr for Shard {
     type Err = String;
     fn from_str(s: &str) -> Result<Shard, String> {
         let (i, n) = s.split_once('/').ok_or_else(|| format!("`{s}`: expected I/N, e.g. 0/4"))?;
-        let index: u64 = i.trim().parse().map_err(|_| format!("`{s}`: I must be a whole number"))?;
-        let count: u64 = n.trim().parse().map_err(|_| format!("`{s}`: N must be a whole number"))?;
+        let index: u64 =
+            i.trim().parse().map_err(|_| format!("`{s}`: I must be a whole number"))?;
+        let count: u64 =
+            n.trim().parse().map_err(|_| format!("`{s}`: N must be a whole number"))?;
         if count == 0 || index >= count {
             return Err(format!("`{s}`: need 0 ≤ I < N"));
         }

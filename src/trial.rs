@@ -91,7 +91,11 @@ fn whole(v: &Value, min: u64) -> Result<u64, String> {
     }
 }
 
-fn name_of<T: Copy>(v: &Value, parse: impl Fn(&str) -> Option<T>, valid: &[&str]) -> Result<T, String> {
+fn name_of<T: Copy>(
+    v: &Value,
+    parse: impl Fn(&str) -> Option<T>,
+    valid: &[&str],
+) -> Result<T, String> {
     match v {
         Value::Str(s) => parse(s).ok_or_else(|| {
             let near = crate::config::nearest(s, valid.iter().copied());
@@ -190,7 +194,10 @@ impl TrialSpec {
             format!("optimizer={}", self.optimizer.name()),
             format!("learning_rate={:?}", self.learning_rate),
             format!("momentum={:?}", self.momentum),
-            format!("weight_decay={}", self.weight_decay.map_or("default".to_string(), |w| format!("{w:?}"))),
+            format!(
+                "weight_decay={}",
+                self.weight_decay.map_or("default".to_string(), |w| format!("{w:?}"))
+            ),
             format!("batch_size={}", self.batch_size),
             format!("epochs={}", self.epochs),
             format!("train_limit={}", opt(self.train_limit)),

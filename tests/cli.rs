@@ -23,8 +23,16 @@ impl Sandbox {
         std::fs::create_dir_all(&data).unwrap();
         for (prefix, n, seed) in [("train", train, 1), ("t10k", test, 2)] {
             let set = synthetic(n, seed);
-            std::fs::write(data.join(format!("{prefix}-images-idx3-ubyte")), encode_idx_images(&set.images, n, 28, 28)).unwrap();
-            std::fs::write(data.join(format!("{prefix}-labels-idx1-ubyte")), encode_idx_labels(&set.labels)).unwrap();
+            std::fs::write(
+                data.join(format!("{prefix}-images-idx3-ubyte")),
+                encode_idx_images(&set.images, n, 28, 28),
+            )
+            .unwrap();
+            std::fs::write(
+                data.join(format!("{prefix}-labels-idx1-ubyte")),
+                encode_idx_labels(&set.labels),
+            )
+            .unwrap();
         }
         Sandbox { dir }
     }
@@ -38,13 +46,27 @@ impl Sandbox {
     }
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(BIN);
-        c.current_dir(self.dir.path()).args(args).env_remove("RUST_LOG").env_remove("WATTSWEEP_TEST_PANIC");
+        c.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("WATTSWEEP_TEST_PANIC");
         c
     }
     /// `wattsweep run GRID --data-dir data --out out --powercap-root <empty> --no-nvml …`
     fn run_cmd(&self, grid: &Path, extra: &[&str]) -> Command {
         std::fs::create_dir_all(self.path("no-powercap")).unwrap();
-        let mut args = vec!["run", grid.to_str().unwrap(), "--data-dir", "data", "--out", "out", "--powercap-root", "no-powercap", "--no-nvml", "--no-fetch"];
+        let mut args = vec![
+            "run",
+            grid.to_str().unwrap(),
+            "--data-dir",
+            "data",
+            "--out",
+            "out",
+            "--powercap-root",
+            "no-powercap",
+            "--no-nvml",
+            "--no-fetch",
+        ];
         args.extend_from_slice(extra);
         self.cmd(&args)
     }
@@ -54,7 +76,11 @@ impl Sandbox {
     fn rows(&self, file: &str) -> Vec<HashMap<String, String>> {
         let mut rdr = csv::Reader::from_path(self.path(file)).unwrap();
         let headers = rdr.headers().unwrap().clone();
-        rdr.records().map(|r| headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()).collect()
+        rdr.records()
+            .map(|r| {
+                headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()
+            })
+            .collect()
     }
 }
 
@@ -70,20 +96,63 @@ fn run_writes_one_row_per_trial_with_the_contract_columns() {
     let g = s.grid("g.toml", "name = \"t\"\nepochs = 2\n[energy]\nidle_s = 0.2\n[grid]\nmodel = [\"mlp\", \"snn\"]\n[models.snn]\nsteps = 5\nhidden = 32\n");
     let o = s.run(&g, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let header = std::fs::read_to_string(s.path("out/results.csv")).unwrap().lines().next().unwrap().to_string();
-    for col in ["trial_id", "model", "optimizer", "learning_rate", "batch_size", "epochs", "seed", "backend", "status", "test_accuracy", "train_time_s", "eval_time_s", "energy_j", "energy_source", "joules_per_accuracy_point", "images_per_s", "params", "cpu_energy_j", "dram_energy_j", "gpu_energy_j", "eval_energy_j", "mean_power_w", "idle_power_w", "net_energy_j", "samples", "co2_g", "firing_rate", "peak_rss_mb", "hostname", "slurm_job_id", "error"] {
+    let header = std::fs::read_to_string(s.path("out/results.csv"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    for col in [
+        "trial_id",
+        "model",
+        "optimizer",
+        "learning_rate",
+        "batch_size",
+        "epochs",
+        "seed",
+        "backend",
+        "status",
+        "test_accuracy",
+        "train_time_s",
+        "eval_time_s",
+        "energy_j",
+        "energy_source",
+        "joules_per_accuracy_point",
+        "images_per_s",
+        "params",
+        "cpu_energy_j",
+        "dram_energy_j",
+        "gpu_energy_j",
+        "eval_energy_j",
+        "mean_power_w",
+        "idle_power_w",
+        "net_energy_j",
+        "samples",
+        "co2_g",
+        "firing_rate",
+        "peak_rss_mb",
+        "hostname",
+        "slurm_job_id",
+        "error",
+    ] {
         assert!(header.split(',').any(|h| h == col), "column {col} missing from {header}");
     }
     let rows = s.rows("out/results.csv");
     assert_eq!(rows.len(), 2);
     for r in &rows {
         assert_eq!(r["status"], "ok");
-        assert_eq!(r["energy_source"], "estimate", "no RAPL here: the energy must say it is an estimate");
+        assert_eq!(
+            r["energy_source"], "estimate",
+            "no RAPL here: the energy must say it is an estimate"
+        );
         let acc: f64 = r["test_accuracy"].parse().unwrap();
         let energy: f64 = r["energy_j"].parse().unwrap();
         let jpp: f64 = r["joules_per_accuracy_point"].parse().unwrap();
         assert!((jpp - energy / (acc * 100.0)).abs() <= 1e-9 * jpp.abs().max(1.0), "{r:?}");
-        assert!(r["dram_energy_j"].is_empty() && r["gpu_energy_j"].is_empty(), "unmeasured domains are empty, not 0");
+        assert!(
+            r["dram_energy_j"].is_empty() && r["gpu_energy_j"].is_empty(),
+            "unmeasured domains are empty, not 0"
+        );
         assert!(s.path(&format!("out/power/{}.csv", r["trial_id"])).exists());
     }
     assert!(rows[0]["firing_rate"].is_empty());
@@ -92,7 +161,8 @@ fn run_writes_one_row_per_trial_with_the_contract_columns() {
     let epochs = s.rows("out/epochs.csv");
     assert_eq!(epochs.len(), 4);
     assert_eq!(epochs[1]["epoch"], "2");
-    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(s.path("out/run.json")).unwrap()).unwrap();
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("out/run.json")).unwrap()).unwrap();
     assert_eq!(run["burn_version"], "0.22.1");
     assert!(run["machine"]["logical_cores"].as_u64().unwrap() >= 1);
     assert_eq!(run["data"][0]["verified"], false, "synthetic data is not the official MNIST");
@@ -109,7 +179,8 @@ fn resume_runs_only_what_is_missing() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(s.rows("out/results.csv"), first);
     // One more axis value and reordered: only the new trial runs; old rows untouched.
-    let g = s.grid("g.toml", &TWO_MODELS.replace("[\"mlp\", \"cnn\"]", "[\"gru\", \"cnn\", \"mlp\"]"));
+    let g =
+        s.grid("g.toml", &TWO_MODELS.replace("[\"mlp\", \"cnn\"]", "[\"gru\", \"cnn\", \"mlp\"]"));
     assert_eq!(s.run(&g, &[]).status.code(), Some(0));
     let rows = s.rows("out/results.csv");
     assert_eq!(rows.len(), 3);
@@ -118,7 +189,11 @@ fn resume_runs_only_what_is_missing() {
     // --fresh moves the old results aside and starts over.
     assert_eq!(s.run(&g, &["--fresh"]).status.code(), Some(0));
     assert_eq!(s.rows("out/results.csv").len(), 3);
-    let aside: Vec<_> = std::fs::read_dir(s.path("out")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("previous-")).collect();
+    let aside: Vec<_> = std::fs::read_dir(s.path("out"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("previous-"))
+        .collect();
     assert_eq!(aside.len(), 1);
     assert!(aside[0].path().join("results.csv").exists());
 }
@@ -126,11 +201,19 @@ fn resume_runs_only_what_is_missing() {
 #[test]
 fn a_bad_grid_exits_2_names_every_problem_and_creates_nothing() {
     let s = Sandbox::new();
-    let g = s.grid("bad.toml", "lerning_rate = 0.1\nepochs = 0\n[grid]\nmodel = [\"mlp\", \"resnet\"]\nbatch_size = []\n");
+    let g = s.grid(
+        "bad.toml",
+        "lerning_rate = 0.1\nepochs = 0\n[grid]\nmodel = [\"mlp\", \"resnet\"]\nbatch_size = []\n",
+    );
     let o = s.run(&g, &[]);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    for needle in ["bad.toml: lerning_rate: unknown key (did you mean `learning_rate`?)", "bad.toml: epochs = 0: must be ≥ 1", "grid.model[1] = \"resnet\"", "bad.toml: grid.batch_size: empty list"] {
+    for needle in [
+        "bad.toml: lerning_rate: unknown key (did you mean `learning_rate`?)",
+        "bad.toml: epochs = 0: must be ≥ 1",
+        "grid.model[1] = \"resnet\"",
+        "bad.toml: grid.batch_size: empty list",
+    ] {
         assert!(e.contains(needle), "`{needle}` missing in:\n{e}");
     }
     assert!(!s.path("out").exists(), "a rejected grid must not create the output directory");
@@ -217,7 +300,10 @@ fn count_rows(path: &Path) -> usize {
 fn sigkill_at_any_moment_then_resume_gives_each_trial_once() {
     // Each trial takes a few hundred milliseconds, so the kills land inside trials and between them.
     let s = Sandbox::with_sizes(4000, 50);
-    let g = s.grid("g.toml", "epochs = 2\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1, 2, 3, 4, 5]\n");
+    let g = s.grid(
+        "g.toml",
+        "epochs = 2\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1, 2, 3, 4, 5]\n",
+    );
     let results = s.path("out/results.csv");
     for delay_ms in [150u64, 400, 700] {
         let mut child = s.run_cmd(&g, &["-q"]).stderr(Stdio::null()).spawn().unwrap();
@@ -248,7 +334,10 @@ fn sigkill_at_any_moment_then_resume_gives_each_trial_once() {
 #[test]
 fn sigint_stops_the_trial_as_interrupted_and_exits_nonzero() {
     let s = Sandbox::with_sizes(3000, 50);
-    let g = s.grid("g.toml", "epochs = 20\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1]\n");
+    let g = s.grid(
+        "g.toml",
+        "epochs = 20\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1]\n",
+    );
     let mut child = s.run_cmd(&g, &["-q"]).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
     while count_rows(&s.path("out/epochs.csv")) < 1 && start.elapsed() < Duration::from_secs(60) {
@@ -284,7 +373,8 @@ impl FakeRapl {
         let thread = std::thread::spawn(move || {
             let t0 = Instant::now();
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                let uj = (123456.0 + watts * t0.elapsed().as_secs_f64() * 1e6) as u64 % (max_uj + 1);
+                let uj =
+                    (123456.0 + watts * t0.elapsed().as_secs_f64() * 1e6) as u64 % (max_uj + 1);
                 // Rename so a reader never sees a half-written number.
                 let tmp = zone.join(".energy_uj.tmp");
                 std::fs::write(&tmp, format!("{uj}\n")).unwrap();
@@ -316,7 +406,18 @@ fn measured_energy_matches_a_known_power_through_counter_wraps() {
     // on a loaded 2-core machine, which must stay well inside the 2 % tolerance.
     let g = s.grid("g.toml", "epochs = 8\n[energy]\nidle_s = 0.5\n[grid]\nmodel = [\"mlp\"]\n");
     let o = s
-        .cmd(&["run", g.to_str().unwrap(), "--data-dir", "data", "--out", "out", "--powercap-root", root.to_str().unwrap(), "--no-nvml", "--no-fetch"])
+        .cmd(&[
+            "run",
+            g.to_str().unwrap(),
+            "--data-dir",
+            "data",
+            "--out",
+            "out",
+            "--powercap-root",
+            root.to_str().unwrap(),
+            "--no-nvml",
+            "--no-fetch",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -326,7 +427,10 @@ fn measured_energy_matches_a_known_power_through_counter_wraps() {
     let time: f64 = row["train_time_s"].parse().unwrap();
     assert!(time > 2.0, "trial too short to judge: {time} s");
     let power = energy / time;
-    assert!((power - 40.0).abs() / 40.0 < 0.02, "measured {power:.2} W for a 40 W fake ({energy} J / {time} s)");
+    assert!(
+        (power - 40.0).abs() / 40.0 < 0.02,
+        "measured {power:.2} W for a 40 W fake ({energy} J / {time} s)"
+    );
     assert_eq!(row["cpu_energy_j"], row["energy_j"]);
     let idle: f64 = row["idle_power_w"].parse().unwrap();
     assert!((idle - 40.0).abs() / 40.0 < 0.05, "idle {idle}");

@@ -6,8 +6,8 @@ mod parse;
 
 pub use parse::parse_grid;
 
-use crate::trial::Value;
 use crate::models::ModelKind;
+use crate::trial::Value;
 use std::path::{Path, PathBuf};
 
 /// `[energy]` table: how energy is measured and converted.
@@ -28,7 +28,12 @@ pub const DEFAULT_CARBON_G_PER_KWH: f64 = 475.0;
 
 impl Default for EnergySettings {
     fn default() -> Self {
-        Self { sample_hz: 10.0, idle_s: 5.0, cpu_tdp_w: None, carbon_intensity_g_per_kwh: DEFAULT_CARBON_G_PER_KWH }
+        Self {
+            sample_hz: 10.0,
+            idle_s: 5.0,
+            cpu_tdp_w: None,
+            carbon_intensity_g_per_kwh: DEFAULT_CARBON_G_PER_KWH,
+        }
     }
 }
 
@@ -73,7 +78,12 @@ pub struct GridErrors {
 impl std::fmt::Display for GridErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let n = self.problems.len();
-        writeln!(f, "{}: {n} problem{} in the grid", self.path.display(), if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{}: {n} problem{} in the grid",
+            self.path.display(),
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             if p.key.is_empty() {
                 writeln!(f, "  {}: {}", self.path.display(), p.message)?;
@@ -89,7 +99,10 @@ impl std::fmt::Display for GridErrors {
 pub fn load_grid(path: &Path) -> Result<Grid, GridErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| GridErrors {
         path: path.to_path_buf(),
-        problems: vec![Problem { key: String::new(), message: format!("cannot read the grid file: {e}") }],
+        problems: vec![Problem {
+            key: String::new(),
+            message: format!("cannot read the grid file: {e}"),
+        }],
     })?;
     parse_grid(path, &text)
 }

@@ -2,16 +2,26 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::{nearest, EnergySettings, Grid, GridErrors, Problem};
+use super::{EnergySettings, Grid, GridErrors, Problem, nearest};
 use crate::models::{ModelKind, ModelSettings};
-use crate::trial::{TrialSpec, Value, SETTING_KEYS};
+use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 8] = ["name", "seeds", "grid", "models", "include", "exclude", "energy", "slurm"];
+const TABLE_KEYS: [&str; 8] =
+    ["name", "seeds", "grid", "models", "include", "exclude", "energy", "slurm"];
 const ENERGY_KEYS: [&str; 4] = ["sample_hz", "idle_s", "cpu_tdp_w", "carbon_intensity_g_per_kwh"];
 /// `[slurm]` keys (the same names as the `wattsweep slurm` flags).
 pub const SLURM_KEYS: [&str; 10] = [
-    "tasks", "max_parallel", "partition", "time", "cpus_per_task", "mem", "gpus", "exclusive", "shared", "account",
+    "tasks",
+    "max_parallel",
+    "partition",
+    "time",
+    "cpus_per_task",
+    "mem",
+    "gpus",
+    "exclusive",
+    "shared",
+    "account",
 ];
 
 struct Walker {
@@ -39,10 +49,24 @@ impl Walker {
         }
     }
 
-    fn model_setting(&mut self, model: ModelKind, key: &str, at: &str, v: &toml::Value) -> Option<Value> {
+    fn model_setting(
+        &mut self,
+        model: ModelKind,
+        key: &str,
+        at: &str,
+        v: &toml::Value,
+    ) -> Option<Value> {
         let valid = ModelSettings::keys(model);
         if !valid.contains(&key) {
-            self.problem(at, format!("unknown {} setting; valid: {}{}", model.name(), valid.join(", "), nearest(key, valid.iter().copied())));
+            self.problem(
+                at,
+                format!(
+                    "unknown {} setting; valid: {}{}",
+                    model.name(),
+                    valid.join(", "),
+                    nearest(key, valid.iter().copied())
+                ),
+            );
             return None;
         }
         let Some(value) = Value::from_toml(v) else {
@@ -63,7 +87,14 @@ impl Walker {
         let model = ModelKind::parse(name);
         if model.is_none() {
             let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
-            self.problem(at, format!("unknown model `{name}`; valid: {}{}", names.join(", "), nearest(name, names.iter().copied())));
+            self.problem(
+                at,
+                format!(
+                    "unknown model `{name}`; valid: {}{}",
+                    names.join(", "),
+                    nearest(name, names.iter().copied())
+                ),
+            );
         }
         model
     }
@@ -109,9 +140,15 @@ impl Walker {
                 let Some(models) = self.table(&here, v) else { continue };
                 for (m, settings) in models {
                     let mat = format!("{here}.{m}");
-                    let (Some(model), Some(settings)) = (self.model_name(m, &mat), self.table(&mat, settings)) else { continue };
+                    let (Some(model), Some(settings)) =
+                        (self.model_name(m, &mat), self.table(&mat, settings))
+                    else {
+                        continue;
+                    };
                     for (sk, sv) in settings {
-                        if let Some(value) = self.model_setting(model, sk, &format!("{mat}.{sk}"), sv) {
+                        if let Some(value) =
+                            self.model_setting(model, sk, &format!("{mat}.{sk}"), sv)
+                        {
                             out.push((format!("models.{m}.{sk}"), value));
                         }
                     }
@@ -223,13 +260,19 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         }
     }
     if grid.axes.iter().filter(|(k, _)| k == "seed").count() > 1 {
-        w.problem("seeds", "seeds are given both as `seeds = [...]` and as `[grid] seed = [...]`; keep one");
+        w.problem(
+            "seeds",
+            "seeds are given both as `seeds = [...]` and as `[grid] seed = [...]`; keep one",
+        );
     }
     // Whether a model is named at all (even a misspelt one, which is reported on its own).
     let has_model = root.contains_key("model")
         || root.get("grid").and_then(|g| g.as_table()).is_some_and(|g| g.contains_key("model"));
     if !has_model && grid.include.is_empty() {
-        w.problem("model", "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`");
+        w.problem(
+            "model",
+            "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`",
+        );
     }
     for (i, inc) in grid.include.iter().enumerate() {
         if !has_model && !inc.iter().any(|(k, _)| k == "model") {
@@ -246,11 +289,18 @@ fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
             let Some(models) = w.table(&at, v) else { continue };
             for (m, settings) in models {
                 let mat = format!("{at}.{m}");
-                let (Some(model), Some(settings)) = (w.model_name(m, &mat), w.table(&mat, settings)) else { continue };
+                let (Some(model), Some(settings)) =
+                    (w.model_name(m, &mat), w.table(&mat, settings))
+                else {
+                    continue;
+                };
                 for (sk, sv) in settings {
                     let sat = format!("{mat}.{sk}");
                     if let Some(items) = w.axis(&sat, sv) {
-                        let values: Vec<Value> = items.iter().filter_map(|(a, x)| w.model_setting(model, sk, a, x)).collect();
+                        let values: Vec<Value> = items
+                            .iter()
+                            .filter_map(|(a, x)| w.model_setting(model, sk, a, x))
+                            .collect();
                         if values.len() == items.len() {
                             grid.model_axes.push((model, sk.clone(), values));
                         }
@@ -259,7 +309,8 @@ fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
             }
         } else if SETTING_KEYS.contains(&k.as_str()) {
             if let Some(items) = w.axis(&at, v) {
-                let values: Vec<Value> = items.iter().filter_map(|(a, x)| w.setting(k, a, x)).collect();
+                let values: Vec<Value> =
+                    items.iter().filter_map(|(a, x)| w.setting(k, a, x)).collect();
                 if values.len() == items.len() {
                     grid.axes.push((k.clone(), values));
                 }
@@ -292,7 +343,9 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
             "idle_s" => bad(w, "must be in [0, 3600]"),
             "cpu_tdp_w" if x > 0.0 && x < 10_000.0 => e.cpu_tdp_w = Some(x),
             "cpu_tdp_w" => bad(w, "must be > 0 (watts)"),
-            "carbon_intensity_g_per_kwh" if x >= 0.0 && x.is_finite() => e.carbon_intensity_g_per_kwh = x,
+            "carbon_intensity_g_per_kwh" if x >= 0.0 && x.is_finite() => {
+                e.carbon_intensity_g_per_kwh = x
+            }
             "carbon_intensity_g_per_kwh" => bad(w, "must be ≥ 0"),
             other => w.unknown(&at, other, &ENERGY_KEYS),
         }
@@ -301,7 +354,10 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
 }
 
 fn valid_name(n: &str) -> bool {
-    !n.is_empty() && n != "." && n != ".." && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    !n.is_empty()
+        && n != "."
+        && n != ".."
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// ` at line L, column C` for a byte offset (both 1-based).

@@ -15,24 +15,36 @@ fn problems(text: &str) -> Vec<String> {
 
 #[test]
 fn cross_product_order_and_ids_are_pinned() {
-    let g = parse(
-        "name = \"t\"\n[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n",
-    )
-    .unwrap();
+    let g =
+        parse("name = \"t\"\n[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n")
+            .unwrap();
     let trials = expand(&g);
     let got: Vec<(String, &str, f64)> =
         trials.iter().map(|t| (t.id.clone(), t.spec.model.name(), t.spec.learning_rate)).collect();
     // model is expanded outside learning_rate whatever the file order; ids are content hashes.
-    assert_eq!(got.iter().map(|g| (g.1, g.2)).collect::<Vec<_>>(), vec![("mlp", 0.001), ("mlp", 0.01), ("cnn", 0.001), ("cnn", 0.01)]);
-    assert_eq!(trials[0].spec.canonical(), "dataset=mnist;model=mlp;optimizer=adam;learning_rate=0.001;momentum=0.0;weight_decay=default;batch_size=64;epochs=1;train_limit=all;test_limit=all;backend=flex;seed=0;models.mlp.hidden=512");
-    assert_eq!(trials[0].id, "f45c5795e65e", "trial ids are a contract: changing them orphans every results.csv");
+    assert_eq!(
+        got.iter().map(|g| (g.1, g.2)).collect::<Vec<_>>(),
+        vec![("mlp", 0.001), ("mlp", 0.01), ("cnn", 0.001), ("cnn", 0.01)]
+    );
+    assert_eq!(
+        trials[0].spec.canonical(),
+        "dataset=mnist;model=mlp;optimizer=adam;learning_rate=0.001;momentum=0.0;weight_decay=default;batch_size=64;epochs=1;train_limit=all;test_limit=all;backend=flex;seed=0;models.mlp.hidden=512"
+    );
+    assert_eq!(
+        trials[0].id, "f45c5795e65e",
+        "trial ids are a contract: changing them orphans every results.csv"
+    );
     assert!(trials.iter().all(|t| t.id.len() == 12));
 }
 
 #[test]
 fn ids_survive_reordering_and_new_axis_values() {
-    let a = expand(&parse("[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n").unwrap());
-    let b = expand(&parse("[grid]\nlearning_rate = [0.01, 0.001, 0.1]\nmodel = [\"cnn\", \"mlp\"]\n").unwrap());
+    let a = expand(
+        &parse("[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n").unwrap(),
+    );
+    let b = expand(
+        &parse("[grid]\nlearning_rate = [0.01, 0.001, 0.1]\nmodel = [\"cnn\", \"mlp\"]\n").unwrap(),
+    );
     for t in &a {
         assert!(b.iter().any(|u| u.id == t.id && u.spec == t.spec), "{} lost", t.id);
     }
@@ -51,10 +63,14 @@ fn include_adds_and_exclude_drops_partial_matches() {
     )
     .unwrap();
     let t = expand(&g);
-    let names: Vec<(&str, &str)> = t.iter().map(|t| (t.spec.model.name(), t.spec.optimizer.name())).collect();
+    let names: Vec<(&str, &str)> =
+        t.iter().map(|t| (t.spec.model.name(), t.spec.optimizer.name())).collect();
     assert_eq!(names, vec![("mlp", "adam"), ("mlp", "sgd"), ("cnn", "adam"), ("snn", "adam")]);
     assert_eq!(t[3].spec.learning_rate, 0.0005);
-    assert_eq!(t[3].spec.model_settings_text(), "hidden=512 steps=10 beta=0.9 threshold=1.0 slope=25.0");
+    assert_eq!(
+        t[3].spec.model_settings_text(),
+        "hidden=512 steps=10 beta=0.9 threshold=1.0 slope=25.0"
+    );
 }
 
 #[test]
@@ -71,14 +87,20 @@ fn model_settings_apply_only_to_their_model() {
     // mlp is not multiplied by the snn axis (duplicates collapse by id).
     assert_eq!(t.len(), 3);
     assert_eq!(t[0].spec.model_settings_text(), "hidden=64");
-    assert_eq!(t[1].spec.model_settings_text(), "hidden=512 steps=5 beta=0.9 threshold=1.0 slope=25.0");
+    assert_eq!(
+        t[1].spec.model_settings_text(),
+        "hidden=512 steps=5 beta=0.9 threshold=1.0 slope=25.0"
+    );
 }
 
 #[test]
 fn typo_gets_the_nearest_name() {
     let p = problems("lerning_rate = 0.1\n[grid]\nmodel = [\"mlp\"]\n");
     assert_eq!(p.len(), 1);
-    assert!(p[0].contains("lerning_rate") && p[0].contains("did you mean `learning_rate`"), "{p:?}");
+    assert!(
+        p[0].contains("lerning_rate") && p[0].contains("did you mean `learning_rate`"),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -106,7 +128,10 @@ fn every_problem_is_reported_at_once() {
 fn wrong_types_and_misplaced_lists() {
     let p = problems("learning_rate = [0.1, 0.2]\n[grid]\nmodel = \"mlp\"\nepochs = [1.5]\n[energy]\nsample_hz = -1\nidle = 3\n").join("\n");
     assert!(p.contains("learning_rate: a list at top level is not allowed"), "{p}");
-    assert!(p.contains("grid.epochs[0] = 1.5: must be a whole number (an integer), not a float"), "{p}");
+    assert!(
+        p.contains("grid.epochs[0] = 1.5: must be a whole number (an integer), not a float"),
+        "{p}"
+    );
     assert!(p.contains("energy.sample_hz = -1: must be in (0, 1000]"), "{p}");
     assert!(p.contains("energy.idle: unknown key (did you mean `idle_s`?)"), "{p}");
 }
@@ -122,10 +147,19 @@ fn toml_syntax_error_has_line_and_column() {
 
 #[test]
 fn unknown_model_setting_and_bad_values() {
-    let p = problems("[grid]\nmodel = [\"snn\"]\n[models.snn]\nstep = 3\nbeta = 1.5\n[models.rnm]\nhidden = 3\n").join("\n");
-    assert!(p.contains("models.snn.step: unknown snn setting") && p.contains("did you mean `steps`"), "{p}");
+    let p = problems(
+        "[grid]\nmodel = [\"snn\"]\n[models.snn]\nstep = 3\nbeta = 1.5\n[models.rnm]\nhidden = 3\n",
+    )
+    .join("\n");
+    assert!(
+        p.contains("models.snn.step: unknown snn setting") && p.contains("did you mean `steps`"),
+        "{p}"
+    );
     assert!(p.contains("models.snn.beta = 1.5: must be in (0, 1]"), "{p}");
-    assert!(p.contains("models.rnm: unknown model `rnm`") && p.contains("did you mean `rnn`"), "{p}");
+    assert!(
+        p.contains("models.rnm: unknown model `rnm`") && p.contains("did you mean `rnn`"),
+        "{p}"
+    );
 }
 
 #[test]

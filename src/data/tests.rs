@@ -56,9 +56,7 @@ pub(super) fn pins_for(contents: &[Vec<u8>; 4]) -> [PinnedFile; 4] {
 }
 
 fn kind(err: &anyhow::Error) -> &IdxError {
-    &err.downcast_ref::<DataFileError>()
-        .expect("a DataFileError")
-        .kind
+    &err.downcast_ref::<DataFileError>().expect("a DataFileError").kind
 }
 
 #[test]
@@ -102,18 +100,9 @@ fn label_out_of_range_names_file_value_and_index() {
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!(
-            "{}: label 12 at index 345 is outside 0–9",
-            paths[1].display()
-        )
+        format!("{}: label 12 at index 345 is outside 0–9", paths[1].display())
     );
-    assert!(matches!(
-        kind(&err),
-        IdxError::LabelOutOfRange {
-            label: 12,
-            index: 345
-        }
-    ));
+    assert!(matches!(kind(&err), IdxError::LabelOutOfRange { label: 12, index: 345 }));
 }
 
 #[test]
@@ -127,10 +116,7 @@ fn corrupt_and_truncated_gzip_are_reported_as_such() {
     fs::write(&paths[0], &gz).expect("rewrite");
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
     assert!(matches!(kind(&err), IdxError::CorruptGzip(_)), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with(&format!("{}: corrupt gzip", paths[0].display()))
-    );
+    assert!(err.to_string().starts_with(&format!("{}: corrupt gzip", paths[0].display())));
     fs::write(&paths[0], &gzip(&contents[0])[..mid]).expect("rewrite"); // cut short
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
     assert!(matches!(kind(&err), IdxError::CorruptGzip(_)), "{err}");
@@ -143,10 +129,7 @@ fn structural_errors_inside_gzip_name_the_file() {
     contents[2].extend_from_slice(&[0; 3]);
     let paths = write_dir(dir.path(), &contents, [true; 4]);
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
-    assert!(
-        matches!(kind(&err), IdxError::TrailingBytes { count: 5, extra: 3 }),
-        "{err}"
-    );
+    assert!(matches!(kind(&err), IdxError::TrailingBytes { count: 5, extra: 3 }), "{err}");
     assert!(err.to_string().starts_with(&paths[2].display().to_string()));
 }
 
@@ -157,13 +140,7 @@ fn count_mismatch_names_both_files() {
     contents[1] = encode_idx_labels(&[1, 2, 3, 4, 5]);
     let paths = write_dir(dir.path(), &contents, [false; 4]);
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
-    assert!(matches!(
-        kind(&err),
-        IdxError::CountMismatch {
-            images: 6,
-            labels: 5
-        }
-    ));
+    assert!(matches!(kind(&err), IdxError::CountMismatch { images: 6, labels: 5 }));
     let msg = err.to_string();
     assert!(
         msg.contains(&*paths[0].to_string_lossy()) && msg.contains(&*paths[1].to_string_lossy())
@@ -177,46 +154,31 @@ fn wrong_dims_bad_magic_and_empty_files() {
     contents[2] = encode_idx_images(&[0; 2 * 32 * 32], 2, 32, 32);
     write_dir(dir.path(), &contents, [false; 4]);
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
-    assert!(
-        err.to_string()
-            .ends_with("images are 32×32 pixels, expected 28×28"),
-        "{err}"
-    );
+    assert!(err.to_string().ends_with("images are 32×32 pixels, expected 28×28"), "{err}");
 
     contents[2] = synthetic(3, 3)[2].clone();
     contents[3][3] = 0x03;
     write_dir(dir.path(), &contents, [false; 4]);
     let err = load(Dataset::Mnist, dir.path(), false).unwrap_err();
-    assert!(
-        matches!(kind(&err), IdxError::BadMagic { found: 0x803, .. }),
-        "{err}"
-    );
+    assert!(matches!(kind(&err), IdxError::BadMagic { found: 0x803, .. }), "{err}");
 
     for gz in [false, true] {
         let d = tempfile::tempdir().expect("tempdir");
         let paths = write_dir(d.path(), &synthetic(3, 3), [gz; 4]);
         fs::write(&paths[0], b"").expect("truncate to 0");
         let err = load(Dataset::Mnist, d.path(), false).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!("{}: file is empty", paths[0].display())
-        );
+        assert_eq!(err.to_string(), format!("{}: file is empty", paths[0].display()));
     }
 }
 
 #[test]
 fn missing_files_without_fetch_say_how_to_get_them() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let err = load(Dataset::FashionMnist, dir.path(), false)
-        .unwrap_err()
-        .to_string();
+    let err = load(Dataset::FashionMnist, dir.path(), false).unwrap_err().to_string();
     for stem in STEMS {
         assert!(err.contains(stem), "{err}");
     }
-    assert!(
-        err.contains("wattsweep fetch fashion-mnist") && err.contains(".gz"),
-        "{err}"
-    );
+    assert!(err.contains("wattsweep fetch fashion-mnist") && err.contains(".gz"), "{err}");
 }
 
 #[test]

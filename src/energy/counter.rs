@@ -58,10 +58,7 @@ pub struct CounterDiff {
 
 impl CounterDiff {
     pub fn with_max_value(max_value: u64) -> CounterDiff {
-        CounterDiff {
-            max_value,
-            previous: None,
-        }
+        CounterDiff { max_value, previous: None }
     }
 
     pub fn max_value(&self) -> u64 {

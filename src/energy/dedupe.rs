@@ -77,9 +77,7 @@ pub(super) fn mark_die_mirrors(zones: &mut [ZoneInfo], reader: &Reader) {
             && a <= b
             && b <= c
         {
-            zones[i].status = ZoneStatus::Mirror {
-                of: zones[r].id.clone(),
-            };
+            zones[i].status = ZoneStatus::Mirror { of: zones[r].id.clone() };
             mirrored.push((zones[i].id.clone(), zones[r].id.clone()));
         }
     }

@@ -88,11 +88,7 @@ pub fn cpu_identity() -> (String, usize) {
     use sysinfo::{CpuRefreshKind, RefreshKind, System};
     let sys =
         System::new_with_specifics(RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()));
-    let model = sys
-        .cpus()
-        .first()
-        .map(|c| c.brand().trim().to_string())
-        .unwrap_or_default();
+    let model = sys.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default();
     let n = sys.cpus().len().max(1);
     (model, n)
 }
@@ -157,22 +153,13 @@ mod tests {
 
     #[test]
     fn tdp_from_option_then_table_then_default() {
-        assert_eq!(
-            resolve_tdp(Some(95.0), "AMD Ryzen 9 7950X"),
-            (95.0, TdpSource::Option)
-        );
+        assert_eq!(resolve_tdp(Some(95.0), "AMD Ryzen 9 7950X"), (95.0, TdpSource::Option));
         assert_eq!(
             resolve_tdp(None, "AMD Ryzen 9 7950X 16-Core Processor"),
             (170.0, TdpSource::Table("ryzen 9 7950x"))
         );
-        assert_eq!(
-            resolve_tdp(None, "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz").0,
-            270.0
-        );
-        assert_eq!(
-            resolve_tdp(Some(-1.0), "Mystery CPU"),
-            (DEFAULT_TDP_W, TdpSource::Default)
-        );
+        assert_eq!(resolve_tdp(None, "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz").0, 270.0);
+        assert_eq!(resolve_tdp(Some(-1.0), "Mystery CPU"), (DEFAULT_TDP_W, TdpSource::Default));
     }
 
     #[test]

@@ -125,10 +125,7 @@ fn uj_to_j(uj: u64) -> f64 {
 
 impl Reading {
     pub fn energy_uj(&self, domain: &str) -> Option<u64> {
-        self.domains
-            .iter()
-            .find(|d| d.domain == domain)
-            .map(|d| d.energy_uj)
+        self.domains.iter().find(|d| d.domain == domain).map(|d| d.energy_uj)
     }
 
     /// Energy per domain between `earlier` and `self`, summed by kind in
@@ -143,11 +140,8 @@ impl Reading {
             total
         };
         let cpu = sum(DomainKind::CpuPackage).or_else(|| sum(DomainKind::CpuEstimate));
-        let (dram, gpu, psys) = (
-            sum(DomainKind::Dram),
-            sum(DomainKind::Gpu),
-            sum(DomainKind::Psys),
-        );
+        let (dram, gpu, psys) =
+            (sum(DomainKind::Dram), sum(DomainKind::Gpu), sum(DomainKind::Psys));
         let total = cpu.unwrap_or(0) + dram.unwrap_or(0) + gpu.unwrap_or(0);
         Window {
             duration_s: self.at.saturating_duration_since(earlier.at).as_secs_f64(),
@@ -176,11 +170,7 @@ pub struct Meter {
 impl Meter {
     /// Discover sensors (warnings logged once) and start the sampler thread.
     pub fn start(opts: EnergyOptions) -> Meter {
-        let gpus = if opts.use_nvml {
-            nvml::load_nvml_gpus()
-        } else {
-            Vec::new()
-        };
+        let gpus = if opts.use_nvml { nvml::load_nvml_gpus() } else { Vec::new() };
         Meter::start_with_gpus(opts, gpus)
     }
 
@@ -209,15 +199,7 @@ impl Meter {
             log: std::sync::Mutex::new(None),
         });
         let (stop, thread) = sampler::spawn(Arc::clone(&shared), period);
-        Meter {
-            shared,
-            zones,
-            gpu_names,
-            source,
-            period,
-            stop: Some(stop),
-            thread,
-        }
+        Meter { shared, zones, gpu_names, source, period, stop: Some(stop), thread }
     }
 
     /// Cumulative, wrap-corrected energy of every domain right now.
@@ -252,10 +234,7 @@ impl Meter {
         let log = powerlog::PowerLog::create(path, self.read())?;
         let previous = lock(&self.shared.log).replace(log);
         if let Some(prev) = previous {
-            tracing::warn!(
-                "power log {} was still open; closed it",
-                prev.path().display()
-            );
+            tracing::warn!("power log {} was still open; closed it", prev.path().display());
             prev.finish()?;
         }
         Ok(())

@@ -43,10 +43,7 @@ pub fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
     // the driver's development package; the runtime ships `.so.1`.
     let nvml = match Nvml::init() {
         Ok(n) => n,
-        Err(first) => match Nvml::builder()
-            .lib_path(OsStr::new("libnvidia-ml.so.1"))
-            .init()
-        {
+        Err(first) => match Nvml::builder().lib_path(OsStr::new("libnvidia-ml.so.1")).init() {
             Ok(n) => n,
             Err(second) => {
                 tracing::debug!(
@@ -67,11 +64,7 @@ pub fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
     let mut gpus: Vec<Box<dyn GpuDevice>> = Vec::new();
     for index in 0..count {
         match nvml.device_by_index(index).and_then(|d| d.name()) {
-            Ok(name) => gpus.push(Box::new(NvmlGpu {
-                nvml: Arc::clone(&nvml),
-                index,
-                name,
-            })),
+            Ok(name) => gpus.push(Box::new(NvmlGpu { nvml: Arc::clone(&nvml), index, name })),
             Err(e) => tracing::warn!("NVML device {index} skipped: {e}"),
         }
     }
@@ -87,10 +80,7 @@ struct NvmlGpu {
 }
 
 fn nvml_err(call: &'static str, e: NvmlError) -> GpuError {
-    GpuError::Nvml {
-        call,
-        message: e.to_string(),
-    }
+    GpuError::Nvml { call, message: e.to_string() }
 }
 
 impl GpuDevice for NvmlGpu {
@@ -116,9 +106,7 @@ impl GpuDevice for NvmlGpu {
             .nvml
             .device_by_index(self.index)
             .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
-        device
-            .power_usage()
-            .map_err(|e| nvml_err("nvmlDeviceGetPowerUsage", e))
+        device.power_usage().map_err(|e| nvml_err("nvmlDeviceGetPowerUsage", e))
     }
 }
 
@@ -199,9 +187,8 @@ impl GpuMeter {
                     }
                     self.last_mj = Some(mj);
                 }
-                Ok(None) => self.note_error(GpuError::Other(
-                    "energy counter stopped being supported".into(),
-                )),
+                Ok(None) => self
+                    .note_error(GpuError::Other("energy counter stopped being supported".into())),
                 Err(e) => self.note_error(e),
             },
             GpuMode::PowerIntegration => match self.device.power_mw() {

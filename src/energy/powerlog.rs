@@ -74,10 +74,7 @@ impl PowerLog {
                 format!("{energy_j:.6}"),
             ];
             if let Err(e) = self.writer.write_record(&record) {
-                tracing::warn!(
-                    "power log {}: {e}; no more rows are written",
-                    self.path.display()
-                );
+                tracing::warn!("power log {}: {e}; no more rows are written", self.path.display());
                 self.error = Some(e.to_string());
                 return;
             }
@@ -91,9 +88,7 @@ impl PowerLog {
         if let Some(e) = self.error.take() {
             anyhow::bail!("power log {} is incomplete: {e}", self.path.display());
         }
-        self.writer
-            .flush()
-            .with_context(|| format!("flushing {}", self.path.display()))?;
+        self.writer.flush().with_context(|| format!("flushing {}", self.path.display()))?;
         Ok(self.rows)
     }
 }

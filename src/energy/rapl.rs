@@ -88,16 +88,12 @@ fn classify(name: &str) -> ZoneKind {
 pub(super) fn parse_id(id: &str) -> Option<(String, Vec<u32>)> {
     let mut parts = id.split(':');
     let control = parts.next()?.to_string();
-    let nums = parts
-        .map(|p| p.parse().ok())
-        .collect::<Option<Vec<u32>>>()?;
+    let nums = parts.map(|p| p.parse().ok()).collect::<Option<Vec<u32>>>()?;
     (!nums.is_empty()).then_some((control, nums))
 }
 
 fn parent_id(id: &str) -> Option<String> {
-    id.rsplit_once(':')
-        .filter(|(head, _)| head.contains(':'))
-        .map(|(head, _)| head.to_string())
+    id.rsplit_once(':').filter(|(head, _)| head.contains(':')).map(|(head, _)| head.to_string())
 }
 
 /// Collect zone directories below `dir`: entries named `intel-rapl*` that are
@@ -154,14 +150,10 @@ pub fn discover(root: &Path, reader: &Reader) -> Vec<ZoneInfo> {
     walk(root, 0, &mut ids, &mut canon, &mut found);
     found.sort_by_key(|(id, _)| parse_id(id));
 
-    let mut zones: Vec<ZoneInfo> = found
-        .into_iter()
-        .map(|(id, dir)| probe(&id, dir, reader))
-        .collect();
-    let names: HashMap<String, String> = zones
-        .iter()
-        .map(|z| (z.id.clone(), z.name.clone()))
-        .collect();
+    let mut zones: Vec<ZoneInfo> =
+        found.into_iter().map(|(id, dir)| probe(&id, dir, reader)).collect();
+    let names: HashMap<String, String> =
+        zones.iter().map(|z| (z.id.clone(), z.name.clone())).collect();
     for z in &mut zones {
         z.name_path = name_path(&z.id, &names);
     }
@@ -173,9 +165,7 @@ pub fn discover(root: &Path, reader: &Reader) -> Vec<ZoneInfo> {
 
 fn probe(id: &str, dir: PathBuf, reader: &Reader) -> ZoneInfo {
     let control_type = parse_id(id).map(|(c, _)| c).unwrap_or_default();
-    let name = reader(&dir.join("name"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let name = reader(&dir.join("name")).map(|s| s.trim().to_string()).unwrap_or_default();
     let mut zone = ZoneInfo {
         id: id.to_string(),
         control_type,
@@ -188,10 +178,8 @@ fn probe(id: &str, dir: PathBuf, reader: &Reader) -> ZoneInfo {
         status: ZoneStatus::Active,
     };
     if zone.name.is_empty() {
-        zone.status = ZoneStatus::Failed(format!(
-            "{}: missing or empty",
-            zone.dir.join("name").display()
-        ));
+        zone.status =
+            ZoneStatus::Failed(format!("{}: missing or empty", zone.dir.join("name").display()));
         return zone;
     }
     let max = read_u64(reader, &zone.dir.join("max_energy_range_uj"));
@@ -248,9 +236,7 @@ fn assign_labels(zones: &mut [ZoneInfo], names: &HashMap<String, String>) {
     // (e.g. two psys) get the id's last number appended.
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for z in zones.iter_mut() {
-        let n = seen
-            .entry((z.control_type.clone(), z.label.clone()))
-            .or_insert(0);
+        let n = seen.entry((z.control_type.clone(), z.label.clone())).or_insert(0);
         if *n > 0 {
             z.label = format!("{}-{}", z.label, z.id.rsplit(':').next().unwrap_or("x"));
         }

@@ -14,11 +14,7 @@ use super::{EnergyOptions, Meter};
 
 /// For `wattsweep sensors`: every sensor found, readable or not (why, how to fix), and its power over `over` (1 s in the CLI).
 pub fn sensors_report(opts: &EnergyOptions, over: Duration) -> String {
-    let gpus = if opts.use_nvml {
-        load_nvml_gpus()
-    } else {
-        Vec::new()
-    };
+    let gpus = if opts.use_nvml { load_nvml_gpus() } else { Vec::new() };
     report_with(opts, gpus, Probes::system(), over)
 }
 
@@ -42,11 +38,7 @@ pub(crate) fn report_with(
     let r0 = meter.read();
     std::thread::sleep(over);
     let r1 = meter.read();
-    let dt_s = r1
-        .at
-        .saturating_duration_since(r0.at)
-        .as_secs_f64()
-        .max(1e-9);
+    let dt_s = r1.at.saturating_duration_since(r0.at).as_secs_f64().max(1e-9);
     let power_w = |domain: &str| -> Option<f64> {
         Some(r1.energy_uj(domain)?.saturating_sub(r0.energy_uj(domain)?) as f64 / 1e6 / dt_s)
     };
@@ -105,9 +97,7 @@ pub(crate) fn report_with(
                 "power integration (1 s-averaged power on Ampere+: short windows smeared)"
             }
         };
-        let w = power_w(&g.label)
-            .map(|w| format!("{w:.2} W"))
-            .unwrap_or_default();
+        let w = power_w(&g.label).map(|w| format!("{w:.2} W")).unwrap_or_default();
         let _ = writeln!(out, "  {:<8} {:<28} {how} {w}", g.label, g.name);
     }
 

@@ -36,12 +36,7 @@ pub(crate) struct Probes {
 impl Probes {
     pub fn system() -> Probes {
         let (cpu_model, logical_cpus) = cpu_identity();
-        Probes {
-            reader: default_reader(),
-            cpu_clock: process_cpu_clock(),
-            cpu_model,
-            logical_cpus,
-        }
+        Probes { reader: default_reader(), cpu_clock: process_cpu_clock(), cpu_model, logical_cpus }
     }
 }
 
@@ -72,35 +67,19 @@ impl Sensors {
         gpus: Vec<Box<dyn GpuDevice>>,
         probes: Probes,
     ) -> Sensors {
-        let rapl: Vec<RaplZone> = zones
-            .iter()
-            .filter(|z| z.status == ZoneStatus::Active)
-            .map(RaplZone::new)
-            .collect();
+        let rapl: Vec<RaplZone> =
+            zones.iter().filter(|z| z.status == ZoneStatus::Active).map(RaplZone::new).collect();
         let has_package = rapl.iter().any(|z| z.kind == ZoneKind::Package);
         let estimate = (!has_package).then(|| {
             let (tdp_w, tdp_source) = resolve_tdp(opts.cpu_tdp_w, &probes.cpu_model);
             CpuEstimate::new(tdp_w, tdp_source, probes.logical_cpus, probes.cpu_clock)
         });
         let now = Instant::now();
-        let gpus: Vec<GpuMeter> = gpus
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| GpuMeter::new(i, d, now))
-            .collect();
+        let gpus: Vec<GpuMeter> =
+            gpus.into_iter().enumerate().map(|(i, d)| GpuMeter::new(i, d, now)).collect();
         let cpu = if has_package { "rapl" } else { "estimate" };
-        let source = if gpus.is_empty() {
-            cpu.to_string()
-        } else {
-            format!("{cpu}+nvml")
-        };
-        let mut sensors = Sensors {
-            rapl,
-            reader: probes.reader,
-            gpus,
-            estimate,
-            source,
-        };
+        let source = if gpus.is_empty() { cpu.to_string() } else { format!("{cpu}+nvml") };
+        let mut sensors = Sensors { rapl, reader: probes.reader, gpus, estimate, source };
         // Prime every counter so the first window starts from a real value.
         sensors.sample();
         sensors
@@ -134,11 +113,7 @@ impl Sensors {
                 energy_uj: e.cumulative_uj,
             });
         }
-        Reading {
-            at,
-            domains,
-            source: self.source.clone(),
-        }
+        Reading { at, domains, source: self.source.clone() }
     }
 
     pub fn max_ranges_uj(&self) -> Vec<u64> {
@@ -204,7 +179,10 @@ fn lower_priority() {
         // SAFETY: gettid has no preconditions; setpriority on our own thread id only changes us.
         let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
         if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid, 19) } != 0 {
-            tracing::debug!("energy sampler: nice 19 refused ({}); normal priority", std::io::Error::last_os_error());
+            tracing::debug!(
+                "energy sampler: nice 19 refused ({}); normal priority",
+                std::io::Error::last_os_error()
+            );
         }
     }
 }
@@ -218,10 +196,7 @@ pub(crate) fn spawn(
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let body = move || {
         lower_priority();
-        let rt = match tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-        {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
             Ok(rt) => rt,
             Err(e) => {
                 tracing::error!(
@@ -242,9 +217,7 @@ pub(crate) fn spawn(
             }
         });
     };
-    let handle = std::thread::Builder::new()
-        .name("energy-sampler".into())
-        .spawn(body);
+    let handle = std::thread::Builder::new().name("energy-sampler".into()).spawn(body);
     match handle {
         Ok(h) => (stop_tx, Some(h)),
         Err(e) => {

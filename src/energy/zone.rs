@@ -38,13 +38,8 @@ pub enum RaplError {
 /// Read one decimal counter file. Never turns a failure into 0.
 pub fn read_u64(reader: &Reader, path: &Path) -> Result<u64, RaplError> {
     let text = reader(path).map_err(|e| match e.kind() {
-        io::ErrorKind::PermissionDenied => RaplError::Unreadable {
-            path: path.to_path_buf(),
-        },
-        _ => RaplError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        },
+        io::ErrorKind::PermissionDenied => RaplError::Unreadable { path: path.to_path_buf() },
+        _ => RaplError::Io { path: path.to_path_buf(), source: e },
     })?;
     text.trim().parse().map_err(|_| RaplError::Garbled {
         path: path.to_path_buf(),
@@ -120,10 +115,8 @@ pub fn permission_advice(root: &Path) -> String {
 /// Log, once per process, the problems found at discovery: one warning for all
 /// permission-denied counters, one error per garbled or failing counter.
 pub fn log_discovery_problems(root: &Path, zones: &[ZoneInfo], cpu_falls_back: bool) {
-    let denied: Vec<&ZoneInfo> = zones
-        .iter()
-        .filter(|z| matches!(z.status, ZoneStatus::Unreadable(_)))
-        .collect();
+    let denied: Vec<&ZoneInfo> =
+        zones.iter().filter(|z| matches!(z.status, ZoneStatus::Unreadable(_))).collect();
     if !denied.is_empty() && !PERMISSION_ADVICE_GIVEN.swap(true, Ordering::SeqCst) {
         let what = if cpu_falls_back {
             "CPU energy falls back to a TDP-based estimate"
@@ -165,10 +158,7 @@ mod tests {
         std::fs::write(&file, "12x4\n").unwrap();
         let err = read_u64(&default_reader(), &file).unwrap_err();
         assert!(matches!(err, RaplError::Garbled { .. }));
-        assert!(
-            err.to_string().contains(&file.display().to_string()),
-            "{err}"
-        );
+        assert!(err.to_string().contains(&file.display().to_string()), "{err}");
 
         // Root ignores mode bits, so only a non-root run can test the real kernel path.
         use std::os::unix::fs::PermissionsExt;
@@ -178,18 +168,12 @@ mod tests {
         if unsafe { libc::geteuid() } == 0 {
             assert_eq!(real.unwrap(), 42);
         } else {
-            assert!(
-                matches!(real, Err(RaplError::Unreadable { .. })),
-                "{real:?}"
-            );
+            assert!(matches!(real, Err(RaplError::Unreadable { .. })), "{real:?}");
         }
         // The injected reader reproduces EACCES for root too.
         let denied: Reader =
             Arc::new(|_: &Path| Err(io::Error::from(io::ErrorKind::PermissionDenied)));
-        assert!(matches!(
-            read_u64(&denied, &file),
-            Err(RaplError::Unreadable { .. })
-        ));
+        assert!(matches!(read_u64(&denied, &file), Err(RaplError::Unreadable { .. })));
         let eio: Reader = Arc::new(|_: &Path| Err(io::Error::from_raw_os_error(libc::EIO)));
         assert!(matches!(read_u64(&eio, &file), Err(RaplError::Io { .. })));
     }

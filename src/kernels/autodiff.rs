@@ -5,14 +5,14 @@
 use super::flex::{dims, f32s, output};
 use super::lif::Lif;
 use super::recurrent::{self, Cell, Weights};
-use super::{cell_of, conv, run_conv, run_recurrent, Kernels};
+use super::{Kernels, cell_of, conv, run_conv, run_recurrent};
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::autodiff::{Autodiff, NodeId};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::Flex;
 use burn_flex::FlexTensor;
 use std::sync::Arc;
 
@@ -56,7 +56,15 @@ impl Backward<Flex, 5> for RecurrentBackward {
         let [seq, w_ih, b_ih, w_hh, b_hh] = ops.parents.map(|p| p.map(|n| n.id));
         let (wi, wh) = (f32s(&s.w_ih), f32s(&s.w_hh));
         let w = Weights { w_ih: &wi, b_ih: &[], w_hh: &wh, b_hh: None };
-        let g = recurrent::backward(s.cell, s.d, &f32s(&s.seq), &w, &s.saved, &f32s(&grad), seq.is_some());
+        let g = recurrent::backward(
+            s.cell,
+            s.d,
+            &f32s(&s.seq),
+            &w,
+            &s.saved,
+            &f32s(&grad),
+            seq.is_some(),
+        );
         let (d, gates) = (s.d, s.cell.gates() * s.d.hidden);
         let mut put = |node: Option<NodeId>, v: Vec<f32>, shape: Vec<usize>| {
             if let Some(id) = node {
@@ -107,7 +115,13 @@ impl Backward<Flex, 3> for ConvBackward {
 }
 
 impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
-    fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self> {
+    fn lif_spikes(
+        current: FloatTensor<Self>,
+        steps: usize,
+        beta: f32,
+        threshold: f32,
+        slope: f32,
+    ) -> FloatTensor<Self> {
         let lif = Lif { steps, beta, threshold, slope };
         let (current, guard) = current.into_parts();
         match LifBackward.prepare::<C>([guard]).compute_bound().stateful() {
@@ -117,7 +131,9 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
                 let out = output(lif.forward(&c, Some(&mut factor)), dims(&current));
                 prep.finish(Arc::new((factor, dims(&current))), out)
             }
-            OpsKind::UnTracked(prep) => prep.finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, slope)),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, slope))
+            }
         }
     }
 
@@ -143,11 +159,17 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
                 let state = RecurrentState { cell, d, seq, w_ih, w_hh, saved };
                 prep.finish(Arc::new(state), out)
             }
-            OpsKind::UnTracked(prep) => prep.finish(<Flex as Kernels>::recurrent_last(seq, w_ih, b_ih, w_hh, b_hh, code)),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as Kernels>::recurrent_last(seq, w_ih, b_ih, w_hh, b_hh, code))
+            }
         }
     }
 
-    fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn conv_relu_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
         let (x, g0) = x.into_parts();
         let (weight, g1) = weight.into_parts();
         let (bias, g2) = bias.into_parts();
@@ -157,7 +179,9 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
                 let state = ConvState { d, weight, saved: saved.expect("kept for backward") };
                 prep.finish(Arc::new(state), out)
             }
-            OpsKind::UnTracked(prep) => prep.finish(<Flex as Kernels>::conv_relu_pool(x, weight, bias)),
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as Kernels>::conv_relu_pool(x, weight, bias))
+            }
         }
     }
 }

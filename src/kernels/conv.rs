@@ -7,8 +7,8 @@
 //! gradient to one position. burn-flex spent most CNN time in its convolution backward (a
 //! transposed convolution) and in layout copies between the separate ops.
 
-use super::gemm::{gemm, View};
-use super::buffers::{zeroed, Buf};
+use super::buffers::{Buf, zeroed};
+use super::gemm::{View, gemm};
 use super::simd::simd_fn;
 use rayon::prelude::*;
 
@@ -65,7 +65,13 @@ fn per_task(d: &ConvDims) -> usize {
 }
 
 /// `x` `[batch, cin, h, w]`, `weight` `[cout, cin, 3, 3]`, `bias` `[cout]` → `[batch, cout, ph, pw]`.
-pub fn forward(d: ConvDims, x: &[f32], weight: &[f32], bias: &[f32], keep: bool) -> (Vec<f32>, Option<Saved>) {
+pub fn forward(
+    d: ConvDims,
+    x: &[f32],
+    weight: &[f32],
+    bias: &[f32],
+    keep: bool,
+) -> (Vec<f32>, Option<Saved>) {
     assert!(d.height >= 4 && d.width >= 4, "convolution input too small");
     assert_eq!(x.len(), d.batch * d.image_in(), "convolution input shape");
     assert_eq!(weight.len(), d.cout * d.k(), "convolution weight shape");
@@ -88,11 +94,23 @@ pub fn forward(d: ConvDims, x: &[f32], weight: &[f32], bias: &[f32], keep: bool)
         .for_each(|((y, x), (arg, col))| {
             let mut scratch_col = zeroed(if keep { 0 } else { p * k });
             let mut out = vec![0.0f32; p * d.cout];
-            for (i, (yi, xi)) in y.chunks_mut(d.image_out()).zip(x.chunks(d.image_in())).enumerate() {
-                let ci: &mut [f32] = if keep { &mut col[i * p * k..(i + 1) * p * k] } else { &mut scratch_col };
+            for (i, (yi, xi)) in y.chunks_mut(d.image_out()).zip(x.chunks(d.image_in())).enumerate()
+            {
+                let ci: &mut [f32] =
+                    if keep { &mut col[i * p * k..(i + 1) * p * k] } else { &mut scratch_col };
                 im2col(&d, xi, ci);
-                gemm(&mut out, d.cout, View::new(ci, p, k), View::new(weight, d.cout, k).t(), false);
-                let ai = if keep { Some(&mut arg[i * d.image_out()..(i + 1) * d.image_out()]) } else { None };
+                gemm(
+                    &mut out,
+                    d.cout,
+                    View::new(ci, p, k),
+                    View::new(weight, d.cout, k).t(),
+                    false,
+                );
+                let ai = if keep {
+                    Some(&mut arg[i * d.image_out()..(i + 1) * d.image_out()])
+                } else {
+                    None
+                };
                 pool(&d, &out, bias, yi, ai);
             }
         });
@@ -120,9 +138,19 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
     let mut at = vec![0u32; co];
     for py in 0..ph {
         for px in 0..pw {
-            let pos = [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(dy, dx)| (2 * py + dy) * ow + 2 * px + dx);
+            let pos =
+                [(0, 0), (0, 1), (1, 0), (1, 1)].map(|(dy, dx)| (2 * py + dy) * ow + 2 * px + dx);
             let row = |i: usize| &out[pos[i] * co..(pos[i] + 1) * co];
-            window_max(row(0), row(1), row(2), row(3), pos.map(|p| p as u32), bias, &mut best, &mut at);
+            window_max(
+                row(0),
+                row(1),
+                row(2),
+                row(3),
+                pos.map(|p| p as u32),
+                bias,
+                &mut best,
+                &mut at,
+            );
             for o in 0..co {
                 let i = (o * ph + py) * pw + px;
                 y[i] = best[o].max(0.0);
@@ -179,17 +207,25 @@ pub fn backward(d: ConvDims, weight: &[f32], s: &Saved, grad: &[f32], want_x: bo
         }
     }
     let mut dw = vec![0.0f32; co * k];
-    gemm(&mut dw, k, View::new(&dout, d.batch * p, co).t(), View::new(&s.col, d.batch * p, k), false);
+    gemm(
+        &mut dw,
+        k,
+        View::new(&dout, d.batch * p, co).t(),
+        View::new(&s.col, d.batch * p, k),
+        false,
+    );
     let x = want_x.then(|| {
         let mut dx = vec![0.0f32; d.batch * d.image_in()];
         let n = per_task(&d);
-        dx.par_chunks_mut(n * d.image_in()).zip(dout.par_chunks(n * p * co)).for_each(|(dx, dout)| {
-            let mut dcol = zeroed(p * k);
-            for (dxi, douti) in dx.chunks_mut(d.image_in()).zip(dout.chunks(p * co)) {
-                gemm(&mut dcol, k, View::new(douti, p, co), View::new(weight, co, k), false);
-                col2im(&d, &dcol, dxi);
-            }
-        });
+        dx.par_chunks_mut(n * d.image_in()).zip(dout.par_chunks(n * p * co)).for_each(
+            |(dx, dout)| {
+                let mut dcol = zeroed(p * k);
+                for (dxi, douti) in dx.chunks_mut(d.image_in()).zip(dout.chunks(p * co)) {
+                    gemm(&mut dcol, k, View::new(douti, p, co), View::new(weight, co, k), false);
+                    col2im(&d, &dcol, dxi);
+                }
+            },
+        );
         dx
     });
     Grads { weight: dw, bias, x }

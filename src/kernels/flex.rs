@@ -10,7 +10,9 @@ pub fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
     assert_eq!(t.dtype(), DType::F32, "wattsweep's kernels take f32 tensors");
     match t.as_slice::<f32>() {
         Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(t.to_contiguous().into_data().try_into_vec::<f32>().expect("an f32 tensor")),
+        None => {
+            Cow::Owned(t.to_contiguous().into_data().try_into_vec::<f32>().expect("an f32 tensor"))
+        }
     }
 }
 

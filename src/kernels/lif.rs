@@ -35,7 +35,9 @@ impl Lif {
                     .zip(factor.par_chunks_mut(CHUNK))
                     .zip(current.par_chunks(CHUNK))
                     .for_each(|((s, f), c)| {
-                        for ((s, f), c) in s.chunks_mut(LANES).zip(f.chunks_mut(LANES)).zip(c.chunks(LANES)) {
+                        for ((s, f), c) in
+                            s.chunks_mut(LANES).zip(f.chunks_mut(LANES)).zip(c.chunks(LANES))
+                        {
                             lif_lanes(c, s, f, true, p.steps, p.beta, p.threshold, p.slope);
                         }
                     })
@@ -117,9 +119,16 @@ mod tests {
         for (k, &i) in current.iter().enumerate() {
             let (s, d) = reference(&lif, i);
             assert_eq!(sum[k], s, "spike count of neuron {k}");
-            assert!((factor[k] - d).abs() <= 1e-4 * d.abs().max(1.0), "gradient of neuron {k}: {} vs {d}", factor[k]);
+            assert!(
+                (factor[k] - d).abs() <= 1e-4 * d.abs().max(1.0),
+                "gradient of neuron {k}: {} vs {d}",
+                factor[k]
+            );
             fired += s;
         }
-        assert!(fired > 0.0 && fired < 25.0 * current.len() as f32, "the test current must make some neurons fire");
+        assert!(
+            fired > 0.0 && fired < 25.0 * current.len() as f32,
+            "the test current must make some neurons fire"
+        );
     }
 }

@@ -18,10 +18,10 @@ pub mod lif;
 pub mod recurrent;
 pub(crate) mod simd;
 
-use burn::backend::{backend_extension, tensor::FloatTensor, Dispatch, DispatchDevice, Flex};
+use burn::backend::{Dispatch, DispatchDevice, Flex, backend_extension, tensor::FloatTensor};
 use burn::prelude::*;
-use conv::ConvDims;
 use burn_flex::FlexTensor;
+use conv::ConvDims;
 use flex::{dims, f32s, output};
 use lif::Lif;
 use recurrent::{Cell, Dims, Weights};
@@ -29,7 +29,13 @@ use recurrent::{Cell, Dims, Weights};
 #[backend_extension(Flex, Autodiff)]
 pub trait Kernels: burn::backend::Backend {
     /// Spike counts `[batch, hidden]` of LIF neurons driven by `current` (see lif.rs).
-    fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self>;
+    fn lif_spikes(
+        current: FloatTensor<Self>,
+        steps: usize,
+        beta: f32,
+        threshold: f32,
+        slope: f32,
+    ) -> FloatTensor<Self>;
     /// Last hidden state `[batch, hidden]` of a recurrent layer over `seq` `[batch, steps, in]`.
     /// `cell`: 0 tanh (its `b_hh` is ignored), 1 LSTM, 2 GRU.
     fn recurrent_last(
@@ -41,7 +47,11 @@ pub trait Kernels: burn::backend::Backend {
         cell: u8,
     ) -> FloatTensor<Self>;
     /// 3×3 convolution + bias → ReLU → 2×2 max-pool, NCHW.
-    fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self>;
+    fn conv_relu_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
 }
 
 fn cell_of(code: u8) -> Cell {
@@ -80,7 +90,8 @@ thread_local! {
 
 fn reference_forced() -> bool {
     static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    REFERENCE.get() || *OFF.get_or_init(|| std::env::var("WATTSWEEP_KERNELS").is_ok_and(|v| v == "off"))
+    REFERENCE.get()
+        || *OFF.get_or_init(|| std::env::var("WATTSWEEP_KERNELS").is_ok_and(|v| v == "off"))
 }
 
 /// Runs `f` with the kernels off on this thread (models take Burn's composed operations), so
@@ -108,7 +119,14 @@ pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
 }
 
 /// See [`Kernels::recurrent_last`]; `b_hh` is `None` for the tanh RNN.
-pub fn recurrent_last(cell: Cell, seq: Tensor<3>, w_ih: Tensor<2>, b_ih: Tensor<1>, w_hh: Tensor<2>, b_hh: Option<Tensor<1>>) -> Tensor<2> {
+pub fn recurrent_last(
+    cell: Cell,
+    seq: Tensor<3>,
+    w_ih: Tensor<2>,
+    b_ih: Tensor<1>,
+    w_hh: Tensor<2>,
+    b_hh: Option<Tensor<1>>,
+) -> Tensor<2> {
     let b_hh = b_hh.unwrap_or_else(|| Tensor::zeros([1], &b_ih.device()).detach());
     Tensor::from_dispatch(<Dispatch as Kernels>::recurrent_last(
         seq.into_dispatch(),
@@ -130,7 +148,10 @@ pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tenso
 }
 
 fn conv_dims(x: &[usize], weight: &[usize]) -> ConvDims {
-    assert!(x.len() == 4 && weight.len() == 4 && weight[2] == 3 && weight[3] == 3 && weight[1] == x[1], "conv_relu_pool: shapes {x:?} and {weight:?}");
+    assert!(
+        x.len() == 4 && weight.len() == 4 && weight[2] == 3 && weight[3] == 3 && weight[1] == x[1],
+        "conv_relu_pool: shapes {x:?} and {weight:?}"
+    );
     ConvDims { batch: x[0], cin: x[1], height: x[2], width: x[3], cout: weight[0] }
 }
 
@@ -152,13 +173,19 @@ fn run_recurrent(
 ) -> (FlexTensor, Dims, Option<recurrent::Saved>) {
     let d = rnn_dims(&dims(seq), &dims(w_hh));
     let (wi, bi, wh, bh) = (f32s(w_ih), f32s(b_ih), f32s(w_hh), f32s(b_hh));
-    let w = Weights { w_ih: &wi, b_ih: &bi, w_hh: &wh, b_hh: (cell != Cell::Tanh).then_some(&bh[..]) };
+    let w =
+        Weights { w_ih: &wi, b_ih: &bi, w_hh: &wh, b_hh: (cell != Cell::Tanh).then_some(&bh[..]) };
     let (last, saved) = recurrent::forward(cell, d, &f32s(seq), &w, keep);
     (output(last, vec![d.batch, d.hidden]), d, saved)
 }
 
 /// The conv block's forward shared by both implementations.
-fn run_conv(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, keep: bool) -> (FlexTensor, ConvDims, Option<conv::Saved>) {
+fn run_conv(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    keep: bool,
+) -> (FlexTensor, ConvDims, Option<conv::Saved>) {
     let d = conv_dims(&dims(x), &dims(weight));
     let (y, saved) = conv::forward(d, &f32s(x), &f32s(weight), &f32s(bias), keep);
     let (ph, pw) = d.pooled();
@@ -166,7 +193,13 @@ fn run_conv(x: &FlexTensor, weight: &FlexTensor, bias: &FlexTensor, keep: bool) 
 }
 
 impl Kernels for Flex {
-    fn lif_spikes(current: FloatTensor<Self>, steps: usize, beta: f32, threshold: f32, slope: f32) -> FloatTensor<Self> {
+    fn lif_spikes(
+        current: FloatTensor<Self>,
+        steps: usize,
+        beta: f32,
+        threshold: f32,
+        slope: f32,
+    ) -> FloatTensor<Self> {
         let lif = Lif { steps, beta, threshold, slope };
         output(lif.forward(&f32s(&current), None), dims(&current))
     }
@@ -183,7 +216,11 @@ impl Kernels for Flex {
         last
     }
 
-    fn conv_relu_pool(x: FloatTensor<Self>, weight: FloatTensor<Self>, bias: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn conv_relu_pool(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self> {
         run_conv(&x, &weight, &bias, false).0
     }
 }

@@ -10,8 +10,8 @@
 //! Layouts follow Burn's `Linear` (weight `[in, out]`) and PyTorch's gate order: LSTM columns
 //! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
 
-use super::buffers::{zeroed, Buf};
-use super::gemm::{gemm, View};
+use super::buffers::{Buf, zeroed};
+use super::gemm::{View, gemm};
 use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
 
@@ -101,7 +101,13 @@ fn part_rows(batch: usize) -> Vec<usize> {
 
 /// Runs the sequence `x` (`[batch, steps, input]`); returns h_T (`[batch, hidden]`) and, with
 /// `keep`, what the backward pass needs.
-pub fn forward(cell: Cell, d: Dims, x: &[f32], w: &Weights, keep: bool) -> (Vec<f32>, Option<Saved>) {
+pub fn forward(
+    cell: Cell,
+    d: Dims,
+    x: &[f32],
+    w: &Weights,
+    keep: bool,
+) -> (Vec<f32>, Option<Saved>) {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(x.len(), d.batch * t_n * d.input, "recurrent input shape");
     let mut acts = zeroed(d.batch * t_n * g_n);
@@ -156,12 +162,24 @@ fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
         if cell == Cell::Gru {
             // gh = h_{t−1}·W_hh + b_hh, kept apart: r multiplies its n block.
             if t > 0 {
-                gemm(&mut gh, g_n, View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n), w_hh, false);
+                gemm(
+                    &mut gh,
+                    g_n,
+                    View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n),
+                    w_hh,
+                    false,
+                );
             } else {
                 gh.fill(0.0);
             }
         } else if t > 0 {
-            gemm(&mut p.acts[t * g_n..], t_n * g_n, View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n), w_hh, true);
+            gemm(
+                &mut p.acts[t * g_n..],
+                t_n * g_n,
+                View::strided(&p.hs[(t - 1) * h_n..], nb, h_n, t_n * h_n),
+                w_hh,
+                true,
+            );
         }
         for b in 0..nb {
             let at = b * t_n + t;
@@ -187,7 +205,15 @@ fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
 }
 
 /// Backward through time from `grad` = ∂L/∂h_T (`[batch, hidden]`).
-pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad: &[f32], want_x: bool) -> Grads {
+pub fn backward(
+    cell: Cell,
+    d: Dims,
+    x: &[f32],
+    w: &Weights,
+    saved: &Saved,
+    grad: &[f32],
+    want_x: bool,
+) -> Grads {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(grad.len(), d.batch * h_n, "recurrent output gradient shape");
     // ∂L/∂(pre-activations) per step; the GRU has a second one for its hidden projection.
@@ -214,7 +240,8 @@ pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad
     let mut h_prev = zeroed(rows_all * h_n);
     for b in 0..d.batch {
         let base = b * t_n * h_n;
-        h_prev[base + h_n..base + t_n * h_n].copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
+        h_prev[base + h_n..base + t_n * h_n]
+            .copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
     }
     let dg_hidden = if cell == Cell::Gru { &dgh } else { &dg };
     let mut g = Grads {
@@ -224,18 +251,46 @@ pub fn backward(cell: Cell, d: Dims, x: &[f32], w: &Weights, saved: &Saved, grad
         b_hh: col_sums(dg_hidden, g_n),
         x: None,
     };
-    gemm(&mut g.w_ih, g_n, View::new(x, rows_all, d.input).t(), View::new(&dg, rows_all, g_n), false);
-    gemm(&mut g.w_hh, g_n, View::new(&h_prev, rows_all, h_n).t(), View::new(dg_hidden, rows_all, g_n), false);
+    gemm(
+        &mut g.w_ih,
+        g_n,
+        View::new(x, rows_all, d.input).t(),
+        View::new(&dg, rows_all, g_n),
+        false,
+    );
+    gemm(
+        &mut g.w_hh,
+        g_n,
+        View::new(&h_prev, rows_all, h_n).t(),
+        View::new(dg_hidden, rows_all, g_n),
+        false,
+    );
     if want_x {
         let mut dx = vec![0.0; rows_all * d.input];
-        gemm(&mut dx, d.input, View::new(&dg, rows_all, g_n), View::new(w.w_ih, d.input, g_n).t(), false);
+        gemm(
+            &mut dx,
+            d.input,
+            View::new(&dg, rows_all, g_n),
+            View::new(w.w_ih, d.input, g_n).t(),
+            false,
+        );
         g.x = Some(dx);
     }
     g
 }
 
 #[allow(clippy::too_many_arguments)]
-fn backward_part(cell: Cell, d: Dims, w: &Weights, s: &Saved, grad: &[f32], b0: usize, nb: usize, dg: &mut [f32], dgh: &mut [f32]) {
+fn backward_part(
+    cell: Cell,
+    d: Dims,
+    w: &Weights,
+    s: &Saved,
+    grad: &[f32],
+    b0: usize,
+    nb: usize,
+    dg: &mut [f32],
+    dgh: &mut [f32],
+) {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     let zeros = vec![0.0f32; h_n];
     let mut dh = grad[b0 * h_n..(b0 + nb) * h_n].to_vec();
@@ -254,7 +309,14 @@ fn backward_part(cell: Cell, d: Dims, w: &Weights, s: &Saved, grad: &[f32], b0: 
                 Cell::Lstm => {
                     let c_prev = if t > 0 { &s.aux[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
                     let act = &s.acts[at * g_n..(at + 1) * g_n];
-                    lstm_back(act, &s.aux[at * h_n..(at + 1) * h_n], c_prev, dhr, &mut dc[b * h_n..(b + 1) * h_n], dgr);
+                    lstm_back(
+                        act,
+                        &s.aux[at * h_n..(at + 1) * h_n],
+                        c_prev,
+                        dhr,
+                        &mut dc[b * h_n..(b + 1) * h_n],
+                        dgr,
+                    );
                 }
                 Cell::Gru => {
                     let act = &s.acts[at * g_n..(at + 1) * g_n];

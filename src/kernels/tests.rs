@@ -2,7 +2,7 @@
 //! logits and the same gradient for every parameter, on every model, and the same training.
 
 use super::with_reference;
-use crate::data::{synthetic, Dataset};
+use crate::data::{Dataset, synthetic};
 use crate::models::{CnnSettings, Model, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
 use crate::train::{self, NoHooks, Prepared, TrialData};
 use crate::trial::TrialSpec;
@@ -16,8 +16,12 @@ use burn::tensor::Distribution;
 fn small(kind: ModelKind) -> ModelSettings {
     match ModelSettings::defaults(kind) {
         ModelSettings::Cnn(_) => ModelSettings::Cnn(CnnSettings { channels1: 4, channels2: 6 }),
-        ModelSettings::Recurrent(r) => ModelSettings::Recurrent(RecurrentSettings { hidden: 12, ..r }),
-        ModelSettings::Snn(_) => ModelSettings::Snn(SnnSettings { hidden: 40, steps: 12, ..SnnSettings::default() }),
+        ModelSettings::Recurrent(r) => {
+            ModelSettings::Recurrent(RecurrentSettings { hidden: 12, ..r })
+        }
+        ModelSettings::Snn(_) => {
+            ModelSettings::Snn(SnnSettings { hidden: 40, steps: 12, ..SnnSettings::default() })
+        }
         other => other,
     }
 }
@@ -29,13 +33,20 @@ struct Collect<'a> {
 
 impl ModuleVisitor for Collect<'_> {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let g = self.grads.get::<D>(param.id).map(|g| g.into_data().try_to_vec::<f32>().expect("f32 gradient"));
+        let g = self
+            .grads
+            .get::<D>(param.id)
+            .map(|g| g.into_data().try_to_vec::<f32>().expect("f32 gradient"));
         self.out.push((format!("{:?}", param.val().dims()), g.unwrap_or_default()));
     }
 }
 
 /// Logits and every parameter's gradient of the cross-entropy loss.
-fn logits_and_grads(model: &Model, images: &[f32], labels: &[i64]) -> (Vec<f32>, Vec<(String, Vec<f32>)>) {
+fn logits_and_grads(
+    model: &Model,
+    images: &[f32],
+    labels: &[i64],
+) -> (Vec<f32>, Vec<(String, Vec<f32>)>) {
     let device = Device::flex().autodiff();
     let n = labels.len();
     let x = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, 784]), &device);
@@ -60,7 +71,10 @@ fn every_kernel_gives_burns_logits_and_gradients() {
     let device = Device::flex();
     device.seed(11);
     let n = 6;
-    let images = Tensor::<2>::random([n, 784], Distribution::Normal(0.0, 1.0), &device).into_data().try_to_vec::<f32>().unwrap();
+    let images = Tensor::<2>::random([n, 784], Distribution::Normal(0.0, 1.0), &device)
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let labels: Vec<i64> = (0..n as i64).map(|i| i % 10).collect();
     for kind in [ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru, ModelKind::Snn] {
         // One model for both paths: other tests draw from the same process-wide RNG.
@@ -71,7 +85,10 @@ fn every_kernel_gives_burns_logits_and_gradients() {
         assert!(d < 1e-4, "{kind:?}: logits differ by {d} (relative)");
         assert_eq!(fused.len(), reference.len(), "{kind:?}: parameter count");
         for ((shape, f), (_, r)) in fused.iter().zip(&reference) {
-            assert!(!r.is_empty() && r.iter().any(|v| *v != 0.0), "{kind:?}: reference gradient of {shape} is empty");
+            assert!(
+                !r.is_empty() && r.iter().any(|v| *v != 0.0),
+                "{kind:?}: reference gradient of {shape} is empty"
+            );
             let d = max_rel_diff(f, r);
             assert!(d < 2e-4, "{kind:?}: gradient of parameter {shape} differs by {d} (relative)");
         }
@@ -99,9 +116,14 @@ fn training_with_kernels_matches_the_reference_path() {
         assert!((a - b).abs() <= 2.0 / 128.0, "{kind:?}: accuracy {a} with kernels, {b} without");
         for (x, y) in fused.epochs.iter().zip(&reference.epochs) {
             let rel = (x.train_loss - y.train_loss).abs() / y.train_loss;
-            assert!(rel < 1e-3, "{kind:?}: epoch {} loss {} vs {}", x.epoch, x.train_loss, y.train_loss);
+            assert!(
+                rel < 1e-3,
+                "{kind:?}: epoch {} loss {} vs {}",
+                x.epoch,
+                x.train_loss,
+                y.train_loss
+            );
         }
         assert_eq!(fused.firing_rate.is_some(), kind == ModelKind::Snn);
     }
 }
-

@@ -60,7 +60,8 @@ pub struct FusedLstm {
 
 impl FusedLstm {
     pub fn from_burn(lstm: &Lstm) -> FusedLstm {
-        let forget = lstm.forget_gate.as_ref().expect("the models never couple input and forget gates");
+        let forget =
+            lstm.forget_gate.as_ref().expect("the models never couple input and forget gates");
         let gates = [&lstm.input_gate, forget, &lstm.cell_gate, &lstm.output_gate];
         // Both biases stay separate parameters, as in Burn's module and PyTorch's: folded into one,
         // an adaptive optimizer would move their sum at half the speed.
@@ -82,7 +83,9 @@ impl FusedLstm {
         for t in 0..steps {
             let gates = self.input.forward(step(&seq, t)) + self.hidden.forward(h);
             let mut parts = gates.chunk(4, 1).into_iter();
-            let (Some(i), Some(f), Some(g), Some(o)) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            let (Some(i), Some(f), Some(g), Some(o)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
                 unreachable!("chunk(4) of a 4·h wide tensor")
             };
             c = sigmoid(f) * c + sigmoid(i) * tanh(g);

@@ -125,10 +125,9 @@ impl ModelSettings {
     pub fn canonical(&self) -> Vec<(&'static str, String)> {
         match self {
             Self::Mlp(s) => vec![("hidden", s.hidden.to_string())],
-            Self::Cnn(s) => vec![
-                ("channels1", s.channels1.to_string()),
-                ("channels2", s.channels2.to_string()),
-            ],
+            Self::Cnn(s) => {
+                vec![("channels1", s.channels1.to_string()), ("channels2", s.channels2.to_string())]
+            }
             Self::Recurrent(s) => vec![("hidden", s.hidden.to_string())],
             Self::Snn(s) => vec![
                 ("hidden", s.hidden.to_string()),

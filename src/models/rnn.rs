@@ -5,8 +5,8 @@
 //! The tanh RNN is written out here rather than taken from `burn::nn::Rnn`, which assembles its
 //! output sequence with a `slice_assign` per step that the model never reads.
 
+use super::fused::{FusedGru, FusedLstm, step, tanh};
 use super::{CLASSES, SIDE};
-use super::fused::{step, tanh, FusedGru, FusedLstm};
 use crate::kernels::{self, recurrent::Cell};
 use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;

@@ -4,7 +4,7 @@
 //! temporary file and an atomic rename, never in place.
 
 use anyhow::{Context, Result};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::marker::PhantomData;
@@ -38,7 +38,9 @@ impl<T: Serialize + DeserializeOwned> CsvLog<T> {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Repair::default()),
-            Err(e) => return Err(e).with_context(|| format!("{}: cannot read", self.path.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("{}: cannot read", self.path.display()));
+            }
         };
         // Keep everything up to the last newline before any NUL byte (ext4 may leave zeros after
         // a power loss) — a line without its newline was being written when the process died.
@@ -62,7 +64,9 @@ impl<T: Serialize + DeserializeOwned> CsvLog<T> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("{}: cannot read", self.path.display())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("{}: cannot read", self.path.display()));
+            }
         };
         read_rows(file, &self.path)
     }
@@ -93,7 +97,9 @@ pub fn read_rows<T: DeserializeOwned>(reader: impl std::io::Read, path: &Path) -
     let mut rdr = csv::Reader::from_reader(reader);
     let mut rows = Vec::new();
     for (i, rec) in rdr.deserialize().enumerate() {
-        rows.push(rec.with_context(|| format!("{}: row {} does not parse", path.display(), i + 2))?);
+        rows.push(
+            rec.with_context(|| format!("{}: row {} does not parse", path.display(), i + 2))?,
+        );
     }
     Ok(rows)
 }

@@ -18,7 +18,7 @@ pub mod summary;
 
 pub use csvlog::{CsvLog, Repair};
 pub use html::render_html;
-pub use load::{load_report_data, PowerSample, ReportData};
-pub use plots::{build_plots, Plots};
-pub use rows::{one_line, EpochRow, ResultRow};
+pub use load::{PowerSample, ReportData, load_report_data};
+pub use plots::{Plots, build_plots};
+pub use rows::{EpochRow, ResultRow, one_line};
 pub use summary::{render_summary, write_report};

@@ -27,7 +27,8 @@ impl Machine {
         let mut sys = System::new();
         sys.refresh_cpu_all();
         sys.refresh_memory();
-        let cpu_model = sys.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default();
+        let cpu_model =
+            sys.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default();
         Machine {
             hostname: hostname(),
             cpu_model,
@@ -90,7 +91,8 @@ impl<'a> RunInfo<'a> {
         data: Vec<serde_json::Value>,
         shard: Option<String>,
     ) -> RunInfo<'a> {
-        let mut backends: Vec<&'static str> = trials.iter().map(|t| t.spec.backend.name()).collect();
+        let mut backends: Vec<&'static str> =
+            trials.iter().map(|t| t.spec.backend.name()).collect();
         backends.sort();
         backends.dedup();
         RunInfo {
@@ -105,7 +107,10 @@ impl<'a> RunInfo<'a> {
             machine,
             data,
             shard,
-            trials: trials.iter().map(|t| TrialEntry { trial_id: &t.id, settings: t.spec.canonical() }).collect(),
+            trials: trials
+                .iter()
+                .map(|t| TrialEntry { trial_id: &t.id, settings: t.spec.canonical() })
+                .collect(),
         }
     }
 }

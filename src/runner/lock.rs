@@ -1,7 +1,7 @@
 //! One run per output directory: an advisory `flock` on `<out>/.lock`, holding the owner's pid.
 //! The kernel drops the lock when the process dies, so a crash never leaves a stale lock.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -26,7 +26,11 @@ impl OutputLock {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
                 let holder = holder.trim();
-                let who = if holder.is_empty() { "another process".to_string() } else { format!("pid {holder}") };
+                let who = if holder.is_empty() {
+                    "another process".to_string()
+                } else {
+                    format!("pid {holder}")
+                };
                 bail!(
                     "{} is in use by another wattsweep run ({who} holds {}); wait for it to finish or stop it",
                     out.display(),

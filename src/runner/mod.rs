@@ -8,20 +8,20 @@ mod lock;
 mod progress;
 mod trial;
 
-pub use environment::{hostname, slurm_job_id, Machine, RunInfo, BURN_VERSION};
+pub use environment::{BURN_VERSION, Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
 pub use lock::OutputLock;
 pub use progress::Progress;
-pub use trial::{run_trial, Energies, TrialEnv};
+pub use trial::{Energies, TrialEnv, run_trial};
 
-use crate::config::{load_grid, Grid};
+use crate::config::{Grid, load_grid};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::plan::{self, Trial};
 use crate::report::{CsvLog, EpochRow, ResultRow};
 use crate::shard::Shard;
 use crate::train::TrialData;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -71,19 +71,30 @@ pub fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
 }
 
 /// Load every dataset the trials use. One dataset may come from `--data-dir`.
-pub fn load_datasets(trials: &[Trial], data_dir: Option<&Path>, fetch: bool) -> Result<HashMap<Dataset, LoadedData>> {
+pub fn load_datasets(
+    trials: &[Trial],
+    data_dir: Option<&Path>,
+    fetch: bool,
+) -> Result<HashMap<Dataset, LoadedData>> {
     let mut used: Vec<Dataset> = trials.iter().map(|t| t.spec.dataset).collect();
     used.sort_by_key(|d| d.name());
     used.dedup();
     if data_dir.is_some() && used.len() > 1 {
-        bail!("--data-dir names one directory, but the grid uses {} datasets; place them in their default directories instead", used.len());
+        bail!(
+            "--data-dir names one directory, but the grid uses {} datasets; place them in their default directories instead",
+            used.len()
+        );
     }
     let mut out = HashMap::new();
     for d in used {
         let dir = data_dir.map(Path::to_path_buf).unwrap_or_else(|| d.default_dir());
         let loaded = data::load(d, &dir, fetch).with_context(|| format!("dataset {}", d.name()))?;
         if !loaded.verified {
-            tracing::warn!("{}: these files are not the official {} release (SHA-256 differs); results are recorded as unverified data", dir.display(), d.name());
+            tracing::warn!(
+                "{}: these files are not the official {} release (SHA-256 differs); results are recorded as unverified data",
+                dir.display(),
+                d.name()
+            );
         }
         out.insert(d, loaded);
     }
@@ -119,20 +130,30 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         Some(s) => base.join("shards").join(s.dir_name()),
         None => base.clone(),
     };
-    std::fs::create_dir_all(out.join("power")).with_context(|| format!("{}: cannot create", out.display()))?;
+    std::fs::create_dir_all(out.join("power"))
+        .with_context(|| format!("{}: cannot create", out.display()))?;
     let _lock = OutputLock::acquire(&out)?;
     if opts.fresh {
         move_aside(&out)?;
     }
     let (results, repaired) = CsvLog::<ResultRow>::open(&out.join("results.csv"))?;
     if repaired.cut_bytes > 0 {
-        tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", results.path().display(), repaired.cut_bytes);
+        tracing::warn!(
+            "{}: cut a torn last line ({} bytes) left by an earlier crash",
+            results.path().display(),
+            repaired.cut_bytes
+        );
     }
     let (epochs, repaired) = CsvLog::<EpochRow>::open(&out.join("epochs.csv"))?;
     if repaired.cut_bytes > 0 {
-        tracing::warn!("{}: cut a torn last line ({} bytes) left by an earlier crash", epochs.path().display(), repaired.cut_bytes);
+        tracing::warn!(
+            "{}: cut a torn last line ({} bytes) left by an earlier crash",
+            epochs.path().display(),
+            repaired.cut_bytes
+        );
     }
-    let epoch_trials: HashSet<String> = epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
+    let epoch_trials: HashSet<String> =
+        epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
     let mut previous = latest_rows(results.read_all().with_context(|| {
         format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
     })?);
@@ -144,8 +165,14 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             }
         }
     }
-    let to_run: Vec<&Trial> = trials.iter().filter(|t| should_run(previous.get(&t.id), opts.retry_failed)).collect();
-    let mut summary = SweepSummary { out: out.clone(), planned: trials.len(), skipped: trials.len() - to_run.len(), ..Default::default() };
+    let to_run: Vec<&Trial> =
+        trials.iter().filter(|t| should_run(previous.get(&t.id), opts.retry_failed)).collect();
+    let mut summary = SweepSummary {
+        out: out.clone(),
+        planned: trials.len(),
+        skipped: trials.len() - to_run.len(),
+        ..Default::default()
+    };
     summary.not_ok = trials
         .iter()
         .filter(|t| !to_run.iter().any(|r| r.id == t.id))
@@ -153,7 +180,12 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         .count();
     summary.ok = summary.skipped - summary.not_ok;
     if summary.skipped > 0 {
-        tracing::info!("resuming: {} of {} trials already done ({} not ok; --retry-failed reruns them)", summary.skipped, trials.len(), summary.not_ok);
+        tracing::info!(
+            "resuming: {} of {} trials already done ({} not ok; --retry-failed reruns them)",
+            summary.skipped,
+            trials.len(),
+            summary.not_ok
+        );
     }
 
     let meter = Meter::start(EnergyOptions {
@@ -178,7 +210,8 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     crate::report::csvlog::write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
 
     let interrupt = Interrupt::install()?;
-    let idle_power_w = if to_run.is_empty() { None } else { measure_idle(&meter, grid.energy.idle_s, &interrupt) };
+    let idle_power_w =
+        if to_run.is_empty() { None } else { measure_idle(&meter, grid.energy.idle_s, &interrupt) };
     let mut progress = Progress::new(to_run.len(), opts.quiet);
     let attempt = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), std::process::id());
     let host = hostname();
@@ -189,8 +222,18 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             break;
         }
         let data = &datasets[&t.spec.dataset];
-        let trial_data = TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
-        progress.start_trial(format!("{} {} {} lr={} bs={} seed={} [{}]", t.spec.model.name(), t.spec.dataset.name(), t.spec.optimizer.name(), t.spec.learning_rate, t.spec.batch_size, t.spec.seed, t.id));
+        let trial_data =
+            TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
+        progress.start_trial(format!(
+            "{} {} {} lr={} bs={} seed={} [{}]",
+            t.spec.model.name(),
+            t.spec.dataset.name(),
+            t.spec.optimizer.name(),
+            t.spec.learning_rate,
+            t.spec.batch_size,
+            t.spec.seed,
+            t.id
+        ));
         let env = TrialEnv {
             meter: &meter,
             epochs_log: &epochs,
@@ -204,7 +247,13 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             exclusive: opts.exclusive,
         };
         let row = run_trial(t, &trial_data, &env, &mut progress)?;
-        record(&results, &epochs, &row, previous.contains_key(&t.id), epoch_trials.contains(&t.id))?;
+        record(
+            &results,
+            &epochs,
+            &row,
+            previous.contains_key(&t.id),
+            epoch_trials.contains(&t.id),
+        )?;
         summary.ran += 1;
         match row.status.as_str() {
             "ok" => summary.ok += 1,
@@ -212,9 +261,13 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             _ => summary.not_ok += 1,
         }
         let acc = row.test_accuracy.map_or("-".into(), |a| format!("{:.4}", a));
-        let joules = row.energy_j.map_or("-".into(), |j| format!("{j:.1} J ({})", row.energy_source));
+        let joules =
+            row.energy_j.map_or("-".into(), |j| format!("{j:.1} J ({})", row.energy_source));
         let why = row.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
-        progress.finish_trial(&format!("{} accuracy {acc}, {:.1} s, {joules}{why}", row.status, row.train_time_s));
+        progress.finish_trial(&format!(
+            "{} accuracy {acc}, {:.1} s, {joules}{why}",
+            row.status, row.train_time_s
+        ));
         if summary.interrupted {
             break;
         }
@@ -229,10 +282,19 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
 ///
 /// `earlier_epochs`: whether epochs.csv held rows of this trial when the sweep started (an
 /// earlier attempt, finished or killed); only then is the growing file read and rewritten.
-fn record(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow, had_row: bool, earlier_epochs: bool) -> Result<()> {
+fn record(
+    results: &CsvLog<ResultRow>,
+    epochs: &CsvLog<EpochRow>,
+    row: &ResultRow,
+    had_row: bool,
+    earlier_epochs: bool,
+) -> Result<()> {
     if earlier_epochs {
-        let kept: Vec<EpochRow> =
-            epochs.read_all()?.into_iter().filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id).collect();
+        let kept: Vec<EpochRow> = epochs
+            .read_all()?
+            .into_iter()
+            .filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id)
+            .collect();
         epochs.replace_all(&kept)?;
     }
     if !had_row {
@@ -270,7 +332,8 @@ fn move_aside(out: &Path) -> Result<()> {
         if from.exists() {
             let to = out.join(format!("previous-{stamp}")).join(name);
             std::fs::create_dir_all(to.parent().unwrap_or(out))?;
-            std::fs::rename(&from, &to).with_context(|| format!("cannot move {} aside", from.display()))?;
+            std::fs::rename(&from, &to)
+                .with_context(|| format!("cannot move {} aside", from.display()))?;
             moved.insert(to.parent().map(Path::to_path_buf));
         }
     }

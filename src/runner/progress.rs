@@ -17,14 +17,24 @@ pub struct Progress {
 impl Progress {
     pub fn new(total: usize, quiet: bool) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] trial {pos}/{len} ETA {eta} {msg}") {
+            let bar =
+                ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] trial {pos}/{len} ETA {eta} {msg}",
+            ) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.enable_steady_tick(Duration::from_millis(500));
             bar
         });
-        Progress { bar, total, done: 0, started: Instant::now(), trial_label: String::new(), last_line: Instant::now() }
+        Progress {
+            bar,
+            total,
+            done: 0,
+            started: Instant::now(),
+            trial_label: String::new(),
+            last_line: Instant::now(),
+        }
     }
 
     pub fn start_trial(&mut self, label: String) {
@@ -37,10 +47,16 @@ impl Progress {
 
     pub fn batch(&mut self, epoch: usize, epochs: usize, batch: usize, batches: usize, loss: f32) {
         if let Some(bar) = &self.bar {
-            bar.set_message(format!("{} epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:.3}", self.trial_label));
+            bar.set_message(format!(
+                "{} epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:.3}",
+                self.trial_label
+            ));
         } else if self.last_line.elapsed() >= Duration::from_secs(30) {
             self.last_line = Instant::now();
-            tracing::info!("  epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:.3} {}", self.eta());
+            tracing::info!(
+                "  epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:.3} {}",
+                self.eta()
+            );
         }
     }
 

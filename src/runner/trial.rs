@@ -7,7 +7,7 @@ use super::progress::Progress;
 use crate::config::EnergySettings;
 use crate::energy::{Meter, Reading, Window};
 use crate::plan::Trial;
-use crate::report::{one_line, CsvLog, EpochRow, ResultRow};
+use crate::report::{CsvLog, EpochRow, ResultRow, one_line};
 use crate::train::{self, EpochReport, Hooks, Outcome, Phase, TrialData};
 use std::panic::AssertUnwindSafe;
 
@@ -113,7 +113,12 @@ impl Hooks for MeterHooks<'_, '_> {
 }
 
 /// Train one trial and return its results row (not yet written).
-pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut Progress) -> anyhow::Result<ResultRow> {
+pub fn run_trial(
+    trial: &Trial,
+    data: &TrialData,
+    env: &TrialEnv,
+    progress: &mut Progress,
+) -> anyhow::Result<ResultRow> {
     let started_at = crate::now_iso();
     crate::memory::reset_peak_rss();
     env.meter.begin_power_log(&env.power_path)?;
@@ -186,7 +191,8 @@ pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut
     row.train_time_s = result.train_time_s;
     row.test_accuracy = result.test_accuracy;
     row.eval_time_s = result.test_accuracy.map(|_| result.eval_time_s);
-    row.images_per_s = (result.train_time_s > 0.0).then(|| result.images_trained as f64 / result.train_time_s);
+    row.images_per_s =
+        (result.train_time_s > 0.0).then(|| result.images_trained as f64 / result.train_time_s);
     row.firing_rate = result.firing_rate;
     let e = &hooks.train;
     row.energy_j = Some(e.total_j);
@@ -198,12 +204,14 @@ pub fn run_trial(trial: &Trial, data: &TrialData, env: &TrialEnv, progress: &mut
     row.mean_power_w = (result.train_time_s > 0.0).then(|| e.total_j / result.train_time_s);
     row.net_energy_j = env.idle_power_w.map(|p| e.total_j - p * result.train_time_s);
     row.co2_g = Some(e.total_j / 3.6e6 * env.energy.carbon_intensity_g_per_kwh);
-    row.joules_per_accuracy_point = result.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
+    row.joules_per_accuracy_point =
+        result.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
     match result.outcome {
         Outcome::Ok => row.status = "ok".into(),
         Outcome::Diverged { epoch, batch } => {
             row.status = "diverged".into();
-            row.error = Some(format!("loss became NaN or infinite at epoch {epoch}, batch {batch}"));
+            row.error =
+                Some(format!("loss became NaN or infinite at epoch {epoch}, batch {batch}"));
         }
         Outcome::Interrupted => {
             row.status = "interrupted".into();

@@ -2,14 +2,14 @@
 //! `wattsweep slurm GRID …` ([`slurm_command`]) and `wattsweep merge OUT` ([`merge_command`]).
 //! Both return the process exit code; an `Err` is exit 2 (usage, grid, data or I/O error).
 
-use super::merge::{merge_dir, MergeReport};
-use super::sbatch::{merge_script, shell_quote, submit_commands, sweep_script, ScriptPlan};
-use super::settings::{resolve, SlurmFlags};
+use super::merge::{MergeReport, merge_dir};
+use super::sbatch::{ScriptPlan, merge_script, shell_quote, submit_commands, sweep_script};
+use super::settings::{SlurmFlags, resolve};
 use super::submit::{sbatch, watch_text};
 use crate::config::load_grid;
 use crate::report::csvlog::write_atomic;
-use crate::runner::{load_datasets, output_dir, OutputLock};
-use anyhow::{bail, Context, Result};
+use crate::runner::{OutputLock, load_datasets, output_dir};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 
 /// `wattsweep slurm`: the grid, the forwarded `run` options and the cluster flags.
@@ -32,7 +32,8 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     // Canonical where it exists (symlinks resolved once, here, not on each node), else absolute.
     match std::fs::canonicalize(p) {
         Ok(c) => Ok(c),
-        Err(_) => std::path::absolute(p).with_context(|| format!("{}: cannot make the path absolute", p.display())),
+        Err(_) => std::path::absolute(p)
+            .with_context(|| format!("{}: cannot make the path absolute", p.display())),
     }
 }
 
@@ -44,7 +45,8 @@ pub fn slurm_command(req: &SlurmRequest) -> Result<i32> {
     if trials.is_empty() {
         bail!("{}: the grid has no trials", req.grid.display());
     }
-    let settings = resolve(&req.flags, &grid.slurm, trials.len()).with_context(|| format!("{}: Slurm settings", req.grid.display()))?;
+    let settings = resolve(&req.flags, &grid.slurm, trials.len())
+        .with_context(|| format!("{}: Slurm settings", req.grid.display()))?;
     // Once, here: compute nodes may have no network, and N tasks must not download N times.
     let datasets = load_datasets(&trials, req.data_dir.as_deref(), !req.no_fetch)?;
     drop(datasets);
@@ -77,13 +79,20 @@ pub fn slurm_command(req: &SlurmRequest) -> Result<i32> {
         s.tasks,
         if s.tasks == 1 { "" } else { "s" },
         s.max_parallel,
-        if s.exclusive { "whole nodes: --exclusive" } else { "shared nodes: energy includes other jobs on the same CPU packages" },
+        if s.exclusive {
+            "whole nodes: --exclusive"
+        } else {
+            "shared nodes: energy includes other jobs on the same CPU packages"
+        },
         shell_quote(&plan.out.display().to_string())
     );
     println!("wrote {}", shell_quote(&plan.sweep_path().display().to_string()));
     println!("wrote {}", shell_quote(&plan.merge_path().display().to_string()));
     if plan.exe.starts_with("/tmp") || plan.exe.starts_with(std::env::temp_dir()) {
-        tracing::warn!("{}: the scripts call this binary by its path; compute nodes must see it there", plan.exe.display());
+        tracing::warn!(
+            "{}: the scripts call this binary by its path; compute nodes must see it there",
+            plan.exe.display()
+        );
     }
     if !req.submit {
         println!("submit with:\n  {}", submit_commands(&plan)?);
@@ -128,7 +137,12 @@ pub fn describe(r: &MergeReport, out: &Path) -> String {
         r.not_ok.len(),
         r.planned
     );
-    s += &format!("wrote {} ({} rows) and epochs.csv ({} rows)\n", out.join("results.csv").display(), r.trials, r.epochs);
+    s += &format!(
+        "wrote {} ({} rows) and epochs.csv ({} rows)\n",
+        out.join("results.csv").display(),
+        r.trials,
+        r.epochs
+    );
     if r.duplicates > 0 {
         s += &format!("duplicates: {} attempt rows seen more than once, kept once\n", r.duplicates);
     }
@@ -136,13 +150,27 @@ pub fn describe(r: &MergeReport, out: &Path) -> String {
         let list: Vec<String> = c
             .attempts
             .iter()
-            .map(|(src, att, acc, j)| format!("{src} (attempt {att}, accuracy {}, {})", acc.map_or("-".into(), |a| format!("{a:.4}")), j.map_or("- J".into(), |j| format!("{j:.1} J"))))
+            .map(|(src, att, acc, j)| {
+                format!(
+                    "{src} (attempt {att}, accuracy {}, {})",
+                    acc.map_or("-".into(), |a| format!("{a:.4}")),
+                    j.map_or("- J".into(), |j| format!("{j:.1} J"))
+                )
+            })
             .collect();
-        s += &format!("CONFLICT: trial {} is ok in {}; kept the first to finish; all are in conflicts.csv\n", c.trial_id, list.join(" and "));
+        s += &format!(
+            "CONFLICT: trial {} is ok in {}; kept the first to finish; all are in conflicts.csv\n",
+            c.trial_id,
+            list.join(" and ")
+        );
     }
     const SHOWN: usize = 20;
     if !r.missing.is_empty() {
-        s += &format!("MISSING: {} planned trial{} without any row (rerun the array to run them):\n", r.missing.len(), if r.missing.len() == 1 { "" } else { "s" });
+        s += &format!(
+            "MISSING: {} planned trial{} without any row (rerun the array to run them):\n",
+            r.missing.len(),
+            if r.missing.len() == 1 { "" } else { "s" }
+        );
         for p in r.missing.iter().take(SHOWN) {
             s += &format!("  {}  {}\n", p.trial_id, p.settings);
         }
@@ -151,7 +179,11 @@ pub fn describe(r: &MergeReport, out: &Path) -> String {
         }
     }
     if !r.not_ok.is_empty() {
-        s += &format!("NOT OK: {} trial{} (interrupted ones rerun on resubmission; failed/diverged with --retry-failed):\n", r.not_ok.len(), if r.not_ok.len() == 1 { "" } else { "s" });
+        s += &format!(
+            "NOT OK: {} trial{} (interrupted ones rerun on resubmission; failed/diverged with --retry-failed):\n",
+            r.not_ok.len(),
+            if r.not_ok.len() == 1 { "" } else { "s" }
+        );
         for (id, status) in r.not_ok.iter().take(SHOWN) {
             s += &format!("  {id}  {status}\n");
         }
@@ -160,10 +192,17 @@ pub fn describe(r: &MergeReport, out: &Path) -> String {
         }
     }
     if r.outside_plan > 0 {
-        s += &format!("note: {} trial{} with rows are in no run.json plan (an older grid?); kept\n", r.outside_plan, if r.outside_plan == 1 { "" } else { "s" });
+        s += &format!(
+            "note: {} trial{} with rows are in no run.json plan (an older grid?); kept\n",
+            r.outside_plan,
+            if r.outside_plan == 1 { "" } else { "s" }
+        );
     }
     for t in &r.torn {
-        s += &format!("note: ignored the incomplete last line of {} (a task was writing it, or was killed mid-write)\n", t.display());
+        s += &format!(
+            "note: ignored the incomplete last line of {} (a task was writing it, or was killed mid-write)\n",
+            t.display()
+        );
     }
     s
 }

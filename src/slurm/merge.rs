@@ -73,7 +73,11 @@ impl MergeReport {
     /// 0: every planned trial has one `ok` attempt and nothing conflicts; 1: conflicts, missing
     /// or not-`ok` trials (the merge is still written). Errors (exit 2) never reach a report.
     pub fn exit_code(&self) -> i32 {
-        if self.conflicts.is_empty() && self.missing.is_empty() && self.not_ok.is_empty() { 0 } else { 1 }
+        if self.conflicts.is_empty() && self.missing.is_empty() && self.not_ok.is_empty() {
+            0
+        } else {
+            1
+        }
     }
 }
 
@@ -122,7 +126,8 @@ pub fn merge(sources: &[Source]) -> Merged {
     let mut kept: Vec<(usize, &ResultRow)> = Vec::new();
     for id in &order {
         let list = &attempts[id];
-        let mut oks: Vec<&(usize, &ResultRow)> = list.iter().filter(|(_, r)| r.status == "ok").collect();
+        let mut oks: Vec<&(usize, &ResultRow)> =
+            list.iter().filter(|(_, r)| r.status == "ok").collect();
         let choice = if oks.is_empty() {
             // The latest attempt is the trial's current state; ties go to the later source.
             *list.iter().max_by_key(|(si, r)| (instant(&r.finished_at), *si)).unwrap_or(&list[0])
@@ -132,7 +137,17 @@ pub fn merge(sources: &[Source]) -> Merged {
             if oks.len() > 1 {
                 m.report.conflicts.push(Conflict {
                     trial_id: id.clone(),
-                    attempts: oks.iter().map(|(si, r)| (sources[*si].label.clone(), r.attempt_id.clone(), r.test_accuracy, r.energy_j)).collect(),
+                    attempts: oks
+                        .iter()
+                        .map(|(si, r)| {
+                            (
+                                sources[*si].label.clone(),
+                                r.attempt_id.clone(),
+                                r.test_accuracy,
+                                r.energy_j,
+                            )
+                        })
+                        .collect(),
                 });
                 m.conflict_rows.extend(oks.iter().map(|(_, r)| (*r).clone()));
             }
@@ -141,10 +156,13 @@ pub fn merge(sources: &[Source]) -> Merged {
         kept.push(choice);
     }
     // Chronological, like a single run's results.csv.
-    kept.sort_by(|(_, a), (_, b)| (instant(&a.started_at), &a.trial_id).cmp(&(instant(&b.started_at), &b.trial_id)));
+    kept.sort_by(|(_, a), (_, b)| {
+        (instant(&a.started_at), &a.trial_id).cmp(&(instant(&b.started_at), &b.trial_id))
+    });
 
     // Epochs of the kept attempts, from whichever source has them, each epoch once.
-    let wanted: HashSet<(&str, &str)> = kept.iter().map(|(_, r)| (r.trial_id.as_str(), r.attempt_id.as_str())).collect();
+    let wanted: HashSet<(&str, &str)> =
+        kept.iter().map(|(_, r)| (r.trial_id.as_str(), r.attempt_id.as_str())).collect();
     let mut by_attempt: HashMap<(&str, &str), Vec<&EpochRow>> = HashMap::new();
     let mut epoch_seen: HashSet<(&str, &str, usize)> = HashSet::new();
     for s in sources {
@@ -171,13 +189,22 @@ pub fn merge(sources: &[Source]) -> Merged {
         }
     }
     m.report.planned = planned.len();
-    m.report.missing = planned.iter().filter(|p| !attempts.contains_key(&p.trial_id)).map(|p| (*p).clone()).collect();
+    m.report.missing = planned
+        .iter()
+        .filter(|p| !attempts.contains_key(&p.trial_id))
+        .map(|p| (*p).clone())
+        .collect();
     m.report.outside_plan = order.iter().filter(|id| !plan_ids.contains(id.as_str())).count();
     m.report.trials = kept.len();
     m.report.ok = kept.iter().filter(|(_, r)| r.status == "ok").count();
-    m.report.not_ok = kept.iter().filter(|(_, r)| r.status != "ok").map(|(_, r)| (r.trial_id.clone(), r.status.clone())).collect();
+    m.report.not_ok = kept
+        .iter()
+        .filter(|(_, r)| r.status != "ok")
+        .map(|(_, r)| (r.trial_id.clone(), r.status.clone()))
+        .collect();
     m.report.epochs = m.epochs.len();
-    m.kept_from = kept.iter().map(|(si, r)| (r.trial_id.clone(), sources[*si].dir.clone())).collect();
+    m.kept_from =
+        kept.iter().map(|(si, r)| (r.trial_id.clone(), sources[*si].dir.clone())).collect();
     m.results = kept.into_iter().map(|(_, r)| r.clone()).collect();
     m
 }
@@ -202,11 +229,18 @@ pub fn read_plan(path: &Path) -> Result<Option<Vec<PlanEntry>>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("{}: cannot read", path.display())),
     };
-    let v: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", path.display()))?;
-    let trials = v.get("trials").and_then(|t| t.as_array()).with_context(|| format!("{}: no `trials` list", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not valid JSON", path.display()))?;
+    let trials = v
+        .get("trials")
+        .and_then(|t| t.as_array())
+        .with_context(|| format!("{}: no `trials` list", path.display()))?;
     let mut out = Vec::with_capacity(trials.len());
     for t in trials {
-        let id = t.get("trial_id").and_then(|x| x.as_str()).with_context(|| format!("{}: a trial without trial_id", path.display()))?;
+        let id = t
+            .get("trial_id")
+            .and_then(|x| x.as_str())
+            .with_context(|| format!("{}: a trial without trial_id", path.display()))?;
         let settings = t.get("settings").and_then(|x| x.as_str()).unwrap_or_default();
         out.push(PlanEntry { trial_id: id.to_string(), settings: settings.to_string() });
     }
@@ -218,7 +252,11 @@ pub fn read_source(dir: &Path, label: String) -> Result<Source> {
     let (results, torn_r) = read_tolerant::<ResultRow>(&dir.join("results.csv"))?;
     let (epochs, torn_e) = read_tolerant::<EpochRow>(&dir.join("epochs.csv"))?;
     let plan = read_plan(&dir.join("run.json"))?.unwrap_or_default();
-    let torn = [(torn_r, "results.csv"), (torn_e, "epochs.csv")].into_iter().filter(|(t, _)| *t).map(|(_, f)| dir.join(f)).collect();
+    let torn = [(torn_r, "results.csv"), (torn_e, "epochs.csv")]
+        .into_iter()
+        .filter(|(t, _)| *t)
+        .map(|(_, f)| dir.join(f))
+        .collect();
     Ok(Source { label, dir: dir.to_path_buf(), results, epochs, plan, torn })
 }
 
@@ -227,7 +265,8 @@ pub fn read_sources(out: &Path) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let shards = out.join("shards");
     if let Ok(entries) = std::fs::read_dir(&shards) {
-        let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut dirs: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
         dirs.sort();
         for d in dirs {
             let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -244,7 +283,10 @@ pub fn read_sources(out: &Path) -> Result<Vec<Source>> {
 pub fn merge_dir(out: &Path) -> Result<MergeReport> {
     let sources = read_sources(out)?;
     if sources.iter().all(|s| s.results.is_empty() && s.plan.is_empty()) {
-        anyhow::bail!("{}: nothing to merge (no shards/*/results.csv or run.json, no results.csv)", out.display());
+        anyhow::bail!(
+            "{}: nothing to merge (no shards/*/results.csv or run.json, no results.csv)",
+            out.display()
+        );
     }
     let m = merge(&sources);
     write_atomic(&out.join("results.csv"), &encode(&m.results, true)?)?;
@@ -253,7 +295,8 @@ pub fn merge_dir(out: &Path) -> Result<MergeReport> {
     if m.conflict_rows.is_empty() {
         // A conflicts.csv from an earlier merge would describe a state that no longer exists.
         if conflicts.exists() {
-            std::fs::remove_file(&conflicts).with_context(|| format!("{}: cannot remove", conflicts.display()))?;
+            std::fs::remove_file(&conflicts)
+                .with_context(|| format!("{}: cannot remove", conflicts.display()))?;
         }
     } else {
         write_atomic(&conflicts, &encode(&m.conflict_rows, true)?)?;
@@ -265,7 +308,8 @@ pub fn merge_dir(out: &Path) -> Result<MergeReport> {
         }
         let from = dir.join("power").join(format!("{id}.csv"));
         if let Ok(bytes) = std::fs::read(&from) {
-            std::fs::create_dir_all(out.join("power")).with_context(|| format!("{}: cannot create", out.join("power").display()))?;
+            std::fs::create_dir_all(out.join("power"))
+                .with_context(|| format!("{}: cannot create", out.join("power").display()))?;
             write_atomic(&out.join("power").join(format!("{id}.csv")), &bytes)?;
         }
     }

@@ -24,8 +24,8 @@ pub mod sbatch;
 pub mod settings;
 pub mod submit;
 
-pub use cmd::{merge_command, slurm_command, SlurmRequest};
-pub use merge::{merge_dir, MergeReport};
+pub use cmd::{SlurmRequest, merge_command, slurm_command};
+pub use merge::{MergeReport, merge_dir};
 pub use settings::{SlurmFlags, SlurmSettings};
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //! reads them (double quotes, `\"`, and `%%` for a literal `%` in a filename pattern).
 
 use super::settings::SlurmSettings;
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use std::path::{Path, PathBuf};
 
 /// Everything the scripts are written from; all paths absolute.
@@ -66,7 +66,9 @@ pub fn directive_quote(s: &str) -> Result<String> {
         bail!("`{}`: a line break cannot be written into an #SBATCH line", s.escape_debug());
     }
     if s.contains('\\') {
-        bail!("`{s}`: Slurm reads a backslash in a file name as \"no %-patterns\"; choose an output directory without one");
+        bail!(
+            "`{s}`: Slurm reads a backslash in a file name as \"no %-patterns\"; choose an output directory without one"
+        );
     }
     Ok(format!("\"{}\"", s.replace('"', "\\\"")))
 }
@@ -84,13 +86,17 @@ fn comment(s: &str) -> String {
 fn utf8(p: &Path) -> Result<&str> {
     match p.to_str() {
         Some(s) => Ok(s),
-        None => bail!("{}: the path is not valid UTF-8, which a batch script cannot carry safely", p.display()),
+        None => bail!(
+            "{}: the path is not valid UTF-8, which a batch script cannot carry safely",
+            p.display()
+        ),
     }
 }
 
 /// `#SBATCH` lines shared by both scripts, then the per-script ones.
 fn header(plan: &ScriptPlan, out: &mut String, job_name: &str, log_pattern: &str) -> Result<()> {
-    let log = directive_quote(&format!("{}/{log_pattern}", pattern_literal(utf8(&plan.logs_dir())?)))?;
+    let log =
+        directive_quote(&format!("{}/{log_pattern}", pattern_literal(utf8(&plan.logs_dir())?)))?;
     out.push_str(&format!("#SBATCH --job-name={job_name}\n"));
     out.push_str(&format!("#SBATCH --output={log}\n"));
     // A requeued task (node failure) keeps its log instead of truncating it.

@@ -2,14 +2,26 @@
 //! prints its arguments shows every path arrives intact (spaces, quotes, `$`, `%`). Also the
 //! settings resolution (flags over `[slurm]` over defaults) and `sbatch --parsable` parsing.
 
-use super::sbatch::{directive_quote, merge_script, shell_quote, submit_commands, sweep_script, ScriptPlan};
-use super::settings::{resolve, SlurmFlags, SlurmSettings};
+use super::sbatch::{
+    ScriptPlan, directive_quote, merge_script, shell_quote, submit_commands, sweep_script,
+};
+use super::settings::{SlurmFlags, SlurmSettings, resolve};
 use super::submit::parse_job_id;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn settings(tasks: u64, k: u64, exclusive: bool) -> SlurmSettings {
-    SlurmSettings { tasks, max_parallel: k, partition: None, time: None, cpus_per_task: None, mem: None, gpus: None, exclusive, account: None }
+    SlurmSettings {
+        tasks,
+        max_parallel: k,
+        partition: None,
+        time: None,
+        cpus_per_task: None,
+        mem: None,
+        gpus: None,
+        exclusive,
+        account: None,
+    }
 }
 
 /// A plan whose paths are all awkward, rooted at `root`; the "binary" prints its arguments.
@@ -46,7 +58,9 @@ fn run_bash(script: &str, env: &[(&str, &str)]) -> (i32, Vec<String>) {
 
 #[test]
 fn shell_quote_survives_the_shell() {
-    for s in ["plain/path-1.toml", "with space", "it's", "\"dq\"", "$HOME `x` \\n", "", "a\nb", "%A_%a"] {
+    for s in
+        ["plain/path-1.toml", "with space", "it's", "\"dq\"", "$HOME `x` \\n", "", "a\nb", "%A_%a"]
+    {
         let (rc, out) = run_bash(&format!("printf '%s' {}", shell_quote(s)), &[]);
         assert_eq!(rc, 0);
         assert_eq!(out.join("\n"), s, "{s:?} quoted as {}", shell_quote(s));
@@ -73,7 +87,17 @@ fn sweep_script_has_the_array_the_throttle_and_exclusive() {
     s.account = Some("proj".into());
     let plan = plan_in(tmp.path(), s);
     let text = sweep_script(&plan).unwrap();
-    for line in ["#SBATCH --array=0-3%2", "#SBATCH --exclusive", "#SBATCH --partition=gpu", "#SBATCH --time=1-00:00:00", "#SBATCH --cpus-per-task=8", "#SBATCH --mem=16G", "#SBATCH --gpus=a100:1", "#SBATCH --account=proj", "SHARDS=4"] {
+    for line in [
+        "#SBATCH --array=0-3%2",
+        "#SBATCH --exclusive",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --time=1-00:00:00",
+        "#SBATCH --cpus-per-task=8",
+        "#SBATCH --mem=16G",
+        "#SBATCH --gpus=a100:1",
+        "#SBATCH --account=proj",
+        "SHARDS=4",
+    ] {
         assert!(text.lines().any(|l| l == line), "missing `{line}` in\n{text}");
     }
     // The log path: `%x` of the directory escaped as `%%x`, the quote as `\"`, the patterns kept.
@@ -81,7 +105,10 @@ fn sweep_script_has_the_array_the_throttle_and_exclusive() {
     assert!(text.contains("a \\\"dir\\\" $HOME"), "{text}");
     assert!(text.starts_with("#!/bin/bash\n"));
     let first_command = text.lines().position(|l| !l.starts_with('#')).unwrap();
-    assert!(!text.lines().skip(first_command).any(|l| l.starts_with("#SBATCH")), "sbatch ignores directives after the first command");
+    assert!(
+        !text.lines().skip(first_command).any(|l| l.starts_with("#SBATCH")),
+        "sbatch ignores directives after the first command"
+    );
 }
 
 #[test]
@@ -90,13 +117,26 @@ fn sweep_script_runs_the_shard_with_every_path_intact() {
     let plan = plan_in(tmp.path(), settings(3, 3, false));
     let text = sweep_script(&plan).unwrap();
     assert!(!text.contains("--exclusive\n"));
-    let (rc, args) = run_bash(&text, &[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "1")]);
+    let (rc, args) =
+        run_bash(&text, &[("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "1")]);
     assert_eq!(rc, 0, "{args:?}");
     let p = |p: &Path| p.to_str().unwrap().to_string();
     let expected = vec![
-        "run".to_string(), p(&plan.grid), "--shard".into(), "2/3".into(), "--out".into(), p(&plan.out), "--no-fetch".into(),
-        "--powercap-root".into(), "/sys/class/powercap".into(), "--slurm-exclusive".into(), "false".into(),
-        "--data-dir".into(), p(plan.data_dir.as_ref().unwrap()), "--no-nvml".into(), "--retry-failed".into(),
+        "run".to_string(),
+        p(&plan.grid),
+        "--shard".into(),
+        "2/3".into(),
+        "--out".into(),
+        p(&plan.out),
+        "--no-fetch".into(),
+        "--powercap-root".into(),
+        "/sys/class/powercap".into(),
+        "--slurm-exclusive".into(),
+        "false".into(),
+        "--data-dir".into(),
+        p(plan.data_dir.as_ref().unwrap()),
+        "--no-nvml".into(),
+        "--retry-failed".into(),
     ];
     assert_eq!(args, expected);
     // Outside an array, or with an index beyond N, the script refuses instead of mis-sharding.
@@ -139,25 +179,59 @@ fn settings_default_flags_win_over_the_table() {
     assert_eq!(d, settings(8, 8, true));
     assert_eq!(resolve(&SlurmFlags::default(), &toml::Table::new(), 3).unwrap().tasks, 3);
 
-    let t = table("tasks = 4\nmax_parallel = 2\npartition = \"cpu\"\ntime = 90\nmem = \"8G\"\ngpus = 1\nshared = true\naccount = \"a\"\ncpus_per_task = 4\n");
+    let t = table(
+        "tasks = 4\nmax_parallel = 2\npartition = \"cpu\"\ntime = 90\nmem = \"8G\"\ngpus = 1\nshared = true\naccount = \"a\"\ncpus_per_task = 4\n",
+    );
     let s = resolve(&SlurmFlags::default(), &t, 10).unwrap();
     assert_eq!((s.tasks, s.max_parallel, s.exclusive), (4, 2, false));
-    assert_eq!((s.time.as_deref(), s.gpus.as_deref(), s.cpus_per_task), (Some("90"), Some("1"), Some(4)));
+    assert_eq!(
+        (s.time.as_deref(), s.gpus.as_deref(), s.cpus_per_task),
+        (Some("90"), Some("1"), Some(4))
+    );
 
-    let flags = SlurmFlags { tasks: Some(5), max_parallel: Some(9), exclusive: true, partition: Some("gpu".into()), ..Default::default() };
+    let flags = SlurmFlags {
+        tasks: Some(5),
+        max_parallel: Some(9),
+        exclusive: true,
+        partition: Some("gpu".into()),
+        ..Default::default()
+    };
     let s = resolve(&flags, &t, 10).unwrap();
-    assert_eq!((s.tasks, s.max_parallel, s.exclusive, s.partition.as_deref()), (5, 5, true, Some("gpu")));
+    assert_eq!(
+        (s.tasks, s.max_parallel, s.exclusive, s.partition.as_deref()),
+        (5, 5, true, Some("gpu"))
+    );
     // More tasks than trials would start empty shards.
-    assert_eq!(resolve(&SlurmFlags { tasks: Some(50), ..Default::default() }, &t, 6).unwrap().tasks, 6);
+    assert_eq!(
+        resolve(&SlurmFlags { tasks: Some(50), ..Default::default() }, &t, 6).unwrap().tasks,
+        6
+    );
 }
 
 #[test]
 fn settings_refuse_contradictions_and_bad_values() {
     let none = toml::Table::new();
-    assert!(resolve(&SlurmFlags { exclusive: true, shared: true, ..Default::default() }, &none, 4).is_err());
-    assert!(resolve(&SlurmFlags::default(), &table("exclusive = true\nshared = true\n"), 4).is_err());
-    assert!(resolve(&SlurmFlags::default(), &table("exclusive = false\n"), 4).is_ok_and(|s| !s.exclusive));
-    for bad in ["tasks = 0", "tasks = \"4\"", "exclusive = \"yes\"", "time = \"2h\"", "mem = \"lots\"", "gpus = \"a100:\"", "partition = \"a b\"", "max_parallel = -1"] {
+    assert!(
+        resolve(&SlurmFlags { exclusive: true, shared: true, ..Default::default() }, &none, 4)
+            .is_err()
+    );
+    assert!(
+        resolve(&SlurmFlags::default(), &table("exclusive = true\nshared = true\n"), 4).is_err()
+    );
+    assert!(
+        resolve(&SlurmFlags::default(), &table("exclusive = false\n"), 4)
+            .is_ok_and(|s| !s.exclusive)
+    );
+    for bad in [
+        "tasks = 0",
+        "tasks = \"4\"",
+        "exclusive = \"yes\"",
+        "time = \"2h\"",
+        "mem = \"lots\"",
+        "gpus = \"a100:\"",
+        "partition = \"a b\"",
+        "max_parallel = -1",
+    ] {
         assert!(resolve(&SlurmFlags::default(), &table(bad), 4).is_err(), "{bad} was accepted");
     }
     assert!(resolve(&SlurmFlags { tasks: Some(0), ..Default::default() }, &none, 4).is_err());

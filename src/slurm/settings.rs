@@ -2,7 +2,7 @@
 //! over defaults. Values are checked here, before anything is written or submitted, so a typo in
 //! `time` fails at once instead of as an `sbatch` error after the dataset was fetched.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 
 /// Default number of array tasks (shards) when neither `--tasks` nor `[slurm] tasks` is given:
 /// `min(trials, 8)`. Eight tasks spread a typical grid over a few nodes without queueing dozens
@@ -64,7 +64,10 @@ pub fn resolve(flags: &SlurmFlags, table: &toml::Table, trials: usize) -> Result
             Some(toml::Value::String(s)) => Some(s.clone()),
             Some(toml::Value::Integer(i)) if numbers_ok && *i >= 0 => Some(i.to_string()),
             Some(v) => {
-                problems.push(format!("[slurm] {key} = {v}: must be a string{}", if numbers_ok { " or a whole number" } else { "" }));
+                problems.push(format!(
+                    "[slurm] {key} = {v}: must be a string{}",
+                    if numbers_ok { " or a whole number" } else { "" }
+                ));
                 None
             }
         }
@@ -99,7 +102,9 @@ pub fn resolve(flags: &SlurmFlags, table: &toml::Table, trials: usize) -> Result
         false
     } else {
         match (t_exclusive, t_shared) {
-            (Some(e), Some(s)) if e == s => bail!("[slurm] exclusive = {e} and shared = {s} contradict each other; keep one"),
+            (Some(e), Some(s)) if e == s => {
+                bail!("[slurm] exclusive = {e} and shared = {s} contradict each other; keep one")
+            }
             (Some(e), _) => e,
             (None, Some(s)) => !s,
             (None, None) => true,
@@ -112,7 +117,9 @@ pub fn resolve(flags: &SlurmFlags, table: &toml::Table, trials: usize) -> Result
         bail!("--tasks must be ≥ 1");
     }
     if tasks > trials {
-        tracing::info!("{tasks} tasks for {trials} trials: using {trials} tasks (more would start empty shards)");
+        tracing::info!(
+            "{tasks} tasks for {trials} trials: using {trials} tasks (more would start empty shards)"
+        );
         tasks = trials;
     }
     let max_parallel = flags.max_parallel.or(t_max).unwrap_or(tasks).min(tasks);
@@ -142,7 +149,9 @@ fn check(s: &SlurmSettings) -> Result<()> {
     if let Some(t) = &s.time
         && !valid_time(t)
     {
-        bail!("time `{t}`: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (Slurm's formats), e.g. 2:00:00");
+        bail!(
+            "time `{t}`: expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (Slurm's formats), e.g. 2:00:00"
+        );
     }
     if let Some(m) = &s.mem
         && !valid_mem(m)
@@ -190,7 +199,11 @@ pub fn valid_mem(m: &str) -> bool {
 /// `<count>` or `<type>:<count>`.
 pub fn valid_gpus(g: &str) -> bool {
     match g.rsplit_once(':') {
-        Some((kind, n)) => !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && digits(n),
+        Some((kind, n)) => {
+            !kind.is_empty()
+                && kind.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && digits(n)
+        }
         None => digits(g),
     }
 }

@@ -2,9 +2,9 @@
 //! one shard, every shard count; a trial keeps its shard when the grid grows; and a grid's
 //! `[slurm]` table, as the grid parser keeps it, resolves into the script settings.
 
-use super::settings::{resolve, SlurmFlags};
+use super::settings::{SlurmFlags, resolve};
 use crate::config::parse_grid;
-use crate::plan::{expand, Trial};
+use crate::plan::{Trial, expand};
 use crate::shard::Shard;
 use std::collections::HashMap;
 use std::path::Path;
@@ -51,7 +51,11 @@ fn shards_are_not_lopsided() {
 #[test]
 fn a_trial_keeps_its_shard_when_the_grid_grows() {
     let before = plan(GRID);
-    let grown = plan(&GRID.replace("[0.1, 0.01, 0.001]", "[0.0001, 0.1, 0.01, 0.001, 0.3]").replace("seed = [0, 1, 2]", "seed = [0, 1, 2, 3]"));
+    let grown = plan(
+        &GRID
+            .replace("[0.1, 0.01, 0.001]", "[0.0001, 0.1, 0.01, 0.001, 0.3]")
+            .replace("seed = [0, 1, 2]", "seed = [0, 1, 2, 3]"),
+    );
     assert!(grown.len() > before.len());
     let index: HashMap<&str, &Trial> = grown.iter().map(|t| (t.id.as_str(), t)).collect();
     for t in &before {
@@ -64,14 +68,24 @@ fn a_trial_keeps_its_shard_when_the_grid_grows() {
 
 #[test]
 fn the_grid_slurm_table_resolves() {
-    let text = format!("{GRID}[slurm]\ntasks = 3\nmax_parallel = 2\npartition = \"cpu\"\ntime = \"2:00:00\"\ncpus_per_task = 4\nmem = \"8G\"\ngpus = 0\nshared = true\naccount = \"lab\"\n");
+    let text = format!(
+        "{GRID}[slurm]\ntasks = 3\nmax_parallel = 2\npartition = \"cpu\"\ntime = \"2:00:00\"\ncpus_per_task = 4\nmem = \"8G\"\ngpus = 0\nshared = true\naccount = \"lab\"\n"
+    );
     let grid = match parse_grid(Path::new("t.toml"), &text) {
         Ok(g) => g,
         Err(e) => panic!("{e}"),
     };
     let s = resolve(&SlurmFlags::default(), &grid.slurm, expand(&grid).len()).unwrap();
     assert_eq!((s.tasks, s.max_parallel, s.exclusive), (3, 2, false));
-    assert_eq!((s.partition.as_deref(), s.time.as_deref(), s.mem.as_deref(), s.account.as_deref()), (Some("cpu"), Some("2:00:00"), Some("8G"), Some("lab")));
-    let s = resolve(&SlurmFlags { exclusive: true, tasks: Some(6), ..Default::default() }, &grid.slurm, 54).unwrap();
+    assert_eq!(
+        (s.partition.as_deref(), s.time.as_deref(), s.mem.as_deref(), s.account.as_deref()),
+        (Some("cpu"), Some("2:00:00"), Some("8G"), Some("lab"))
+    );
+    let s = resolve(
+        &SlurmFlags { exclusive: true, tasks: Some(6), ..Default::default() },
+        &grid.slurm,
+        54,
+    )
+    .unwrap();
     assert_eq!((s.tasks, s.max_parallel, s.exclusive), (6, 2, true));
 }

@@ -2,7 +2,7 @@
 //! `--dependency=afterany:<array job id>`, and say how to watch them.
 
 use super::sbatch::shell_quote;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::process::Command;
 
@@ -25,7 +25,9 @@ pub fn sbatch(script: &Path, after: Option<&str>) -> Result<String> {
     let output = match cmd.output() {
         Ok(o) => o,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("`sbatch` was not found: run this on a Slurm login node (the scripts are written; see above to submit them by hand)")
+            bail!(
+                "`sbatch` was not found: run this on a Slurm login node (the scripts are written; see above to submit them by hand)"
+            )
         }
         Err(e) => return Err(e).context("cannot run sbatch"),
     };
@@ -36,7 +38,12 @@ pub fn sbatch(script: &Path, after: Option<&str>) -> Result<String> {
     }
     match parse_job_id(&stdout) {
         Some(id) => Ok(id),
-        None => bail!("sbatch {}: no job id in its output `{}` {}", script.display(), stdout.trim(), stderr.trim()),
+        None => bail!(
+            "sbatch {}: no job id in its output `{}` {}",
+            script.display(),
+            stdout.trim(),
+            stderr.trim()
+        ),
     }
 }
 

@@ -22,7 +22,6 @@ pub struct FusedAdam {
     pub weight_decay: Option<f32>,
 }
 
-
 fn into_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     // Zero-copy when the tensor owns its buffer alone (the usual case for a parameter here).
     t.into_data().convert::<f32>().try_into_vec::<f32>().expect("converted to f32 above")
@@ -46,10 +45,15 @@ impl Optimizer for FusedAdam {
         let mut p = into_vec(tensor);
         let g = into_vec(grad);
         let (time, mut m, mut v) = match state {
-            Some(s) => (s.momentum.time + 1, into_vec(s.momentum.moment_1), into_vec(s.momentum.moment_2)),
+            Some(s) => {
+                (s.momentum.time + 1, into_vec(s.momentum.moment_1), into_vec(s.momentum.moment_2))
+            }
             None => (1, vec![0.0; n], vec![0.0; n]),
         };
-        assert!(p.len() == n && g.len() == n && m.len() == n && v.len() == n, "FusedAdam: shapes differ");
+        assert!(
+            p.len() == n && g.len() == n && m.len() == n && v.len() == n,
+            "FusedAdam: shapes differ"
+        );
         let bc2_sqrt = (1.0 - self.beta_2.powi(time as i32)).sqrt();
         let factor = bc2_sqrt / (1.0 - self.beta_1.powi(time as i32));
         let k = Coefficients {
@@ -121,13 +125,17 @@ mod tests {
             let mut b = a.clone();
             let (mut sa, mut sb) = (None, None);
             for step in 0..5 {
-                let g = Tensor::<2>::random([70, 1100], Distribution::Normal(0.0, 0.1), &device) + step as f64 * 0.01;
+                let g = Tensor::<2>::random([70, 1100], Distribution::Normal(0.0, 0.1), &device)
+                    + step as f64 * 0.01;
                 (a, sa) = burn_adam.step(0.01, a, g.clone(), sa);
                 (b, sb) = fused.step(0.01, b, g, sb);
             }
             let diff: f32 = (a.clone() - b).abs().max().into_scalar();
             let moved: f32 = a.abs().max().into_scalar();
-            assert!(diff < 1e-5 && moved > 0.0, "weight decay {wd:?}: fused Adam differs by {diff}");
+            assert!(
+                diff < 1e-5 && moved > 0.0,
+                "weight decay {wd:?}: fused Adam differs by {diff}"
+            );
         }
     }
 }

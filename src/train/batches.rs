@@ -23,10 +23,8 @@ impl Prepared {
     /// The first `limit` images of `split` (all when `None`), normalised with `(mean, std)`.
     pub fn from_split(split: &Split, limit: Option<usize>, (mean, std): (f32, f32)) -> Prepared {
         let n = limit.map_or(split.len(), |l| l.min(split.len()));
-        let x = split.images[..n * PIXELS]
-            .iter()
-            .map(|&p| (p as f32 / 255.0 - mean) / std)
-            .collect();
+        let x =
+            split.images[..n * PIXELS].iter().map(|&p| (p as f32 / 255.0 - mean) / std).collect();
         Prepared { x, y: split.labels[..n].to_vec() }
     }
 
@@ -49,7 +47,12 @@ pub struct TrialData {
 }
 
 impl TrialData {
-    pub fn new(data: &LoadedData, dataset: Dataset, train_limit: Option<usize>, test_limit: Option<usize>) -> TrialData {
+    pub fn new(
+        data: &LoadedData,
+        dataset: Dataset,
+        train_limit: Option<usize>,
+        test_limit: Option<usize>,
+    ) -> TrialData {
         let norm = dataset.mean_std();
         TrialData {
             train: Prepared::from_split(&data.train, train_limit, norm),
@@ -61,7 +64,8 @@ impl TrialData {
 /// The order of training images in `epoch` (0-based) for `seed`.
 pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);
+    let mut rng =
+        rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);
     order.shuffle(&mut rng);
     order
 }

@@ -7,7 +7,7 @@ mod adam;
 mod batches;
 mod optim;
 
-pub use batches::{epoch_order, Prepared, TrialData};
+pub use batches::{Prepared, TrialData, epoch_order};
 pub use optim::OptimizerKind;
 
 use crate::models::{Model, PIXELS};
@@ -65,7 +65,10 @@ pub struct EpochReport {
 pub enum Outcome {
     Ok,
     /// Loss became NaN or infinite at this (1-based) epoch and batch.
-    Diverged { epoch: usize, batch: usize },
+    Diverged {
+        epoch: usize,
+        batch: usize,
+    },
     Interrupted,
 }
 
@@ -115,7 +118,12 @@ pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> Train
 }
 
 /// [`train`] from an already initialised `model` (on the trial's autodiff device).
-pub fn train_model(spec: &TrialSpec, mut model: Model, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
+pub fn train_model(
+    spec: &TrialSpec,
+    mut model: Model,
+    data: &TrialData,
+    hooks: &mut dyn Hooks,
+) -> TrainResult {
     let device = spec.backend.device();
     let ad_device = device.clone().autodiff();
     let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay, &ad_device);
@@ -146,8 +154,10 @@ pub fn train_model(spec: &TrialSpec, mut model: Model, data: &TrialData, hooks: 
                 return result;
             }
             let (xs, ys) = data.train.gather(chunk);
-            let images = Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), &ad_device);
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), &ad_device);
+            let images =
+                Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), &ad_device);
+            let targets =
+                Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), &ad_device);
             let logits = model.forward(images);
             let loss = loss_fn.forward(logits, targets);
             let loss_value = loss.clone().into_scalar::<f32>();

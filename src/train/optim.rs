@@ -6,9 +6,9 @@
 use super::adam::FusedAdam;
 use crate::kernels;
 use burn::optim::decay::WeightDecayConfig;
-use burn::prelude::Device;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::prelude::Device;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OptimizerKind {
@@ -45,10 +45,13 @@ impl OptimizerKind {
     ///
     /// On a device where wattsweep's kernels run (flex), Adam is the fused one-pass version
     /// (adam.rs), which computes the same update.
-    pub fn build(self, momentum: f64, weight_decay: Option<f64>, device: &Device) -> ModuleOptimizer {
-        let l2 = weight_decay
-            .filter(|w| *w > 0.0)
-            .map(|w| WeightDecayConfig::new(w as f32));
+    pub fn build(
+        self,
+        momentum: f64,
+        weight_decay: Option<f64>,
+        device: &Device,
+    ) -> ModuleOptimizer {
+        let l2 = weight_decay.filter(|w| *w > 0.0).map(|w| WeightDecayConfig::new(w as f32));
         match self {
             OptimizerKind::Adam if kernels::available(device) => ModuleOptimizer::from(FusedAdam {
                 beta_1: 0.9,

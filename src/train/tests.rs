@@ -1,11 +1,14 @@
 use super::*;
-use crate::data::{synthetic, Dataset};
+use crate::data::{Dataset, synthetic};
 use crate::models::{ModelKind, ModelSettings, SnnSettings};
 use crate::trial::TrialSpec;
 
 fn tiny_data() -> TrialData {
     let norm = Dataset::Mnist.mean_std();
-    TrialData { train: Prepared::from_split(&synthetic(320, 1), None, norm), test: Prepared::from_split(&synthetic(100, 2), None, norm) }
+    TrialData {
+        train: Prepared::from_split(&synthetic(320, 1), None, norm),
+        test: Prepared::from_split(&synthetic(100, 2), None, norm),
+    }
 }
 
 fn spec(model: ModelKind, epochs: usize) -> TrialSpec {
@@ -93,7 +96,19 @@ fn hooks_see_every_phase_and_can_stop_a_trial() {
     let mut h = Counting { phases: vec![], batches: 0, stop_after: usize::MAX };
     train(&spec(ModelKind::Mlp, 2), &data, &mut h);
     use Phase::*;
-    assert_eq!(h.phases, vec![TrainStart(1), TrainEnd(1), EvalStart(1), EvalEnd(1), TrainStart(2), TrainEnd(2), EvalStart(2), EvalEnd(2)]);
+    assert_eq!(
+        h.phases,
+        vec![
+            TrainStart(1),
+            TrainEnd(1),
+            EvalStart(1),
+            EvalEnd(1),
+            TrainStart(2),
+            TrainEnd(2),
+            EvalStart(2),
+            EvalEnd(2)
+        ]
+    );
     assert_eq!(h.batches, 20);
     let mut h = Counting { phases: vec![], batches: 0, stop_after: 3 };
     let r = train(&spec(ModelKind::Mlp, 2), &data, &mut h);

@@ -30,10 +30,7 @@ fn window_is_exact_to_the_microjoule_and_skips_subparts() {
     assert_eq!(w.dram_energy_j, Some(0.333333));
     assert_eq!(w.psys_energy_j, Some(5.000001));
     assert_eq!(w.energy_j, 1.5679);
-    assert_eq!(
-        r1.energy_uj("core-0").unwrap() - r0.energy_uj("core-0").unwrap(),
-        999_999
-    );
+    assert_eq!(r1.energy_uj("core-0").unwrap() - r0.energy_uj("core-0").unwrap(), 999_999);
     assert!(w.duration_s > 0.0);
     assert_eq!(m.source(), "rapl");
     assert_eq!(m.sample_period(), Duration::from_millis(10));
@@ -59,10 +56,7 @@ fn wrap_inside_a_window_is_corrected() {
 fn sample_period_rule() {
     assert_eq!(sample_period(10.0, &[]), Duration::from_millis(100));
     assert_eq!(sample_period(10.0, &[MAX]), Duration::from_millis(100));
-    assert_eq!(
-        sample_period(10.0, &[MAX, 50_000_000]),
-        Duration::from_millis(25)
-    );
+    assert_eq!(sample_period(10.0, &[MAX, 50_000_000]), Duration::from_millis(25));
     assert_eq!(sample_period(f64::NAN, &[]), Duration::from_millis(100));
     assert_eq!(sample_period(1e9, &[]), Duration::from_millis(1));
 }
@@ -72,36 +66,27 @@ fn unreadable_counters_fall_back_to_the_estimate() {
     let t = single_socket();
     let (p, cpu_us) = probes(denying("intel-rapl"));
     let m = Meter::start_with_probes(t.opts(), vec![], p);
-    assert!(
-        m.zones()
-            .iter()
-            .all(|z| matches!(z.status, ZoneStatus::Unreadable(_)))
-    );
+    assert!(m.zones().iter().all(|z| matches!(z.status, ZoneStatus::Unreadable(_))));
     assert_eq!(m.source(), "estimate");
     let r0 = m.read();
     cpu_us.store(3_000_000, Ordering::SeqCst);
     let w = m.read().since(&r0);
     // 80 W × 2 CPU-s / 4 CPUs = 40 J.
     assert_eq!(w.cpu_energy_j, Some(40.0));
-    assert_eq!(
-        (w.dram_energy_j, w.psys_energy_j, w.energy_j),
-        (None, None, 40.0)
-    );
+    assert_eq!((w.dram_energy_j, w.psys_energy_j, w.energy_j), (None, None, 40.0));
 }
 
 #[test]
 fn garbled_counter_is_an_error_naming_the_file_and_falls_back() {
     let t = FakeTree::new();
-    t.zone("intel-rapl:0", "package-0", 1, MAX)
-        .zone("intel-rapl:0:0", "dram", 1, MAX);
+    t.zone("intel-rapl:0", "package-0", 1, MAX).zone("intel-rapl:0:0", "dram", 1, MAX);
     t.set_raw("intel-rapl:0", "n/a\n");
     let (p, cpu_us) = probes(default_reader());
     let m = Meter::start_with_probes(t.opts(), vec![], p);
     match &m.zones()[0].status {
-        ZoneStatus::Garbled(msg) => assert!(
-            msg.contains("intel-rapl:0/energy_uj") && msg.contains("n/a"),
-            "{msg}"
-        ),
+        ZoneStatus::Garbled(msg) => {
+            assert!(msg.contains("intel-rapl:0/energy_uj") && msg.contains("n/a"), "{msg}")
+        }
         other => panic!("expected Garbled, got {other:?}"),
     }
     assert_eq!(m.source(), "estimate");
@@ -117,10 +102,7 @@ fn garbled_counter_is_an_error_naming_the_file_and_falls_back() {
 fn gpu_with_energy_counter_uses_differences() {
     let t = single_socket();
     let mj = Arc::new(AtomicU64::new(10_000));
-    let gpu = FakeGpu {
-        energy_mj: Some(Arc::clone(&mj)),
-        power_mw: Arc::new(AtomicU32::new(0)),
-    };
+    let gpu = FakeGpu { energy_mj: Some(Arc::clone(&mj)), power_mw: Arc::new(AtomicU32::new(0)) };
     let (p, _) = probes(default_reader());
     let m = Meter::start_with_probes(t.opts(), vec![Box::new(gpu)], p);
     assert_eq!(
@@ -137,10 +119,7 @@ fn gpu_with_energy_counter_uses_differences() {
 #[test]
 fn gpu_without_counter_integrates_power_with_trapezoids() {
     let power = Arc::new(AtomicU32::new(100_000));
-    let gpu = FakeGpu {
-        energy_mj: None,
-        power_mw: Arc::clone(&power),
-    };
+    let gpu = FakeGpu { energy_mj: None, power_mw: Arc::clone(&power) };
     let t0 = Instant::now();
     let mut g = GpuMeter::new(0, Box::new(gpu), t0);
     assert_eq!(g.mode, GpuMode::PowerIntegration);
@@ -154,10 +133,7 @@ fn gpu_without_counter_integrates_power_with_trapezoids() {
     // Through the meter, with no RAPL at all.
     let t = FakeTree::new();
     let (p, _) = probes(default_reader());
-    let gpu = FakeGpu {
-        energy_mj: None,
-        power_mw: Arc::new(AtomicU32::new(50_000)),
-    };
+    let gpu = FakeGpu { energy_mj: None, power_mw: Arc::new(AtomicU32::new(50_000)) };
     let m = Meter::start_with_probes(t.opts(), vec![Box::new(gpu)], p);
     assert_eq!(m.source(), "estimate+nvml");
     let r0 = m.read();
@@ -195,14 +171,7 @@ fn missing_powercap_root_uses_the_estimate() {
 fn power_log_writes_rows_and_matches_the_window() {
     let t = single_socket();
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(
-        EnergyOptions {
-            sample_hz: 500.0,
-            ..t.opts()
-        },
-        vec![],
-        p,
-    );
+    let m = Meter::start_with_probes(EnergyOptions { sample_hz: 500.0, ..t.opts() }, vec![], p);
     let path = t.root.parent().unwrap().join("out/power/trial-1.csv");
     m.begin_power_log(&path).unwrap();
     let r0 = m.read();
@@ -219,10 +188,7 @@ fn power_log_writes_rows_and_matches_the_window() {
     assert_eq!(lines.next(), Some("t_s,domain,power_w,energy_j"));
     let data: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     assert_eq!(data.len() as u64, rows);
-    assert!(
-        rows >= 5 * 2,
-        "expected several samples of 5 domains, got {rows}"
-    );
+    assert!(rows >= 5 * 2, "expected several samples of 5 domains, got {rows}");
     let pkg: Vec<&Vec<&str>> = data.iter().filter(|r| r[1] == "package-0").collect();
     assert_eq!(pkg.last().unwrap()[3], "1.000000");
     assert_eq!(w.cpu_energy_j, Some(1.0));
@@ -254,10 +220,7 @@ fn sensors_report_explains_every_sensor() {
         .zone("intel-rapl:1", "psys", 1, MAX)
         .zone("intel-rapl-mmio:0", "package-0", 1, MAX);
     let (p, _) = probes(denying("intel-rapl:1"));
-    let gpu = FakeGpu {
-        energy_mj: None,
-        power_mw: Arc::new(AtomicU32::new(1000)),
-    };
+    let gpu = FakeGpu { energy_mj: None, power_mw: Arc::new(AtomicU32::new(1000)) };
     let text = report::report_with(&t.opts(), vec![Box::new(gpu)], p, Duration::from_millis(5));
     for needle in [
         "package-0",

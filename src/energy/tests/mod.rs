@@ -33,11 +33,7 @@ impl FakeTree {
         let devices = dir.path().join("devices/virtual/powercap");
         std::fs::create_dir_all(&root).unwrap();
         std::fs::create_dir_all(&devices).unwrap();
-        FakeTree {
-            _dir: dir,
-            root,
-            devices,
-        }
+        FakeTree { _dir: dir, root, devices }
     }
 
     /// `intel-rapl:0:1` -> `intel-rapl/intel-rapl:0/intel-rapl:0:1`.
@@ -153,14 +149,7 @@ impl GpuDevice for FakeGpu {
 pub(super) fn summary(zones: &[ZoneInfo]) -> Vec<(String, String, ZoneKind, bool)> {
     zones
         .iter()
-        .map(|z| {
-            (
-                z.id.clone(),
-                z.label.clone(),
-                z.kind,
-                z.status == ZoneStatus::Active,
-            )
-        })
+        .map(|z| (z.id.clone(), z.label.clone(), z.kind, z.status == ZoneStatus::Active))
         .collect()
 }
 
