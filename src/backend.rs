@@ -2,6 +2,7 @@
 //! and always the default; LibTorch (`tch`, `tch-cuda`) needs the `tch` Cargo feature and is only
 //! ever used when a grid asks for it by name.
 
+use crate::names::Named;
 use burn::prelude::Device;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -11,21 +12,19 @@ pub enum Backend {
     TchCuda,
 }
 
-impl Backend {
-    pub const ALL: [Backend; 3] = [Backend::Flex, Backend::Tch, Backend::TchCuda];
+impl Named for Backend {
+    const ALL: &'static [Backend] = &[Backend::Flex, Backend::Tch, Backend::TchCuda];
 
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Backend::Flex => "flex",
             Backend::Tch => "tch",
             Backend::TchCuda => "tch-cuda",
         }
     }
+}
 
-    pub fn parse(s: &str) -> Option<Backend> {
-        Self::ALL.into_iter().find(|b| b.name() == s)
-    }
-
+impl Backend {
     /// Whether this binary can run the backend at all.
     pub fn check_available(self) -> Result<(), String> {
         match self {

@@ -1,8 +1,37 @@
-//! Command-line interface (clap derive). Doc comments here are the `--help` text.
+//! Command-line interface (clap derive). Doc comments here are the `--help` text. Names are
+//! parsed into their types here (datasets, models, backends: the valid values come from the
+//! types), and counts are range-checked, so a bad argument is a usage error (exit 2) before any
+//! work starts. Turning arguments into options is `commands`' job.
 
+use crate::backend::Backend;
+use crate::data::Dataset;
+use crate::models::ModelKind;
+use crate::names::{Named, parse_named};
 use crate::shard::Shard;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+
+/// A value parser for a [`Named`] type: `--help` and errors list the valid names.
+fn named<T: Named>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(T::ALL.iter().map(|x| x.name())).try_map(|s| parse_named::<T>(&s))
+}
+
+/// A whole number ≥ 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{s}`: must be a whole number ≥ 1")),
+    }
+}
+
+/// A finite number > 0.
+fn positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{s}`: must be a number > 0")),
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -107,8 +136,9 @@ pub enum PlanFormat {
 
 #[derive(Args, Debug)]
 pub struct FetchArgs {
-    /// `mnist` or `fashion-mnist`.
-    pub dataset: String,
+    /// The dataset to download.
+    #[arg(value_parser = named::<Dataset>())]
+    pub dataset: Dataset,
     /// Where to put the files (default: data/<dataset>).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -123,31 +153,35 @@ pub struct SensorArgs {
     #[arg(long)]
     pub no_nvml: bool,
     /// CPU TDP in watts for the estimate.
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", value_parser = positive)]
     pub cpu_tdp_w: Option<f64>,
+    /// Sampler frequency in hertz (as the grid's `[energy] sample_hz`).
+    #[arg(long, value_name = "HZ", value_parser = positive, default_value_t = crate::energy::DEFAULT_SAMPLE_HZ)]
+    pub sample_hz: f64,
 }
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Models to time, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "mlp,cnn,rnn,lstm,gru,snn")]
-    pub models: Vec<String>,
-    /// Backend: flex, tch or tch-cuda.
-    #[arg(long, default_value = "flex")]
-    pub backend: String,
+    /// Models to time, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = named::<ModelKind>())]
+    pub models: Vec<ModelKind>,
+    /// Backend.
+    #[arg(long, value_parser = named::<Backend>(), default_value = "flex")]
+    pub backend: Backend,
     /// Dataset whose files are used.
-    #[arg(long, default_value = "mnist")]
-    pub dataset: String,
+    #[arg(long, value_parser = named::<Dataset>(), default_value = "mnist")]
+    pub dataset: Dataset,
     /// Directory with the four IDX files (default: data/<dataset>).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    #[arg(long, default_value_t = 64)]
+    /// Images per batch.
+    #[arg(long, value_parser = at_least_one, default_value_t = 64)]
     pub batch_size: usize,
     /// Train on the first N images (default: all 60 000).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub train_limit: Option<usize>,
     /// Evaluate on the first N test images (default: all 10 000).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub test_limit: Option<usize>,
     /// Print one JSON object per model instead of a table.
     #[arg(long)]

@@ -1,64 +1,157 @@
-//! One function per subcommand, turning parsed arguments into calls on the library.
+//! All command glue in one place: parse the command line, set up logging, turn parsed arguments
+//! into the library's options (`From` conversions), run one function per subcommand, and map the
+//! outcome to an exit code (0 all trials ok, 1 some trial failed, 2 usage/config/setup error,
+//! 130 interrupted). This is the only module that uses `report`.
 
-use anyhow::{Context, Result};
+use crate::bench::{self, BenchOptions};
+use crate::cli::{
+    BenchArgs, Cli, Command, FetchArgs, PlanArgs, PlanFormat, ReportArgs, RunArgs, SensorArgs,
+    SlurmArgs,
+};
+use crate::config::load_grid;
+use crate::data;
+use crate::energy::{self, EnergyOptions};
+use crate::models::ModelKind;
+use crate::names::Named;
+use crate::runner::{self, RunOptions};
+use crate::slurm::{self, SlurmFlags, SlurmRequest};
+use crate::{plan, report};
+use anyhow::Result;
+use clap::Parser;
 use std::io::Write;
-use wattsweep::cli::{BenchArgs, Command, PlanArgs, PlanFormat, ReportArgs, RunArgs};
-use wattsweep::config::load_grid;
-use wattsweep::data::{self, Dataset};
-use wattsweep::energy::{self, EnergyOptions};
-use wattsweep::plan;
-use wattsweep::runner::{self, RunOptions};
+use std::process::ExitCode;
 
-pub fn dispatch(command: Command, quiet: bool) -> Result<i32> {
-    match command {
-        Command::Slurm(args) => slurm(args),
-        Command::Merge(args) => wattsweep::slurm::merge_command(&args.out),
-        Command::Run(args) => run(args, quiet),
-        Command::Plan(args) => plan_cmd(args),
-        Command::Fetch(args) => {
-            let dataset = Dataset::parse(&args.dataset).with_context(|| {
-                format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset)
-            })?;
-            let dir = args.data_dir.unwrap_or_else(|| dataset.default_dir());
-            for line in data::fetch(dataset, &dir)? {
-                println!("{line}");
-            }
-            Ok(0)
-        }
-        Command::Bench(args) => bench(args),
-        Command::Report(args) => report(args),
-        Command::Sensors(args) => {
-            let opts = EnergyOptions {
-                powercap_root: args.powercap_root,
-                use_nvml: !args.no_nvml,
-                sample_hz: 10.0,
-                cpu_tdp_w: args.cpu_tdp_w,
-            };
-            print!("{}", energy::sensors_report(&opts, std::time::Duration::from_secs(1)));
-            Ok(0)
+/// The program: what `main` runs.
+pub fn main() -> ExitCode {
+    crate::memory::keep_freed_memory();
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match dispatch(cli.command, cli.quiet) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
         }
     }
 }
 
-fn run(args: RunArgs, quiet: bool) -> Result<i32> {
-    let opts = RunOptions {
-        grid: args.grid,
-        data_dir: args.common.data_dir,
-        out: args.common.out,
-        retry_failed: args.retry_failed,
-        fresh: args.fresh,
-        fetch: !args.common.no_fetch,
-        powercap_root: args.common.powercap_root,
-        use_nvml: !args.common.no_nvml,
-        shard: args.shard,
-        exclusive: args.slurm_exclusive,
-        quiet,
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "warn",
+        (false, 0) => "info",
+        (false, 1) => "debug",
+        _ => "trace",
     };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("wattsweep={default},warn"))
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .without_time()
+        .init();
+}
+
+fn dispatch(command: Command, quiet: bool) -> Result<u8> {
+    match command {
+        Command::Run(args) => run(args, quiet),
+        Command::Plan(args) => plan_cmd(args),
+        Command::Fetch(args) => fetch(args),
+        Command::Sensors(args) => sensors(args),
+        Command::Slurm(args) => slurm::slurm_command(&args.into()).map(exit_code),
+        Command::Merge(args) => slurm::merge_command(&args.out).map(exit_code),
+        Command::Report(args) => report_cmd(args),
+        Command::Bench(args) => bench_cmd(args),
+    }
+}
+
+/// The library's exit codes are small non-negative numbers; anything else is a setup error.
+fn exit_code(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(2)
+}
+
+impl RunOptions {
+    fn from_args(args: RunArgs, quiet: bool) -> RunOptions {
+        RunOptions {
+            grid: args.grid,
+            data_dir: args.common.data_dir,
+            out: args.common.out,
+            retry_failed: args.retry_failed,
+            fresh: args.fresh,
+            fetch: !args.common.no_fetch,
+            powercap_root: args.common.powercap_root,
+            use_nvml: !args.common.no_nvml,
+            shard: args.shard,
+            exclusive: args.slurm_exclusive,
+            quiet,
+        }
+    }
+}
+
+impl From<SensorArgs> for EnergyOptions {
+    fn from(args: SensorArgs) -> EnergyOptions {
+        EnergyOptions {
+            powercap_root: args.powercap_root,
+            use_nvml: !args.no_nvml,
+            sample_hz: args.sample_hz,
+            cpu_tdp_w: args.cpu_tdp_w,
+        }
+    }
+}
+
+impl From<SlurmArgs> for SlurmRequest {
+    fn from(args: SlurmArgs) -> SlurmRequest {
+        SlurmRequest {
+            grid: args.grid,
+            out: args.common.out,
+            data_dir: args.common.data_dir,
+            powercap_root: args.common.powercap_root,
+            no_nvml: args.common.no_nvml,
+            no_fetch: args.common.no_fetch,
+            retry_failed: args.retry_failed,
+            flags: SlurmFlags {
+                tasks: args.tasks,
+                max_parallel: args.max_parallel,
+                partition: args.partition,
+                time: args.time,
+                cpus_per_task: args.cpus_per_task,
+                mem: args.mem,
+                gpus: args.gpus,
+                exclusive: args.exclusive,
+                shared: args.shared,
+                account: args.account,
+            },
+            submit: args.submit,
+        }
+    }
+}
+
+impl From<&BenchArgs> for BenchOptions {
+    fn from(args: &BenchArgs) -> BenchOptions {
+        BenchOptions {
+            models: if args.models.is_empty() {
+                ModelKind::ALL.to_vec()
+            } else {
+                args.models.clone()
+            },
+            backend: args.backend,
+            batch_size: args.batch_size,
+            train_limit: args.train_limit,
+            test_limit: args.test_limit,
+            seed: 0,
+        }
+    }
+}
+
+fn run(args: RunArgs, quiet: bool) -> Result<u8> {
+    let opts = RunOptions::from_args(args, quiet);
     let summary = runner::run_sweep(&opts)?;
     // A shard's report would cover one shard only: `wattsweep merge` builds the whole one.
     if opts.shard.is_none() && summary.planned > 0 {
         let out = &summary.out;
-        match wattsweep::report::write_report(out) {
+        match report::write_report(out) {
             Ok(_) => tracing::info!("report: {}", out.join("index.html").display()),
             Err(e) => tracing::warn!("could not build the report (the CSVs are complete): {e:#}"),
         }
@@ -72,10 +165,23 @@ fn run(args: RunArgs, quiet: bool) -> Result<i32> {
         summary.not_ok,
         if summary.interrupted { "; interrupted" } else { "" }
     );
-    Ok(summary.exit_code())
+    Ok(exit_code(summary.exit_code()))
 }
 
-fn plan_cmd(args: PlanArgs) -> Result<i32> {
+fn fetch(args: FetchArgs) -> Result<u8> {
+    let dir = args.data_dir.unwrap_or_else(|| args.dataset.default_dir());
+    for line in data::fetch(args.dataset, &dir)? {
+        println!("{line}");
+    }
+    Ok(0)
+}
+
+fn sensors(args: SensorArgs) -> Result<u8> {
+    print!("{}", energy::sensors_report(&args.into(), std::time::Duration::from_secs(1)));
+    Ok(0)
+}
+
+fn plan_cmd(args: PlanArgs) -> Result<u8> {
     let grid = load_grid(&args.grid)?;
     let trials: Vec<_> = plan::expand(&grid)
         .into_iter()
@@ -148,36 +254,11 @@ fn plan_cmd(args: PlanArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn bench(args: BenchArgs) -> Result<i32> {
-    use wattsweep::backend::Backend;
-    use wattsweep::models::ModelKind;
-    let dataset = Dataset::parse(&args.dataset).with_context(|| {
-        format!("unknown dataset `{}`; valid: mnist, fashion-mnist", args.dataset)
-    })?;
-    let backend = Backend::parse(&args.backend).with_context(|| {
-        format!("unknown backend `{}`; valid: flex, tch, tch-cuda", args.backend)
-    })?;
-    backend.check_available().map_err(anyhow::Error::msg)?;
-    let models = args
-        .models
-        .iter()
-        .map(|m| {
-            ModelKind::parse(m).with_context(|| {
-                format!("unknown model `{m}`; valid: mlp, cnn, rnn, lstm, gru, snn")
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    anyhow::ensure!(args.batch_size >= 1, "--batch-size must be ≥ 1");
-    let dir = args.data_dir.unwrap_or_else(|| dataset.default_dir());
-    let data = data::load(dataset, &dir, true)?;
-    let opts = wattsweep::bench::BenchOptions {
-        models,
-        backend,
-        batch_size: args.batch_size,
-        train_limit: args.train_limit,
-        test_limit: args.test_limit,
-        seed: 0,
-    };
+fn bench_cmd(args: BenchArgs) -> Result<u8> {
+    let opts = BenchOptions::from(&args);
+    opts.backend.check_available().map_err(anyhow::Error::msg)?;
+    let dir = args.data_dir.clone().unwrap_or_else(|| args.dataset.default_dir());
+    let data = data::load(args.dataset, &dir, true)?;
     let mut out = std::io::stdout().lock();
     if !args.json {
         writeln!(
@@ -187,8 +268,8 @@ fn bench(args: BenchArgs) -> Result<i32> {
         )?;
     }
     for model in opts.models.clone() {
-        let one = wattsweep::bench::BenchOptions { models: vec![model], ..opts.clone() };
-        for r in wattsweep::bench::run(&one, dataset, &data) {
+        let one = BenchOptions { models: vec![model], ..opts.clone() };
+        for r in bench::run(&one, args.dataset, &data) {
             if args.json {
                 writeln!(out, "{}", serde_json::to_string(&r)?)?;
             } else {
@@ -210,40 +291,9 @@ fn bench(args: BenchArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn report(args: ReportArgs) -> Result<i32> {
-    let results = args.out.join("results.csv");
-    anyhow::ensure!(
-        results.exists() || args.out.join("shards").is_dir(),
-        "{}: no results.csv here (and no shards/)",
-        args.out.display()
-    );
-    for path in wattsweep::report::write_report(&args.out)? {
+fn report_cmd(args: ReportArgs) -> Result<u8> {
+    for path in report::write_report(&args.out)? {
         println!("{}", path.display());
     }
     Ok(0)
-}
-
-fn slurm(args: wattsweep::cli::SlurmArgs) -> Result<i32> {
-    wattsweep::slurm::slurm_command(&wattsweep::slurm::SlurmRequest {
-        grid: args.grid,
-        out: args.common.out,
-        data_dir: args.common.data_dir,
-        powercap_root: args.common.powercap_root,
-        no_nvml: args.common.no_nvml,
-        no_fetch: args.common.no_fetch,
-        retry_failed: args.retry_failed,
-        flags: wattsweep::slurm::SlurmFlags {
-            tasks: args.tasks,
-            max_parallel: args.max_parallel,
-            partition: args.partition,
-            time: args.time,
-            cpus_per_task: args.cpus_per_task,
-            mem: args.mem,
-            gpus: args.gpus,
-            exclusive: args.exclusive,
-            shared: args.shared,
-            account: args.account,
-        },
-        submit: args.submit,
-    })
 }

@@ -1,29 +1,42 @@
 //! wattsweep: which neural-network architecture gives the most accuracy per joule?
 //!
 //! A TOML grid (`config`) expands into trials (`plan`, `trial`); each trial trains a Burn model
-//! (`models`, `train`, `backend`) on MNIST-like data (`data`) while `energy` measures it from RAPL
-//! and NVML counters (or says it estimates); `runner` orchestrates a crash-safe, resumable sweep
-//! and `report` writes the CSVs, summaries and plots. `shard` and `slurm` spread a sweep over a
-//! cluster; `bench` times the models.
+//! (`models`, `train`, `backend`, `optimizer`) on MNIST-like data (`data`) while `energy`
+//! measures it from RAPL and NVML counters (or says it estimates); `runner` orchestrates a
+//! crash-safe, resumable sweep whose rows `results` stores; `report` turns them into summaries
+//! and plots. `shard` and `slurm` spread a sweep over a cluster; `bench` times the models;
+//! `commands` is the glue behind the `cli`. The README's architecture section gives the order
+//! in which modules may depend on each other.
+//!
+//! The library is the binary's body: only `cli`, `commands` and what the integration tests
+//! need are public.
 
-pub mod backend;
-pub mod bench;
+pub(crate) mod backend;
+pub(crate) mod bench;
 pub mod cli;
-pub mod config;
-pub mod data;
-pub mod energy;
-pub mod kernels;
-pub mod memory;
-pub mod models;
-pub mod plan;
-pub mod report;
-pub mod runner;
-pub mod shard;
-pub mod slurm;
-pub mod train;
-pub mod trial;
+pub mod commands;
+pub(crate) mod config;
+pub(crate) mod data;
+pub(crate) mod energy;
+pub(crate) mod kernels;
+pub(crate) mod memory;
+pub(crate) mod models;
+pub(crate) mod names;
+pub(crate) mod optimizer;
+pub(crate) mod plan;
+pub(crate) mod report;
+pub(crate) mod results;
+pub(crate) mod runner;
+pub(crate) mod shard;
+pub(crate) mod slurm;
+pub(crate) mod train;
+pub(crate) mod trial;
+
+/// For the integration tests: MNIST-like IDX files and the output-directory lock.
+pub use data::{encode_idx_images, encode_idx_labels, synthetic};
+pub use runner::OutputLock;
 
 /// Now, as ISO 8601 with the local zone offset (e.g. `2026-11-25T21:04:05+00:00`).
-pub fn now_iso() -> String {
+pub(crate) fn now_iso() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

@@ -5,6 +5,7 @@
 //! drops partial matches; duplicates (same id) keep their first position. A shard is a filter on
 //! this list by id.
 
+use crate::names::Named;
 use crate::config::Grid;
 use crate::models::ModelKind;
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
@@ -31,7 +32,7 @@ pub fn expand(grid: &Grid) -> Vec<Trial> {
             }
         }
     }
-    for model in ModelKind::ALL {
+    for &model in ModelKind::ALL {
         for (m, k, values) in &grid.model_axes {
             if *m == model {
                 axes.push(Axis::Model(*m, k, values));

@@ -2,8 +2,7 @@
 //! `(the 12 hex digits of its id as a number) mod N`, so it keeps its shard when the grid grows, and
 //! each trial is in exactly one shard. Shards write under `<out>/shards/I-of-N/`.
 
-use crate::report::ResultRow;
-use crate::report::csvlog::read_complete;
+use crate::results::{ResultRow, read_complete};
 use anyhow::{Result, bail};
 use std::path::Path;
 use std::str::FromStr;

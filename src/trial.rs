@@ -5,7 +5,8 @@
 use crate::backend::Backend;
 use crate::data::Dataset;
 use crate::models::{ModelKind, ModelSettings};
-use crate::train::OptimizerKind;
+use crate::names::{Named, parse_named};
+use crate::optimizer::OptimizerKind;
 use sha2::{Digest, Sha256};
 
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
@@ -91,17 +92,11 @@ fn whole(v: &Value, min: u64) -> Result<u64, String> {
     }
 }
 
-fn name_of<T: Copy>(
-    v: &Value,
-    parse: impl Fn(&str) -> Option<T>,
-    valid: &[&str],
-) -> Result<T, String> {
+/// A name of `T` from a grid value.
+fn name_of<T: Named>(v: &Value) -> Result<T, String> {
     match v {
-        Value::Str(s) => parse(s).ok_or_else(|| {
-            let near = crate::config::nearest(s, valid.iter().copied());
-            format!("unknown name; valid: {}{}", valid.join(", "), near)
-        }),
-        _ => Err(format!("must be a string, one of: {}", valid.join(", "))),
+        Value::Str(s) => parse_named(s),
+        _ => Err(format!("must be a string, one of: {}", crate::names::valid_names::<T>())),
     }
 }
 
@@ -128,25 +123,17 @@ impl TrialSpec {
     /// Set one top-level setting. `Err` says what is wrong with the value (the caller adds where).
     pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
         match key {
-            "dataset" => {
-                let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
-                self.dataset = name_of(v, Dataset::parse, &names)?;
-            }
+            "dataset" => self.dataset = name_of(v)?,
             "model" => {
-                let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
-                let model = name_of(v, ModelKind::parse, &names)?;
+                let model = name_of(v)?;
                 if model != self.model {
                     self.model = model;
                     self.model_settings = ModelSettings::defaults(model);
                 }
             }
-            "optimizer" => {
-                let names: Vec<&str> = OptimizerKind::ALL.iter().map(|o| o.name()).collect();
-                self.optimizer = name_of(v, OptimizerKind::parse, &names)?;
-            }
+            "optimizer" => self.optimizer = name_of(v)?,
             "backend" => {
-                let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
-                self.backend = name_of(v, Backend::parse, &names)?;
+                self.backend = name_of(v)?;
                 self.backend.check_available()?;
             }
             "learning_rate" => match v.number() {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use wattsweep::data::{encode_idx_images, encode_idx_labels, synthetic};
+use wattsweep::{encode_idx_images, encode_idx_labels, synthetic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wattsweep");
 
@@ -285,7 +285,7 @@ fn the_lock_refuses_a_second_run_and_names_the_holder() {
     let s = Sandbox::new();
     let g = s.grid("g.toml", TWO_MODELS);
     std::fs::create_dir_all(s.path("out")).unwrap();
-    let _held = wattsweep::runner::OutputLock::acquire(&s.path("out")).unwrap();
+    let _held = wattsweep::OutputLock::acquire(&s.path("out")).unwrap();
     let o = s.run(&g, &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains(&format!("pid {}", std::process::id())), "{}", stderr(&o));

@@ -1,125 +1,15 @@
 //! The grid file: TOML text → a validated [`Grid`]. Every problem in the file is collected and
 //! reported at once (each naming the file and the key), so a user fixes a bad grid in one go
 //! instead of one error per run. Nothing here touches the output directory.
+//!
+//! Files: `grid` (the validated types, `DEFAULT_CARBON_G_PER_KWH`), `parse` (TOML → `Grid`,
+//! every problem at once). This file only re-exports.
 
+mod grid;
 mod parse;
-
-pub use parse::parse_grid;
-
-use crate::models::ModelKind;
-use crate::trial::Value;
-use std::path::{Path, PathBuf};
-
-/// `[energy]` table: how energy is measured and converted.
-#[derive(Clone, Debug, PartialEq)]
-pub struct EnergySettings {
-    /// Sampler frequency in hertz.
-    pub sample_hz: f64,
-    /// Seconds of idle power measured before the first trial.
-    pub idle_s: f64,
-    /// CPU thermal design power in watts for the estimate; `None` → built-in table / default.
-    pub cpu_tdp_w: Option<f64>,
-    /// Grid carbon intensity in grams of CO₂ per kWh.
-    pub carbon_intensity_g_per_kwh: f64,
-}
-
-/// World average grid intensity used by CodeCarbon and the IEA (2019): 475 gCO₂/kWh.
-pub const DEFAULT_CARBON_G_PER_KWH: f64 = 475.0;
-
-impl Default for EnergySettings {
-    fn default() -> Self {
-        Self {
-            sample_hz: 10.0,
-            idle_s: 5.0,
-            cpu_tdp_w: None,
-            carbon_intensity_g_per_kwh: DEFAULT_CARBON_G_PER_KWH,
-        }
-    }
-}
-
-/// A validated grid: fixed settings, axes, per-model tables, includes and excludes.
-#[derive(Clone, Debug)]
-pub struct Grid {
-    pub path: PathBuf,
-    pub name: String,
-    /// Top-level scalars, fixed for all trials.
-    pub fixed: Vec<(String, Value)>,
-    /// `[grid]` lists, in the file's order; the plan expands them in a canonical key order.
-    pub axes: Vec<(String, Vec<Value>)>,
-    /// `[models.<name>]` scalars.
-    pub model_fixed: Vec<(ModelKind, String, Value)>,
-    /// `[grid.models.<name>]` lists.
-    pub model_axes: Vec<(ModelKind, String, Vec<Value>)>,
-    /// `[[include]]` tables: extra single trials (keys may be `models.<name>.<key>`).
-    pub include: Vec<Vec<(String, Value)>>,
-    /// `[[exclude]]` tables: partial matches dropped from the cross product.
-    pub exclude: Vec<Vec<(String, Value)>>,
-    pub energy: EnergySettings,
-    /// `[slurm]` table, kept raw for the Slurm front end.
-    pub slurm: toml::Table,
-    /// The file's text, saved into run.json.
-    pub source_text: String,
-}
-
-/// One problem in a grid file: where, and what is wrong.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Problem {
-    pub key: String,
-    pub message: String,
-}
-
-/// All problems of one grid file; displays one line per problem, each naming the file.
-#[derive(Debug, thiserror::Error)]
-pub struct GridErrors {
-    pub path: PathBuf,
-    pub problems: Vec<Problem>,
-}
-
-impl std::fmt::Display for GridErrors {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.problems.len();
-        writeln!(
-            f,
-            "{}: {n} problem{} in the grid",
-            self.path.display(),
-            if n == 1 { "" } else { "s" }
-        )?;
-        for p in &self.problems {
-            if p.key.is_empty() {
-                writeln!(f, "  {}: {}", self.path.display(), p.message)?;
-            } else {
-                writeln!(f, "  {}: {}: {}", self.path.display(), p.key, p.message)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Read and validate a grid file.
-pub fn load_grid(path: &Path) -> Result<Grid, GridErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| GridErrors {
-        path: path.to_path_buf(),
-        problems: vec![Problem {
-            key: String::new(),
-            message: format!("cannot read the grid file: {e}"),
-        }],
-    })?;
-    parse_grid(path, &text)
-}
-
-/// ` (did you mean `x`?)` when some candidate is close to `word`, else empty.
-pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let best = candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .min_by_key(|(d, _)| *d);
-    match best {
-        Some((d, c)) if d <= 3.max(word.len() / 3) && d < word.len().max(1) => {
-            format!(" (did you mean `{c}`?)")
-        }
-        _ => String::new(),
-    }
-}
-
 #[cfg(test)]
+#[path = "tests/mod.rs"]
 mod tests;
+
+pub use grid::{DEFAULT_CARBON_G_PER_KWH, EnergySettings, Grid, GridErrors, Problem};
+pub use parse::{load_grid, parse_grid};

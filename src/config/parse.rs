@@ -2,8 +2,9 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::{EnergySettings, Grid, GridErrors, Problem, nearest};
+use super::grid::{EnergySettings, Grid, GridErrors, Problem};
 use crate::models::{ModelKind, ModelSettings};
+use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
@@ -84,19 +85,13 @@ impl Walker {
     }
 
     fn model_name(&mut self, name: &str, at: &str) -> Option<ModelKind> {
-        let model = ModelKind::parse(name);
-        if model.is_none() {
-            let names: Vec<&str> = ModelKind::ALL.iter().map(|m| m.name()).collect();
-            self.problem(
-                at,
-                format!(
-                    "unknown model `{name}`; valid: {}{}",
-                    names.join(", "),
-                    nearest(name, names.iter().copied())
-                ),
-            );
+        match parse_named::<ModelKind>(name) {
+            Ok(model) => Some(model),
+            Err(e) => {
+                self.problem(at, e.replacen("unknown name", "unknown model", 1));
+                None
+            }
         }
-        model
     }
 
     /// A list (an axis); a lone scalar is accepted as a one-value axis.
@@ -274,9 +269,15 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`",
         );
     }
+    // An [[include]] is one extra trial outside the [grid] axes: a model axis does not reach it,
+    // only a top-level `model = "..."` does.
+    let fixed_model = root.contains_key("model");
     for (i, inc) in grid.include.iter().enumerate() {
-        if !has_model && !inc.iter().any(|(k, _)| k == "model") {
-            w.problem(format!("include[{i}]"), "no model: add `model = \"...\"` to this table");
+        if !fixed_model && !inc.iter().any(|(k, _)| k == "model") {
+            w.problem(
+                format!("include[{i}]"),
+                "no model: an [[include]] is a trial outside the [grid] axes, so add `model = \"...\"` to this table",
+            );
         }
     }
     if w.problems.is_empty() { Ok(grid) } else { Err(fail(w.problems)) }
@@ -366,4 +367,16 @@ fn line_col(text: &str, offset: usize) -> String {
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!(" at line {line}, column {col}")
+}
+
+/// Read and validate a grid file.
+pub fn load_grid(path: &Path) -> Result<Grid, GridErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| GridErrors {
+        path: path.to_path_buf(),
+        problems: vec![Problem {
+            key: String::new(),
+            message: format!("cannot read the grid file: {e}"),
+        }],
+    })?;
+    parse_grid(path, &text)
 }

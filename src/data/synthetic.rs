@@ -3,7 +3,7 @@
 //! recurrent ones reading rows as time steps included, can learn it within an epoch.
 //! `scripts/synthetic-data.py` writes the same kind of set as IDX files for CI.
 
-use super::Split;
+use super::split::Split;
 
 /// `n` images (labels cycling 0–9), deterministic for a given `seed`.
 pub fn synthetic(n: usize, seed: u64) -> Split {

@@ -17,12 +17,11 @@ use tokio::sync::oneshot;
 use super::counter::{MAX_ZONE_POWER_W, min_safe_interval};
 use super::estimate::{CpuClock, CpuEstimate, cpu_identity, process_cpu_clock, resolve_tdp};
 use super::nvml::{GpuDevice, GpuMeter};
+use super::options::{DEFAULT_SAMPLE_HZ, EnergyOptions};
 use super::powerlog::PowerLog;
-use super::rapl::{ZoneInfo, ZoneKind, ZoneStatus};
-use super::zone::{RaplZone, Reader, default_reader};
-use super::{DomainEnergy, DomainKind, EnergyOptions, Reading};
+use super::rapl::{RaplZone, Reader, ZoneInfo, ZoneKind, ZoneStatus, default_reader};
+use super::reading::{DomainEnergy, DomainKind, Reading};
 
-pub const DEFAULT_SAMPLE_HZ: f64 = 10.0;
 const MAX_SAMPLE_HZ: f64 = 1000.0;
 
 /// Everything that touches the machine, injectable for tests.

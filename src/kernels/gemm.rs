@@ -89,51 +89,5 @@ pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
-        let mut c = vec![0.0; m * n];
-        for i in 0..m {
-            for j in 0..n {
-                c[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
-            }
-        }
-        c
-    }
-
-    #[test]
-    fn products_transposes_strides_and_accumulation() {
-        let (m, k, n) = (5, 7, 3);
-        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
-        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
-        let want = naive(&a, &b, m, k, n);
-        let mut c = vec![0.0; m * n];
-        gemm(&mut c, n, View::new(&a, m, k), View::new(&b, k, n), false);
-        for (x, y) in c.iter().zip(&want) {
-            assert!((x - y).abs() < 1e-5);
-        }
-        // (bᵀ)ᵀ = b via a transposed view of bᵀ stored row-major; accumulate doubles the result.
-        let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
-        gemm(&mut c, n, View::new(&a, m, k), View::new(&bt, n, k).t(), true);
-        for (x, y) in c.iter().zip(&want) {
-            assert!((x - 2.0 * y).abs() < 1e-5);
-        }
-        // Strided output: every other row of a taller buffer.
-        let mut tall = vec![9.0; 2 * m * n];
-        gemm(&mut tall, 2 * n, View::new(&a, m, k), View::new(&b, k, n), false);
-        for i in 0..m {
-            for j in 0..n {
-                assert!((tall[i * 2 * n + j] - want[i * n + j]).abs() < 1e-5);
-                assert_eq!(tall[i * 2 * n + n + j], 9.0);
-            }
-        }
-    }
-
-    #[test]
-    #[should_panic(expected = "out of bounds")]
-    fn a_view_past_its_buffer_panics() {
-        let a = [0.0f32; 5];
-        View::new(&a, 2, 3);
-    }
-}
+#[path = "tests/gemm.rs"]
+mod tests;

@@ -226,4 +226,5 @@ impl Kernels for Flex {
 }
 
 #[cfg(test)]
+#[path = "tests/mod.rs"]
 mod tests;

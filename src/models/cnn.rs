@@ -1,7 +1,7 @@
 //! The tutorial's CNN: conv 1→32 3×3, ReLU, maxpool 2; conv 32→64 3×3, ReLU, maxpool 2;
 //! flatten (64×5×5 = 1600) → 10.
 
-use super::{CLASSES, SIDE};
+use super::shape::{CLASSES, SIDE};
 use crate::kernels;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};

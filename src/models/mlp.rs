@@ -1,6 +1,6 @@
 //! The tutorial's multilayer perceptron: 784 → hidden ReLU → 10.
 
-use super::{CLASSES, PIXELS};
+use super::shape::{CLASSES, PIXELS};
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 

@@ -6,7 +6,7 @@
 //! output sequence with a `slice_assign` per step that the model never reads.
 
 use super::fused::{FusedGru, FusedLstm, step, tanh};
-use super::{CLASSES, SIDE};
+use super::shape::{CLASSES, SIDE};
 use crate::kernels::{self, recurrent::Cell};
 use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;

@@ -8,7 +8,7 @@
 //! The Heaviside step has no useful gradient, so the backward pass uses the fast-sigmoid
 //! surrogate ∂spk/∂u = 1 / (1 + slope·|u|)², see [`spike_fn`].
 
-use super::{CLASSES, PIXELS};
+use super::shape::{CLASSES, PIXELS};
 use crate::kernels::{self, lif::Lif};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::report::fmt::finite;
-use crate::report::rows::{EpochRow, ResultRow};
+use crate::results::{EpochRow, ResultRow};
 
 /// Test accuracies (0–1) for "energy to target accuracy".
 pub const TARGETS: [f64; 3] = [0.97, 0.98, 0.99];

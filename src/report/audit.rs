@@ -6,7 +6,7 @@
 
 use crate::report::analysis::{distinct, is_ok, mean_power};
 use crate::report::fmt::{finite, num, times};
-use crate::report::rows::ResultRow;
+use crate::results::ResultRow;
 
 /// 1-based ranks; tied values share the mean of the ranks they span (the usual convention for
 /// Spearman's ρ, which then equals Pearson's r of the ranks).

@@ -6,23 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
 
-use crate::report::csvlog::read_complete;
-use crate::report::rows::{EpochRow, ResultRow};
-
-/// One row of `power/<trial_id>.csv`: `t_s,domain,power_w,energy_j`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PowerSample {
-    /// Seconds since the trial's power log was opened.
-    pub t_s: f64,
-    /// `package-0`, `dram-0`, `psys`, `gpu-0`, `cpu-estimate`, …
-    pub domain: String,
-    /// Mean power of the domain since the previous sample, watts.
-    pub power_w: f64,
-    /// Cumulative energy of the domain since the log was opened, joules.
-    pub energy_j: f64,
-}
+use crate::results::{EpochRow, PowerSample, ResultRow, last_row_per_trial, read_complete};
 
 /// Everything the report shows, read from the CSVs.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +27,13 @@ pub struct ReportData {
 pub fn load_report_data(out: &Path) -> Result<ReportData> {
     let results_path = out.join("results.csv");
     if !results_path.is_file() {
+        if out.join("shards").is_dir() {
+            anyhow::bail!(
+                "{}: no results.csv yet, but shards/ — run `wattsweep merge {}` first to combine the shards",
+                out.display(),
+                out.display()
+            );
+        }
         anyhow::bail!(
             "{}: no results.csv here — is this a wattsweep output directory?",
             out.display()
@@ -79,23 +71,6 @@ pub fn load_report_data(out: &Path) -> Result<ReportData> {
     }
 
     Ok(ReportData { results, epochs, power, title: title_for(out) })
-}
-
-/// A resumed or retried trial appends a new row; the last one is the trial's current state.
-/// First-seen order is kept so the listing follows the sweep's own order.
-pub fn last_row_per_trial(rows: Vec<ResultRow>) -> Vec<ResultRow> {
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut kept: Vec<ResultRow> = Vec::new();
-    for row in rows {
-        match index.get(&row.trial_id) {
-            Some(&i) => kept[i] = row,
-            None => {
-                index.insert(row.trial_id.clone(), kept.len());
-                kept.push(row);
-            }
-        }
-    }
-    kept
 }
 
 /// "wattsweep report — <directory name>": the directory is named after the grid by default.

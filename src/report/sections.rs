@@ -9,7 +9,7 @@ use crate::report::analysis::{
 use crate::report::audit::{audit, audit_text};
 use crate::report::fmt::{MISSING, finite, lr, num, pct, text, times};
 use crate::report::load::ReportData;
-use crate::report::rows::ResultRow;
+use crate::results::ResultRow;
 
 /// Discordant pairs listed in full; the rest are counted in the text.
 const MAX_PAIRS: usize = 20;
@@ -121,7 +121,7 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     out.push(snn_section(data));
 
     let mut s = section("power", "Power over time");
-    s.paragraphs.push(format!("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most {} points per domain for drawing).", crate::report::plots_series::MAX_POINTS));
+    s.paragraphs.push(format!("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most {} points per domain for drawing).", crate::report::plots::MAX_POINTS));
     if power_plots.is_empty() {
         s.paragraphs.push("No power time series to draw: power/ has no readable CSV files.".into());
     }

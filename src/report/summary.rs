@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::report::csvlog::write_atomic;
 use crate::report::fmt::md_cell;
 use crate::report::html::render_html;
 use crate::report::load::{ReportData, load_report_data};
 use crate::report::plots::{Plots, build_plots};
 use crate::report::sections::{Section, sections};
+use crate::results::write_atomic;
 
 /// The summary as Markdown, drawing the plots to know which exist (see
 /// [`render_summary_with`] to reuse plots already drawn).

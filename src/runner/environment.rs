@@ -1,6 +1,7 @@
 //! `<out>/run.json`: the resolved grid and the machine it ran on (CPU, cores, RAM, GPUs, OS,
 //! versions, backend, Slurm ids), so any row can be traced back to where it was measured.
 
+use crate::names::Named;
 use crate::plan::Trial;
 use serde::Serialize;
 use sysinfo::System;

@@ -14,11 +14,12 @@ pub use lock::OutputLock;
 pub use progress::Progress;
 pub use trial::{Energies, TrialEnv, run_trial};
 
+use crate::names::Named;
 use crate::config::{Grid, load_grid};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::plan::{self, Trial};
-use crate::report::{CsvLog, EpochRow, ResultRow};
+use crate::results::{CsvLog, EpochRow, ResultRow, latest_by_id, write_atomic};
 use crate::shard::Shard;
 use crate::train::TrialData;
 use anyhow::{Context, Result, bail};
@@ -101,11 +102,6 @@ pub fn load_datasets(
     Ok(out)
 }
 
-/// Latest row per trial id.
-pub fn latest_rows(rows: Vec<ResultRow>) -> HashMap<String, ResultRow> {
-    rows.into_iter().map(|r| (r.trial_id.clone(), r)).collect()
-}
-
 /// Whether a trial with this previous row should run again.
 pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
     match previous.map(|r| r.status.as_str()) {
@@ -154,7 +150,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     }
     let epoch_trials: HashSet<String> =
         epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
-    let mut previous = latest_rows(results.read_all().with_context(|| {
+    let mut previous = latest_by_id(results.read_all().with_context(|| {
         format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
     })?);
     // A shard also skips trials finished in any other shard of the same output.
@@ -207,7 +203,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         data_info,
         opts.shard.as_ref().map(|s| s.to_string()),
     );
-    crate::report::csvlog::write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
+    write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
 
     let interrupt = Interrupt::install()?;
     let idle_power_w =

@@ -7,7 +7,7 @@ use super::sbatch::{ScriptPlan, merge_script, shell_quote, submit_commands, swee
 use super::settings::{SlurmFlags, resolve};
 use super::submit::{sbatch, watch_text};
 use crate::config::load_grid;
-use crate::report::csvlog::write_atomic;
+use crate::results::write_atomic;
 use crate::runner::{OutputLock, load_datasets, output_dir};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};

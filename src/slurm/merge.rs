@@ -14,8 +14,7 @@
 //! - Shard files are read up to their last complete line: a task may be appending, or may have
 //!   been killed mid-write, and merging must not repair (i.e. write) another run's files.
 
-use crate::report::csvlog::{encode, read_rows, write_atomic};
-use crate::report::{EpochRow, ResultRow};
+use crate::results::{EpochRow, ResultRow, encode, read_tolerant, write_atomic};
 use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
@@ -207,19 +206,6 @@ pub fn merge(sources: &[Source]) -> Merged {
         kept.iter().map(|(si, r)| (r.trial_id.clone(), sources[*si].dir.clone())).collect();
     m.results = kept.into_iter().map(|(_, r)| r.clone()).collect();
     m
-}
-
-/// Rows of the complete lines of `path` (none if it does not exist), and whether a torn last
-/// line (or NUL padding after a power loss) was left out.
-pub fn read_tolerant<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, bool)> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
-        Err(e) => return Err(e).with_context(|| format!("{}: cannot read", path.display())),
-    };
-    let clean_end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    let keep = bytes[..clean_end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    Ok((read_rows(&bytes[..keep], path)?, keep < bytes.len()))
 }
 
 /// The `trials` of a run.json; `None` when there is no run.json.

@@ -29,8 +29,5 @@ pub use merge::{MergeReport, merge_dir};
 pub use settings::{SlurmFlags, SlurmSettings};
 
 #[cfg(test)]
-mod merge_tests;
-#[cfg(test)]
-mod sbatch_tests;
-#[cfg(test)]
-mod shard_tests;
+#[path = "tests/mod.rs"]
+mod tests;

@@ -8,7 +8,6 @@ mod batches;
 mod optim;
 
 pub use batches::{Prepared, TrialData, epoch_order};
-pub use optim::OptimizerKind;
 
 use crate::models::{Model, PIXELS};
 use crate::trial::TrialSpec;
@@ -126,7 +125,7 @@ pub fn train_model(
 ) -> TrainResult {
     let device = spec.backend.device();
     let ad_device = device.clone().autodiff();
-    let mut optim = spec.optimizer.build(spec.momentum, spec.weight_decay, &ad_device);
+    let mut optim = optim::build(spec.optimizer, spec.momentum, spec.weight_decay, &ad_device);
     let loss_fn = CrossEntropyLoss::new(None, &ad_device);
     let mut result = TrainResult {
         outcome: Outcome::Ok,
@@ -221,4 +220,5 @@ pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> (f64, Option
 }
 
 #[cfg(test)]
+#[path = "tests/mod.rs"]
 pub(crate) mod tests;

@@ -1,8 +1,7 @@
 //! Zone discovery: sysfs layouts, labels, mirrors.
 
 use super::super::Meter;
-use super::super::rapl::{ZoneKind, ZoneStatus, discover};
-use super::super::zone::default_reader;
+use super::super::rapl::{ZoneKind, ZoneStatus, default_reader, discover};
 use super::*;
 
 #[test]

@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::super::nvml::{GpuMeter, GpuMode};
-use super::super::rapl::ZoneStatus;
+use super::super::rapl::{ZoneStatus, default_reader};
 use super::super::sampler::sample_period;
-use super::super::zone::default_reader;
-use super::super::{DomainKind, EnergyOptions, Meter, report};
+use super::super::{DomainKind, EnergyOptions, Meter, sensors};
 use super::*;
 
 #[test]
@@ -221,7 +220,7 @@ fn sensors_report_explains_every_sensor() {
         .zone("intel-rapl-mmio:0", "package-0", 1, MAX);
     let (p, _) = probes(denying("intel-rapl:1"));
     let gpu = FakeGpu { energy_mj: None, power_mw: Arc::new(AtomicU32::new(1000)) };
-    let text = report::report_with(&t.opts(), vec![Box::new(gpu)], p, Duration::from_millis(5));
+    let text = sensors::report_with(&t.opts(), vec![Box::new(gpu)], p, Duration::from_millis(5));
     for needle in [
         "package-0",
         "dram-0",

@@ -13,9 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use super::nvml::{GpuDevice, GpuError};
-use super::rapl::{ZoneInfo, ZoneKind, ZoneStatus};
+use super::rapl::{Reader, ZoneInfo, ZoneKind, ZoneStatus};
 use super::sampler::Probes;
-use super::zone::Reader;
 use super::*;
 
 pub(super) const MAX: u64 = 262_143_328_850;

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::load::{PowerSample, ReportData};
-use crate::report::rows::{EpochRow, ResultRow};
+use crate::report::load::ReportData;
+use crate::results::PowerSample;
+use crate::results::{EpochRow, ResultRow};
 
 /// An ok trial measured with RAPL; mean power and joules per point follow from the inputs.
 pub fn row(

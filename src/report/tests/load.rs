@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::report::analysis::fixtures::row;
-use crate::report::csvlog::encode;
+use crate::results::encode;
 
 fn write(path: &Path, bytes: &[u8]) {
     if let Some(dir) = path.parent() {
@@ -67,6 +67,18 @@ fn a_directory_without_results_is_an_error_naming_it() {
     assert!(err.contains("no results.csv"), "{err}");
 }
 
+#[test]
+fn a_sharded_sweep_without_a_merge_says_to_run_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("shards/0-of-2/results.csv"),
+        &encode(&[row("t1", "mlp", Some(0.9), 1.0, Some(5.0))], true).unwrap(),
+    );
+    let err = load_report_data(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("wattsweep merge"), "{err}");
+    assert!(err.contains(&dir.path().display().to_string()), "names the directory: {err}");
+}
+
 /// The CSV contract the report relies on: a `None` is an empty cell, never `NaN`, `inf` or 0.
 #[test]
 fn none_fields_round_trip_as_empty_cells_without_nan_or_inf() {
@@ -98,6 +110,6 @@ fn none_fields_round_trip_as_empty_cells_without_nan_or_inf() {
     let i = header.iter().position(|h| h == "train_time_s").unwrap();
     assert_eq!(&record[i], "12.5");
     let back: Vec<ResultRow> =
-        crate::report::csvlog::read_rows(bytes.as_slice(), Path::new("mem")).unwrap();
+        crate::results::read_rows(bytes.as_slice(), Path::new("mem")).unwrap();
     assert_eq!(back, vec![r]);
 }

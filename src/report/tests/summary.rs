@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::report::analysis::fixtures::{row, sample_data};
-use crate::report::csvlog::encode;
+use crate::results::encode;
 
 /// The Markdown table under the heading `title`, as rows of trimmed cells.
 fn table_after(md: &str, title: &str) -> Vec<Vec<String>> {

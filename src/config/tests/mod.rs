@@ -1,0 +1,186 @@
+use super::*;
+use crate::names::Named;
+use crate::plan::expand;
+use std::path::Path;
+
+fn parse(text: &str) -> Result<Grid, GridErrors> {
+    parse_grid(Path::new("experiments/t.toml"), text)
+}
+
+fn problems(text: &str) -> Vec<String> {
+    match parse(text) {
+        Ok(_) => panic!("expected errors"),
+        Err(e) => e.problems.iter().map(|p| format!("{}: {}", p.key, p.message)).collect(),
+    }
+}
+
+#[test]
+fn cross_product_order_and_ids_are_pinned() {
+    let g =
+        parse("name = \"t\"\n[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n")
+            .unwrap();
+    let trials = expand(&g);
+    let got: Vec<(String, &str, f64)> =
+        trials.iter().map(|t| (t.id.clone(), t.spec.model.name(), t.spec.learning_rate)).collect();
+    // model is expanded outside learning_rate whatever the file order; ids are content hashes.
+    assert_eq!(
+        got.iter().map(|g| (g.1, g.2)).collect::<Vec<_>>(),
+        vec![("mlp", 0.001), ("mlp", 0.01), ("cnn", 0.001), ("cnn", 0.01)]
+    );
+    assert_eq!(
+        trials[0].spec.canonical(),
+        "dataset=mnist;model=mlp;optimizer=adam;learning_rate=0.001;momentum=0.0;weight_decay=default;batch_size=64;epochs=1;train_limit=all;test_limit=all;backend=flex;seed=0;models.mlp.hidden=512"
+    );
+    assert_eq!(
+        trials[0].id, "f45c5795e65e",
+        "trial ids are a contract: changing them orphans every results.csv"
+    );
+    assert!(trials.iter().all(|t| t.id.len() == 12));
+}
+
+#[test]
+fn ids_survive_reordering_and_new_axis_values() {
+    let a = expand(
+        &parse("[grid]\nmodel = [\"mlp\", \"cnn\"]\nlearning_rate = [0.001, 0.01]\n").unwrap(),
+    );
+    let b = expand(
+        &parse("[grid]\nlearning_rate = [0.01, 0.001, 0.1]\nmodel = [\"cnn\", \"mlp\"]\n").unwrap(),
+    );
+    for t in &a {
+        assert!(b.iter().any(|u| u.id == t.id && u.spec == t.spec), "{} lost", t.id);
+    }
+    assert_eq!(b.len(), 6);
+    // 1e-3 and 0.001 are the same value and so the same trial.
+    let c = expand(&parse("[grid]\nmodel = [\"mlp\"]\nlearning_rate = [1e-3]\n").unwrap());
+    assert_eq!(c[0].id, a[0].id);
+}
+
+#[test]
+fn include_adds_and_exclude_drops_partial_matches() {
+    let g = parse(
+        "[grid]\nmodel = [\"mlp\", \"cnn\"]\noptimizer = [\"adam\", \"sgd\"]\n\
+         [[exclude]]\nmodel = \"cnn\"\noptimizer = \"sgd\"\n\
+         [[include]]\nmodel = \"snn\"\nlearning_rate = 0.0005\nmodels.snn.steps = 10\n",
+    )
+    .unwrap();
+    let t = expand(&g);
+    let names: Vec<(&str, &str)> =
+        t.iter().map(|t| (t.spec.model.name(), t.spec.optimizer.name())).collect();
+    assert_eq!(names, vec![("mlp", "adam"), ("mlp", "sgd"), ("cnn", "adam"), ("snn", "adam")]);
+    assert_eq!(t[3].spec.learning_rate, 0.0005);
+    assert_eq!(
+        t[3].spec.model_settings_text(),
+        "hidden=512 steps=10 beta=0.9 threshold=1.0 slope=25.0"
+    );
+}
+
+#[test]
+fn seeds_repeat_each_combination_innermost() {
+    let t = expand(&parse("seeds = [1, 2]\n[grid]\nmodel = [\"mlp\", \"cnn\"]\n").unwrap());
+    let got: Vec<(&str, u64)> = t.iter().map(|t| (t.spec.model.name(), t.spec.seed)).collect();
+    assert_eq!(got, vec![("mlp", 1), ("mlp", 2), ("cnn", 1), ("cnn", 2)]);
+}
+
+#[test]
+fn model_settings_apply_only_to_their_model() {
+    let g = parse("[grid]\nmodel = [\"mlp\", \"snn\"]\n[grid.models.snn]\nsteps = [5, 25]\n[models.mlp]\nhidden = 64\n").unwrap();
+    let t = expand(&g);
+    // mlp is not multiplied by the snn axis (duplicates collapse by id).
+    assert_eq!(t.len(), 3);
+    assert_eq!(t[0].spec.model_settings_text(), "hidden=64");
+    assert_eq!(
+        t[1].spec.model_settings_text(),
+        "hidden=512 steps=5 beta=0.9 threshold=1.0 slope=25.0"
+    );
+}
+
+#[test]
+fn typo_gets_the_nearest_name() {
+    let p = problems("lerning_rate = 0.1\n[grid]\nmodel = [\"mlp\"]\n");
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].contains("lerning_rate") && p[0].contains("did you mean `learning_rate`"),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let p = problems(
+        "epochs = 0\nbatch_size = \"big\"\ndataset = \"cifar\"\n[grid]\nmodel = [\"mlp\", \"transformer\"]\n\
+         optimizer = [\"adamm\"]\nlearning_rate = [0.1, -0.1]\nseed = []\n",
+    );
+    let all = p.join("\n");
+    for needle in [
+        "epochs = 0: must be ≥ 1",
+        "batch_size = \"big\": must be a whole number",
+        "dataset = \"cifar\": unknown name",
+        "grid.model[1] = \"transformer\": unknown name",
+        "grid.optimizer[0] = \"adamm\": unknown name; valid: adam, adamw, sgd, rmsprop (did you mean `adam`?)",
+        "grid.learning_rate[1] = -0.1: must be > 0",
+        "grid.seed: empty list",
+    ] {
+        assert!(all.contains(needle), "missing `{needle}` in:\n{all}");
+    }
+    assert_eq!(p.len(), 7, "{all}");
+}
+
+#[test]
+fn wrong_types_and_misplaced_lists() {
+    let p = problems("learning_rate = [0.1, 0.2]\n[grid]\nmodel = \"mlp\"\nepochs = [1.5]\n[energy]\nsample_hz = -1\nidle = 3\n").join("\n");
+    assert!(p.contains("learning_rate: a list at top level is not allowed"), "{p}");
+    assert!(
+        p.contains("grid.epochs[0] = 1.5: must be a whole number (an integer), not a float"),
+        "{p}"
+    );
+    assert!(p.contains("energy.sample_hz = -1: must be in (0, 1000]"), "{p}");
+    assert!(p.contains("energy.idle: unknown key (did you mean `idle_s`?)"), "{p}");
+}
+
+#[test]
+fn toml_syntax_error_has_line_and_column() {
+    let p = problems("name = \"x\"\n[grid]\nmodel = [\"mlp\",\n");
+    assert_eq!(p.len(), 1);
+    assert!(p[0].contains("TOML syntax error at line"), "{p:?}");
+    let e = parse("a = 1\nb = = 2\n").unwrap_err().to_string();
+    assert!(e.contains("experiments/t.toml") && e.contains("line 2, column"), "{e}");
+}
+
+#[test]
+fn unknown_model_setting_and_bad_values() {
+    let p = problems(
+        "[grid]\nmodel = [\"snn\"]\n[models.snn]\nstep = 3\nbeta = 1.5\n[models.rnm]\nhidden = 3\n",
+    )
+    .join("\n");
+    assert!(
+        p.contains("models.snn.step: unknown snn setting") && p.contains("did you mean `steps`"),
+        "{p}"
+    );
+    assert!(p.contains("models.snn.beta = 1.5: must be in (0, 1]"), "{p}");
+    assert!(
+        p.contains("models.rnm: unknown model `rnm`") && p.contains("did you mean `rnn`"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_grid_needs_a_model() {
+    let p = problems("epochs = 1\n");
+    assert!(p[0].contains("no model to train"), "{p:?}");
+}
+
+#[test]
+fn an_include_without_model_beside_a_model_axis_is_a_problem_not_an_mlp() {
+    let p = problems(
+        "[grid]\nmodel = [\"cnn\", \"rnn\"]\n[[include]]\nlearning_rate = 0.1\n[[include]]\nmodel = \"snn\"\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].starts_with("include[0]: no model"), "{p:?}");
+    // A top-level `model` does reach the includes.
+    let grid = parse(
+        "model = \"cnn\"\n[grid]\nlearning_rate = [0.01]\n[[include]]\nlearning_rate = 0.1\n",
+    )
+    .unwrap();
+    let trials = expand(&grid);
+    assert!(trials.iter().all(|t| t.spec.model == crate::models::ModelKind::Cnn), "{trials:?}");
+}

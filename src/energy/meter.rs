@@ -1,0 +1,128 @@
+//! The [`Meter`]: discovers the sensors once, starts the sampler thread, and hands out
+//! [`Reading`]s on demand.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::nvml::{self, GpuDevice};
+use super::powerlog;
+use super::options::EnergyOptions;
+use super::rapl::{self, ZoneInfo};
+use super::reading::Reading;
+use super::sampler::{self, Probes, Sensors, Shared, lock};
+
+/// Owns the sensors and the sampler thread (stopped on drop). `Send + Sync`:
+/// share it by reference or `Arc` between the training and control threads.
+pub struct Meter {
+    pub(super) shared: Arc<Shared>,
+    zones: Vec<ZoneInfo>,
+    gpu_names: Vec<String>,
+    source: String,
+    period: Duration,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Meter {
+    /// Discover sensors (warnings logged once) and start the sampler thread.
+    pub fn start(opts: EnergyOptions) -> Meter {
+        let gpus = if opts.use_nvml { nvml::load_nvml_gpus() } else { Vec::new() };
+        Meter::start_with_gpus(opts, gpus)
+    }
+
+    /// Same, with injected GPU devices (tests) — real code calls start() which loads NVML.
+    pub fn start_with_gpus(opts: EnergyOptions, gpus: Vec<Box<dyn GpuDevice>>) -> Meter {
+        Meter::start_with_probes(opts, gpus, Probes::system())
+    }
+
+    pub(crate) fn start_with_probes(
+        opts: EnergyOptions,
+        gpus: Vec<Box<dyn GpuDevice>>,
+        probes: Probes,
+    ) -> Meter {
+        let zones = rapl::discover(&opts.powercap_root, &probes.reader);
+        if zones.is_empty() {
+            tracing::debug!("no RAPL zones under {}", opts.powercap_root.display());
+        }
+        let sensors = Sensors::new(&opts, &zones, gpus, probes);
+        rapl::log_discovery_problems(&opts.powercap_root, &zones, sensors.estimate.is_some());
+        let period = sampler::sample_period(opts.sample_hz, &sensors.max_ranges_uj());
+        let gpu_names = sensors.gpus.iter().map(|g| g.name.clone()).collect();
+        let source = sensors.source.clone();
+        tracing::debug!("energy source {source}, sample period {period:?}");
+        let shared = Arc::new(Shared {
+            sensors: std::sync::Mutex::new(sensors),
+            log: std::sync::Mutex::new(None),
+        });
+        let (stop, thread) = sampler::spawn(Arc::clone(&shared), period);
+        Meter { shared, zones, gpu_names, source, period, stop: Some(stop), thread }
+    }
+
+    /// Cumulative, wrap-corrected energy of every domain right now.
+    pub fn read(&self) -> Reading {
+        self.shared.read()
+    }
+
+    /// Energy source label for rows: "rapl", "nvml", "rapl+nvml", "estimate", "estimate+nvml".
+    /// ("nvml" alone cannot occur: the CPU always has RAPL or the estimate.)
+    pub fn source(&self) -> String {
+        self.source.clone()
+    }
+
+    pub fn gpu_names(&self) -> Vec<String> {
+        self.gpu_names.clone()
+    }
+
+    /// Every RAPL zone found, with its status (active, unreadable, mirror...).
+    pub fn zones(&self) -> &[ZoneInfo] {
+        &self.zones
+    }
+
+    /// The sampler period actually used (see `sampler::sample_period`).
+    pub fn sample_period(&self) -> Duration {
+        self.period
+    }
+
+    /// Start writing the power time series of one trial to `path` (parent
+    /// directories are created). A log still open is closed first, with a
+    /// warning, so one forgotten `end_power_log` cannot break later trials.
+    pub fn begin_power_log(&self, path: &Path) -> anyhow::Result<()> {
+        let log = powerlog::PowerLog::create(path, self.read())?;
+        let previous = lock(&self.shared.log).replace(log);
+        if let Some(prev) = previous {
+            tracing::warn!("power log {} was still open; closed it", prev.path().display());
+            prev.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Stop the current power log: append rows for a fresh reading, flush,
+    /// and return the number of data rows written (one per domain per sample).
+    /// Errors if no log is open or if writing failed.
+    pub fn end_power_log(&self) -> anyhow::Result<u64> {
+        let Some(mut log) = lock(&self.shared.log).take() else {
+            anyhow::bail!("end_power_log: no power log is open");
+        };
+        log.append(&self.read());
+        log.finish()
+    }
+}
+
+impl Drop for Meter {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the sampler's select! and ends its loop.
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+        {
+            tracing::warn!("energy sampler thread panicked");
+        }
+        if let Some(log) = lock(&self.shared.log).take()
+            && let Err(e) = log.finish()
+        {
+            tracing::warn!("{e:#}");
+        }
+    }
+}

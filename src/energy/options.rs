@@ -1,0 +1,28 @@
+//! How energy is measured: where the powercap tree is, whether to look for GPUs, how often to
+//! sample, and the TDP for the estimate.
+
+use std::path::PathBuf;
+
+/// Sampler frequency when the grid does not set `[energy] sample_hz`.
+pub const DEFAULT_SAMPLE_HZ: f64 = 10.0;
+
+pub const DEFAULT_POWERCAP_ROOT: &str = "/sys/class/powercap";
+
+#[derive(Clone, Debug)]
+pub struct EnergyOptions {
+    pub powercap_root: PathBuf,
+    pub use_nvml: bool,
+    pub sample_hz: f64,
+    pub cpu_tdp_w: Option<f64>,
+}
+
+impl Default for EnergyOptions {
+    fn default() -> Self {
+        EnergyOptions {
+            powercap_root: PathBuf::from(DEFAULT_POWERCAP_ROOT),
+            use_nvml: true,
+            sample_hz: DEFAULT_SAMPLE_HZ,
+            cpu_tdp_w: None,
+        }
+    }
+}

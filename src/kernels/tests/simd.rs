@@ -1,0 +1,21 @@
+use super::*;
+
+#[test]
+fn exp_sigmoid_tanh_match_libm() {
+    let mut worst = (0.0f32, 0.0f32, 0.0f32);
+    let mut x = -30.0f32;
+    while x < 30.0 {
+        worst.0 = worst.0.max(((exp(x) - x.exp()) / x.exp()).abs());
+        worst.1 = worst.1.max((sigmoid(x) - 1.0 / (1.0 + (-x).exp())).abs());
+        worst.2 = worst.2.max((tanh(x) - x.tanh()).abs());
+        x += 0.001_3;
+    }
+    assert!(worst.0 < 5e-7, "exp relative error {}", worst.0);
+    assert!(worst.1 < 2e-7, "sigmoid error {}", worst.1);
+    assert!(worst.2 < 5e-7, "tanh error {}", worst.2);
+    // Saturation, not overflow or NaN, far outside the range.
+    assert_eq!(sigmoid(-200.0).max(0.0), sigmoid(-200.0));
+    assert!(sigmoid(-200.0) < 1e-37 && sigmoid(200.0) == 1.0);
+    assert_eq!(tanh(100.0), 1.0);
+    assert_eq!(tanh(-100.0), -1.0);
+}

@@ -1,0 +1,132 @@
+//! Which architecture a trial trains ([`ModelKind`]) and its resolved `[models.<name>]` settings
+//! ([`ModelSettings`]), with the canonical form behind trial ids.
+
+use super::cnn::CnnSettings;
+use super::mlp::MlpSettings;
+use super::rnn::{RecurrentCell, RecurrentSettings};
+use super::snn::SnnSettings;
+use crate::names::Named;
+use serde::{Deserialize, Serialize};
+
+/// Which architecture a trial trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    Mlp,
+    Cnn,
+    Rnn,
+    Lstm,
+    Gru,
+    Snn,
+}
+
+impl Named for ModelKind {
+    const ALL: &'static [ModelKind] = &[
+        ModelKind::Mlp,
+        ModelKind::Cnn,
+        ModelKind::Rnn,
+        ModelKind::Lstm,
+        ModelKind::Gru,
+        ModelKind::Snn,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Cnn => "cnn",
+            ModelKind::Rnn => "rnn",
+            ModelKind::Lstm => "lstm",
+            ModelKind::Gru => "gru",
+            ModelKind::Snn => "snn",
+        }
+    }
+}
+
+/// Largest layer size or step count a grid may ask for.
+const MAX_COUNT: f64 = 1e6;
+
+/// Resolved per-model settings of one trial: only the trained model's own table, so that changing
+/// the SNN's settings never changes the id of an MLP trial.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelSettings {
+    Mlp(MlpSettings),
+    Cnn(CnnSettings),
+    Recurrent(RecurrentSettings),
+    Snn(SnnSettings),
+}
+
+impl ModelSettings {
+    pub fn defaults(kind: ModelKind) -> Self {
+        match kind {
+            ModelKind::Mlp => Self::Mlp(MlpSettings::default()),
+            ModelKind::Cnn => Self::Cnn(CnnSettings::default()),
+            ModelKind::Rnn => Self::Recurrent(RecurrentSettings::new(RecurrentCell::Tanh)),
+            ModelKind::Lstm => Self::Recurrent(RecurrentSettings::new(RecurrentCell::Lstm)),
+            ModelKind::Gru => Self::Recurrent(RecurrentSettings::new(RecurrentCell::Gru)),
+            ModelKind::Snn => Self::Snn(SnnSettings::default()),
+        }
+    }
+
+    /// The valid keys of this model's settings table, for validation and "did you mean".
+    pub fn keys(kind: ModelKind) -> &'static [&'static str] {
+        match kind {
+            ModelKind::Mlp => &["hidden"],
+            ModelKind::Cnn => &["channels1", "channels2"],
+            ModelKind::Rnn | ModelKind::Lstm | ModelKind::Gru => &["hidden"],
+            ModelKind::Snn => &["hidden", "steps", "beta", "threshold", "slope"],
+        }
+    }
+
+    /// Set one key from a number; `Err` says what is wrong with the value.
+    pub fn set(&mut self, key: &str, value: f64) -> Result<(), String> {
+        // Sizes and step counts: a million is far beyond any model here and keeps a typo
+        // (an extra zero or two) from allocating gigabytes.
+        let count = |v: f64| -> Result<usize, String> {
+            if v.fract() != 0.0 || v < 1.0 {
+                Err("must be a whole number ≥ 1".into())
+            } else if v > MAX_COUNT {
+                Err(format!("must be at most {MAX_COUNT} (got {v})"))
+            } else {
+                Ok(v as usize)
+            }
+        };
+        let positive = |v: f64| -> Result<f64, String> {
+            if v.is_finite() && v > 0.0 { Ok(v) } else { Err("must be > 0".into()) }
+        };
+        match (self, key) {
+            (Self::Mlp(s), "hidden") => s.hidden = count(value)?,
+            (Self::Cnn(s), "channels1") => s.channels1 = count(value)?,
+            (Self::Cnn(s), "channels2") => s.channels2 = count(value)?,
+            (Self::Recurrent(s), "hidden") => s.hidden = count(value)?,
+            (Self::Snn(s), "hidden") => s.hidden = count(value)?,
+            (Self::Snn(s), "steps") => s.steps = count(value)?,
+            (Self::Snn(s), "beta") => {
+                if !(value > 0.0 && value <= 1.0) {
+                    return Err("must be in (0, 1]".into());
+                }
+                s.beta = value;
+            }
+            (Self::Snn(s), "threshold") => s.threshold = positive(value)?,
+            (Self::Snn(s), "slope") => s.slope = positive(value)?,
+            (_, k) => return Err(format!("unknown setting `{k}` for this model")),
+        }
+        Ok(())
+    }
+
+    /// `key=value` pairs in a fixed order, used in the canonical form behind trial ids.
+    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Mlp(s) => vec![("hidden", s.hidden.to_string())],
+            Self::Cnn(s) => {
+                vec![("channels1", s.channels1.to_string()), ("channels2", s.channels2.to_string())]
+            }
+            Self::Recurrent(s) => vec![("hidden", s.hidden.to_string())],
+            Self::Snn(s) => vec![
+                ("hidden", s.hidden.to_string()),
+                ("steps", s.steps.to_string()),
+                ("beta", format!("{:?}", s.beta)),
+                ("threshold", format!("{:?}", s.threshold)),
+                ("slope", format!("{:?}", s.slope)),
+            ],
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Crash-safe CSV files: rows are appended whole (one `write` of a complete line) and fsynced as
+//! they are written, so a SIGKILL or power loss leaves at worst a torn last line, which
+//! [`CsvLog::open`] cuts off and reports. Rewrites (dropping a superseded attempt) go through
+//! [`write_atomic`], never in place.
+
+use super::atomic::write_atomic;
+use super::tail::{complete_len, read_rows};
+use anyhow::{Context, Result};
+use serde::{Serialize, de::DeserializeOwned};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+pub struct CsvLog<T> {
+    path: PathBuf,
+    _row: PhantomData<T>,
+}
+
+/// What `open` had to fix in an existing file.
+#[derive(Debug, Default, PartialEq)]
+pub struct Repair {
+    /// Bytes cut from the end (a torn last line, or NUL padding after a power loss).
+    pub cut_bytes: usize,
+}
+
+impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
+    /// Open (or prepare to create) the log at `path`, repairing a torn tail.
+    pub fn open(path: &Path) -> Result<(CsvLog<T>, Repair)> {
+        let log = CsvLog { path: path.to_path_buf(), _row: PhantomData };
+        let repair = log.repair()?;
+        Ok((log, repair))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn repair(&self) -> Result<Repair> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Repair::default()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("{}: cannot read", self.path.display()));
+            }
+        };
+        let keep = complete_len(&bytes);
+        if keep == bytes.len() {
+            return Ok(Repair::default());
+        }
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .with_context(|| format!("{}: cannot open to repair", self.path.display()))?;
+        file.set_len(keep as u64)
+            .and_then(|_| file.sync_all())
+            .with_context(|| format!("{}: cannot cut the torn last line", self.path.display()))?;
+        Ok(Repair { cut_bytes: bytes.len() - keep })
+    }
+
+    /// All rows; a row that does not parse is an error naming the file and line.
+    pub fn read_all(&self) -> Result<Vec<T>> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(e).with_context(|| format!("{}: cannot read", self.path.display()));
+            }
+        };
+        read_rows(file, &self.path)
+    }
+
+    /// Append one row (the header first if the file is new) and fsync.
+    pub fn append(&self, row: &T) -> Result<()> {
+        let needs_header = std::fs::metadata(&self.path).map(|m| m.len() == 0).unwrap_or(true);
+        let bytes = encode(std::slice::from_ref(row), needs_header)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)
+            .with_context(|| format!("{}: cannot open for appending", self.path.display()))?;
+        file.write_all(&bytes)
+            .and_then(|_| file.sync_data())
+            .with_context(|| format!("{}: cannot append a row", self.path.display()))
+    }
+
+    /// Replace the whole file atomically with `rows`.
+    pub fn replace_all(&self, rows: &[T]) -> Result<()> {
+        write_atomic(&self.path, &encode(rows, true)?)
+    }
+}
+
+/// Rows as CSV bytes (RFC 4180, `\n` line ends), optionally with the header. An empty table with
+/// a header is the header line alone, so the file still names its columns.
+pub fn encode<T: Serialize + Default>(rows: &[T], header: bool) -> Result<Vec<u8>> {
+    if rows.is_empty() {
+        if !header {
+            return Ok(Vec::new());
+        }
+        // The csv crate writes the header with the first row only: take it from a default row.
+        let mut bytes = encode(&[T::default()], true)?;
+        let end = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+        bytes.truncate(end);
+        return Ok(bytes);
+    }
+    let mut w = csv::WriterBuilder::new().has_headers(header).from_writer(Vec::new());
+    for row in rows {
+        w.serialize(row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+#[cfg(test)]
+#[path = "tests/log.rs"]
+mod tests;

@@ -1,0 +1,134 @@
+//! The CSV records: one results row per trial, one epochs row per epoch, one power sample per
+//! sampler tick. Each struct is the
+//! file's schema; field order is column order, and every field names its unit. `None` becomes an
+//! empty cell, never `NaN` or `0`, so a missing sensor cannot pass for a measurement.
+
+use serde::{Deserialize, Serialize};
+
+/// A trial's row in `results.csv`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResultRow {
+    /// Short hash of the trial's resolved settings (stable across grid edits).
+    pub trial_id: String,
+    /// `ok`, `diverged`, `failed` or `interrupted`.
+    pub status: String,
+    /// Why a trial is not `ok` (one line), empty otherwise.
+    pub error: Option<String>,
+    pub model: String,
+    pub dataset: String,
+    pub optimizer: String,
+    pub learning_rate: f64,
+    pub momentum: f64,
+    /// Empty: the optimizer's PyTorch default.
+    pub weight_decay: Option<f64>,
+    pub batch_size: usize,
+    pub epochs: usize,
+    pub seed: u64,
+    /// `flex`, `tch` or `tch-cuda`.
+    pub backend: String,
+    /// Training images used (after `train_limit`).
+    pub train_images: usize,
+    /// Test images evaluated (after `test_limit`).
+    pub test_images: usize,
+    /// The model's own settings, `key=value` separated by spaces.
+    pub model_settings: String,
+    /// Final test accuracy, 0–1.
+    pub test_accuracy: Option<f64>,
+    /// Seconds of training (evaluations excluded).
+    pub train_time_s: f64,
+    /// Seconds of the final evaluation on the test set.
+    pub eval_time_s: Option<f64>,
+    /// Training images per second.
+    pub images_per_s: Option<f64>,
+    /// Trainable parameters.
+    pub params: usize,
+    /// Joules of the training phase, summed over the measured domains (CPU packages + DRAM +
+    /// GPUs), or the estimate; see `energy_source`.
+    pub energy_j: Option<f64>,
+    /// Where `energy_j` came from: `rapl`, `nvml`, `rapl+nvml`, `estimate`, `estimate+nvml`.
+    pub energy_source: String,
+    /// energy_j / (test_accuracy × 100), joules per accuracy percentage point.
+    pub joules_per_accuracy_point: Option<f64>,
+    /// Joules of the CPU packages (RAPL) or the CPU estimate, training phase.
+    pub cpu_energy_j: Option<f64>,
+    /// Joules of DRAM (RAPL `dram` zones), training phase; empty without such zones.
+    pub dram_energy_j: Option<f64>,
+    /// Joules of all GPUs (NVML), training phase; empty without GPUs.
+    pub gpu_energy_j: Option<f64>,
+    /// Joules of RAPL `psys` (whole platform, overlaps the rest; not in `energy_j`).
+    pub psys_energy_j: Option<f64>,
+    /// Joules of the final evaluation.
+    pub eval_energy_j: Option<f64>,
+    /// energy_j / train_time_s, watts.
+    pub mean_power_w: Option<f64>,
+    /// Idle power of the measured domains before the sweep, watts.
+    pub idle_power_w: Option<f64>,
+    /// energy_j − idle_power_w × train_time_s, joules.
+    pub net_energy_j: Option<f64>,
+    /// Grams of CO₂ for energy_j at the configured carbon intensity.
+    pub co2_g: Option<f64>,
+    /// Power samples recorded in power/<trial_id>.csv.
+    pub samples: Option<u64>,
+    /// SNN only: spikes / (neurons × time steps × images) in the final evaluation, 0–1.
+    pub firing_rate: Option<f64>,
+    /// Peak resident memory of the process when the trial ended, MiB.
+    pub peak_rss_mb: Option<f64>,
+    /// GPU names (`;`-separated) when GPUs were measured.
+    pub gpu_name: Option<String>,
+    pub hostname: String,
+    /// `SLURM_JOB_ID` (array tasks: `JOBID_TASKID`), empty outside Slurm.
+    pub slurm_job_id: Option<String>,
+    /// Whether the node was held exclusively (Slurm `--exclusive`); empty outside Slurm.
+    pub exclusive: Option<bool>,
+    /// Identifies this attempt at the trial; its epochs.csv rows carry the same value.
+    pub attempt_id: String,
+    /// ISO 8601 with zone.
+    pub started_at: String,
+    /// ISO 8601 with zone.
+    pub finished_at: String,
+    pub wattsweep_version: String,
+}
+
+/// One epoch's row in `epochs.csv`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EpochRow {
+    pub trial_id: String,
+    /// 1-based.
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub train_loss: f64,
+    /// Test accuracy after the epoch, 0–1.
+    pub test_accuracy: f64,
+    /// Seconds of training in the epoch (evaluation excluded).
+    pub epoch_time_s: f64,
+    /// Joules of the epoch's training, same domains as results.csv `energy_j`.
+    pub energy_j: Option<f64>,
+    pub energy_source: String,
+    /// Seconds of the evaluation after the epoch.
+    pub eval_time_s: f64,
+    /// Joules of that evaluation.
+    pub eval_energy_j: Option<f64>,
+    /// Training seconds from the trial's start to the end of this epoch.
+    pub cumulative_time_s: f64,
+    /// Training joules from the trial's start to the end of this epoch.
+    pub cumulative_energy_j: Option<f64>,
+    pub attempt_id: String,
+}
+
+/// One row of `power/<trial_id>.csv`: `t_s,domain,power_w,energy_j`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PowerSample {
+    /// Seconds since the trial's power log was opened.
+    pub t_s: f64,
+    /// `package-0`, `dram-0`, `psys`, `gpu-0`, `cpu-estimate`, …
+    pub domain: String,
+    /// Mean power of the domain since the previous sample, watts.
+    pub power_w: f64,
+    /// Cumulative energy of the domain since the log was opened, joules.
+    pub energy_j: f64,
+}
+
+/// Replace line breaks so a message stays one CSV line (a torn-row check relies on it).
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,131 @@
+use crate::names::Named;
+use super::*;
+use crate::optimizer::OptimizerKind;
+use crate::data::{Dataset, synthetic};
+use crate::models::{ModelKind, ModelSettings, SnnSettings};
+use crate::trial::TrialSpec;
+
+fn tiny_data() -> TrialData {
+    let norm = Dataset::Mnist.mean_std();
+    TrialData {
+        train: Prepared::from_split(&synthetic(320, 1), None, norm),
+        test: Prepared::from_split(&synthetic(100, 2), None, norm),
+    }
+}
+
+fn spec(model: ModelKind, epochs: usize) -> TrialSpec {
+    let mut s = TrialSpec::defaults(model);
+    s.epochs = epochs;
+    s.batch_size = 32;
+    s.learning_rate = 0.005;
+    if let ModelSettings::Snn(ref mut snn) = s.model_settings {
+        *snn = SnnSettings { hidden: 64, steps: 8, ..SnnSettings::default() };
+    }
+    s
+}
+
+#[test]
+fn every_model_learns_the_synthetic_set() {
+    let data = tiny_data();
+    for &model in ModelKind::ALL {
+        let r = train(&spec(model, 3), &data, &mut NoHooks);
+        assert_eq!(r.outcome, Outcome::Ok, "{model:?}");
+        let first = r.epochs[0].train_loss;
+        let last = r.epochs[2].train_loss;
+        assert!(last < first * 0.8, "{model:?}: loss {first} -> {last} did not fall");
+        assert!(r.test_accuracy.unwrap() > 0.5, "{model:?}: accuracy {:?}", r.test_accuracy);
+        assert_eq!(r.images_trained, 3 * 320);
+        assert_eq!(r.firing_rate.is_some(), model == ModelKind::Snn);
+    }
+}
+
+#[test]
+fn same_seed_same_result() {
+    let data = tiny_data();
+    let a = train(&spec(ModelKind::Mlp, 1), &data, &mut NoHooks);
+    let b = train(&spec(ModelKind::Mlp, 1), &data, &mut NoHooks);
+    assert_eq!(a.epochs[0].train_loss, b.epochs[0].train_loss);
+    assert_eq!(a.test_accuracy, b.test_accuracy);
+    let mut other = spec(ModelKind::Mlp, 1);
+    other.seed = 7;
+    let c = train(&other, &data, &mut NoHooks);
+    assert_ne!(a.epochs[0].train_loss, c.epochs[0].train_loss);
+}
+
+#[test]
+fn a_huge_learning_rate_diverges_instead_of_running_on() {
+    let data = tiny_data();
+    let mut s = spec(ModelKind::Mlp, 3);
+    s.optimizer = OptimizerKind::Sgd;
+    s.learning_rate = 1e12;
+    let r = train(&s, &data, &mut NoHooks);
+    assert!(matches!(r.outcome, Outcome::Diverged { .. }), "{:?}", r.outcome);
+}
+
+#[test]
+fn every_optimizer_trains() {
+    let data = tiny_data();
+    for &opt in OptimizerKind::ALL {
+        let mut s = spec(ModelKind::Mlp, 2);
+        s.optimizer = opt;
+        s.momentum = if opt == OptimizerKind::Sgd { 0.9 } else { 0.0 };
+        s.learning_rate = if opt == OptimizerKind::Sgd { 0.05 } else { 0.001 };
+        let r = train(&s, &data, &mut NoHooks);
+        assert!(r.epochs[1].train_loss < r.epochs[0].train_loss, "{opt:?}");
+    }
+}
+
+struct Counting {
+    phases: Vec<Phase>,
+    batches: usize,
+    stop_after: usize,
+}
+impl Hooks for Counting {
+    fn phase(&mut self, p: Phase) {
+        self.phases.push(p);
+    }
+    fn batch(&mut self, _: usize, _: usize, _: usize, _: f32) {
+        self.batches += 1;
+    }
+    fn cancelled(&self) -> bool {
+        self.batches >= self.stop_after
+    }
+}
+
+#[test]
+fn hooks_see_every_phase_and_can_stop_a_trial() {
+    let data = tiny_data();
+    let mut h = Counting { phases: vec![], batches: 0, stop_after: usize::MAX };
+    train(&spec(ModelKind::Mlp, 2), &data, &mut h);
+    use Phase::*;
+    assert_eq!(
+        h.phases,
+        vec![
+            TrainStart(1),
+            TrainEnd(1),
+            EvalStart(1),
+            EvalEnd(1),
+            TrainStart(2),
+            TrainEnd(2),
+            EvalStart(2),
+            EvalEnd(2)
+        ]
+    );
+    assert_eq!(h.batches, 20);
+    let mut h = Counting { phases: vec![], batches: 0, stop_after: 3 };
+    let r = train(&spec(ModelKind::Mlp, 2), &data, &mut h);
+    assert_eq!(r.outcome, Outcome::Interrupted);
+    assert_eq!(h.batches, 3);
+    assert_eq!(h.phases.last(), Some(&TrainEnd(1)));
+}
+
+#[test]
+fn epoch_order_is_a_seeded_permutation() {
+    let a = epoch_order(100, 3, 0);
+    let mut sorted = a.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+    assert_eq!(a, epoch_order(100, 3, 0));
+    assert_ne!(a, epoch_order(100, 3, 1));
+    assert_ne!(a, epoch_order(100, 4, 0));
+}
