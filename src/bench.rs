@@ -2,10 +2,10 @@
 //! memory, without the sweep's orchestration (no sensors, no files). The same training loop as a
 //! trial, so the numbers describe what `run` does.
 
-use crate::names::Named;
 use crate::backend::Backend;
 use crate::data::{Dataset, LoadedData};
 use crate::models::ModelKind;
+use crate::names::Named;
 use crate::train::{self, NoHooks, TrialData};
 use crate::trial::TrialSpec;
 use serde::Serialize;

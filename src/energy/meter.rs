@@ -7,8 +7,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::nvml::{self, GpuDevice};
-use super::powerlog;
 use super::options::EnergyOptions;
+use super::powerlog;
 use super::rapl::{self, ZoneInfo};
 use super::reading::Reading;
 use super::sampler::{self, Probes, Sensors, Shared, lock};

@@ -29,5 +29,5 @@ mod tests;
 
 pub use meter::Meter;
 pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
-pub use reading::{DomainEnergy, DomainKind, Reading, Window};
+pub use reading::{Reading, Window};
 pub use sensors::sensors_report;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::Reading;
+use super::reading::Reading;
 
 pub(crate) struct PowerLog {
     path: PathBuf,

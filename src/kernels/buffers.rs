@@ -49,10 +49,10 @@ impl Drop for Buf {
         if self.0.capacity() < MIN_LEN {
             return;
         }
-        if let Ok(mut idle) = IDLE.lock() {
-            if idle.len() < MAX_IDLE {
-                idle.push(std::mem::take(&mut self.0));
-            }
+        if let Ok(mut idle) = IDLE.lock()
+            && idle.len() < MAX_IDLE
+        {
+            idle.push(std::mem::take(&mut self.0));
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn available(device: &Device) -> bool {
     let flex = match device.as_dispatch() {
         DispatchDevice::Flex(_) => true,
         DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
+        // Reachable only in builds with the `tch` feature (another dispatch variant).
         #[allow(unreachable_patterns)]
         _ => false,
     };
@@ -95,8 +96,9 @@ fn reference_forced() -> bool {
 }
 
 /// Runs `f` with the kernels off on this thread (models take Burn's composed operations), so
-/// that tests and benchmarks can compare both paths in one process.
-pub fn with_reference<R>(f: impl FnOnce() -> R) -> R {
+/// that tests can compare both paths in one process.
+#[cfg(test)]
+pub(crate) fn with_reference<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(bool);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -107,8 +109,27 @@ pub fn with_reference<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+#[cfg(test)]
+thread_local! {
+    static CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Fused kernel calls made on this thread so far: lets tests prove a kernel really ran (with
+/// `WATTSWEEP_KERNELS=off` both sides of a comparison would otherwise be the reference path).
+#[cfg(test)]
+pub(crate) fn calls() -> usize {
+    CALLS.get()
+}
+
+#[inline]
+fn count_call() {
+    #[cfg(test)]
+    CALLS.set(CALLS.get() + 1);
+}
+
 /// See [`Kernels::lif_spikes`].
 pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
+    count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::lif_spikes(
         current.into_dispatch(),
         lif.steps,
@@ -127,6 +148,7 @@ pub fn recurrent_last(
     w_hh: Tensor<2>,
     b_hh: Option<Tensor<1>>,
 ) -> Tensor<2> {
+    count_call();
     let b_hh = b_hh.unwrap_or_else(|| Tensor::zeros([1], &b_ih.device()).detach());
     Tensor::from_dispatch(<Dispatch as Kernels>::recurrent_last(
         seq.into_dispatch(),
@@ -140,6 +162,7 @@ pub fn recurrent_last(
 
 /// See [`Kernels::conv_relu_pool`].
 pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+    count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::conv_relu_pool(
         x.into_dispatch(),
         weight.into_dispatch(),

@@ -5,22 +5,18 @@
 //! Files, each depending only on those listed before it: `shape`, the models (`mlp`, `cnn`,
 //! `fused`, `rnn`, `snn`), `kind` (names and settings), `model`. This file only re-exports.
 
-mod cnn;
+pub(crate) mod cnn;
 mod fused;
 mod kind;
 mod mlp;
 mod model;
-mod rnn;
+pub(crate) mod rnn;
 mod shape;
-mod snn;
+pub(crate) mod snn;
 
-pub use cnn::{Cnn, CnnSettings};
 pub use kind::{ModelKind, ModelSettings};
-pub use mlp::{Mlp, MlpSettings};
 pub use model::Model;
-pub use rnn::{Recurrent, RecurrentCell, RecurrentSettings};
-pub use shape::{CLASSES, PIXELS, SIDE};
-pub use snn::{Snn, SnnSettings, spike_fn};
+pub use shape::PIXELS;
 
 #[cfg(test)]
 #[path = "tests/mod.rs"]

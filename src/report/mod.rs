@@ -10,7 +10,4 @@ pub mod plots;
 pub mod sections;
 pub mod summary;
 
-pub use html::render_html;
-pub use load::{ReportData, load_report_data};
-pub use plots::{Plots, build_plots};
-pub use summary::{render_summary, write_report};
+pub use summary::write_report;

@@ -14,12 +14,6 @@ use crate::report::plots::{Plots, build_plots};
 use crate::report::sections::{Section, sections};
 use crate::results::write_atomic;
 
-/// The summary as Markdown, drawing the plots to know which exist (see
-/// [`render_summary_with`] to reuse plots already drawn).
-pub fn render_summary(data: &ReportData) -> String {
-    render_summary_with(data, &build_plots(data))
-}
-
 /// The summary as Markdown: the same sections as the HTML page, tables as GitHub-style pipe
 /// tables, plots as links to `plots/<name>.svg` (or the note saying why one was not drawn).
 pub fn render_summary_with(data: &ReportData, plots: &Plots) -> String {

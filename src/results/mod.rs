@@ -12,8 +12,8 @@ mod log;
 mod rows;
 mod tail;
 
-pub use atomic::{write_atomic, write_atomic_with};
+pub use atomic::write_atomic;
 pub use latest::{last_row_per_trial, latest_by_id};
-pub use log::{CsvLog, Repair, encode};
+pub use log::{CsvLog, encode};
 pub use rows::{EpochRow, PowerSample, ResultRow, one_line};
-pub use tail::{read_complete, read_rows, read_tolerant};
+pub use tail::{read_complete, read_tolerant};

@@ -7,7 +7,8 @@ use serde::Serialize;
 use sysinfo::System;
 
 /// The Burn version this build pins (Cargo.toml `burn = "=0.22.1"`).
-pub const BURN_VERSION: &str = "0.22.1";
+/// The Burn version this binary was built with, read from Cargo.lock by build.rs.
+pub const BURN_VERSION: &str = env!("WATTSWEEP_BURN_VERSION");
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Machine {
@@ -82,7 +83,6 @@ pub struct RunInfo<'a> {
 }
 
 impl<'a> RunInfo<'a> {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         grid_file: String,
         grid_text: &'a str,

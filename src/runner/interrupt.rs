@@ -24,11 +24,6 @@ impl Interrupt {
         Ok(Interrupt { flag })
     }
 
-    /// A flag nobody sets (tests, benchmarks).
-    pub fn never() -> Interrupt {
-        Interrupt { flag: Arc::new(AtomicBool::new(false)) }
-    }
-
     pub fn requested(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
     }

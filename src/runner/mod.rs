@@ -8,16 +8,16 @@ mod lock;
 mod progress;
 mod trial;
 
-pub use environment::{BURN_VERSION, Machine, RunInfo, hostname, slurm_job_id};
+pub use environment::{Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
 pub use lock::OutputLock;
 pub use progress::Progress;
-pub use trial::{Energies, TrialEnv, run_trial};
+pub use trial::{TrialEnv, run_trial};
 
-use crate::names::Named;
 use crate::config::{Grid, load_grid};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
+use crate::names::Named;
 use crate::plan::{self, Trial};
 use crate::results::{CsvLog, EpochRow, ResultRow, latest_by_id, write_atomic};
 use crate::shard::Shard;
@@ -92,9 +92,15 @@ pub fn load_datasets(
         let loaded = data::load(d, &dir, fetch).with_context(|| format!("dataset {}", d.name()))?;
         if !loaded.verified {
             tracing::warn!(
-                "{}: these files are not the official {} release (SHA-256 differs); results are recorded as unverified data",
+                "{}: these files are not the official {} release (SHA-256 differs: {}); results are recorded as unverified data",
                 dir.display(),
-                d.name()
+                d.name(),
+                loaded
+                    .unverified
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         out.insert(d, loaded);
@@ -192,7 +198,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     });
     let data_info: Vec<serde_json::Value> = datasets
         .iter()
-        .map(|(d, l)| serde_json::json!({"dataset": d.name(), "files": l.files, "verified": l.verified, "train": l.train.len(), "test": l.test.len()}))
+        .map(|(d, l)| serde_json::json!({"dataset": d.name(), "files": l.files, "sha256": l.sha256, "verified": l.verified, "train": l.train.len(), "test": l.test.len()}))
         .collect();
     let info = RunInfo::new(
         grid.path.display().to_string(),

@@ -2,11 +2,11 @@
 //! (so window energies are counter differences) → write its epochs as they end → build its row.
 //! A panic inside Burn is caught here and becomes a `failed` row; the sweep goes on.
 
-use crate::names::Named;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 use crate::config::EnergySettings;
 use crate::energy::{Meter, Reading, Window};
+use crate::names::Named;
 use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
 use crate::train::{self, EpochReport, Hooks, Outcome, Phase, TrialData};

@@ -16,7 +16,6 @@
 
 use crate::results::{EpochRow, ResultRow, encode, read_tolerant, write_atomic};
 use anyhow::{Context, Result};
-use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 

@@ -25,8 +25,7 @@ pub mod settings;
 pub mod submit;
 
 pub use cmd::{SlurmRequest, merge_command, slurm_command};
-pub use merge::{MergeReport, merge_dir};
-pub use settings::{SlurmFlags, SlurmSettings};
+pub use settings::SlurmFlags;
 
 #[cfg(test)]
 #[path = "tests/mod.rs"]

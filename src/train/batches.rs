@@ -16,9 +16,6 @@ impl Prepared {
     pub fn len(&self) -> usize {
         self.y.len()
     }
-    pub fn is_empty(&self) -> bool {
-        self.y.is_empty()
-    }
 
     /// The first `limit` images of `split` (all when `None`), normalised with `(mean, std)`.
     pub fn from_split(split: &Split, limit: Option<usize>, (mean, std): (f32, f32)) -> Prepared {

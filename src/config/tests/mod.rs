@@ -1,3 +1,5 @@
+use super::grid::GridErrors;
+use super::parse::parse_grid;
 use super::*;
 use crate::names::Named;
 use crate::plan::expand;

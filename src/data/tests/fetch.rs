@@ -5,12 +5,12 @@
 use super::{STEMS, gzip, pins_for, synthetic, write_dir};
 use crate::data::dataset::Dataset;
 use crate::data::digests;
-use std::path::Path;
 use crate::data::fetch::{Source, fetch_with};
 use crate::data::load::load_with_pins;
 use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 

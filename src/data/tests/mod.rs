@@ -4,15 +4,15 @@
 
 mod fetch;
 
-use crate::names::Named;
 use super::digests::{self, PinnedFile};
 use super::idx::IdxError;
-use super::load::load_with_pins;
+use super::load::{DataFileError, load_with_pins};
 use super::*;
-use std::path::{Path, PathBuf};
+use crate::names::Named;
 use flate2::{Compression, write::GzEncoder};
 use std::fs;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 pub(super) const STEMS: [&str; 4] = [
     "train-images-idx3-ubyte",

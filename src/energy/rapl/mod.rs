@@ -10,5 +10,5 @@ mod read;
 mod zone;
 
 pub use discover::{discover, log_discovery_problems};
-pub use read::{RaplError, RaplZone, Reader, default_reader, permission_advice};
+pub use read::{RaplZone, Reader, default_reader, permission_advice};
 pub use zone::{ZoneInfo, ZoneKind, ZoneStatus};

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::super::nvml::{GpuMeter, GpuMode};
 use super::super::rapl::{ZoneStatus, default_reader};
+use super::super::reading::DomainKind;
 use super::super::sampler::sample_period;
-use super::super::{DomainKind, EnergyOptions, Meter, sensors};
+use super::super::{EnergyOptions, Meter, sensors};
 use super::*;
 
 #[test]

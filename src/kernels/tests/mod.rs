@@ -1,9 +1,12 @@
 //! The fused kernels against Burn's composed operations (the models' reference path): the same
 //! logits and the same gradient for every parameter, on every model, and the same training.
 
-use super::with_reference;
+use super::{calls, with_reference};
 use crate::data::{Dataset, synthetic};
-use crate::models::{CnnSettings, Model, ModelKind, ModelSettings, RecurrentSettings, SnnSettings};
+use crate::models::cnn::CnnSettings;
+use crate::models::rnn::RecurrentSettings;
+use crate::models::snn::SnnSettings;
+use crate::models::{Model, ModelKind, ModelSettings};
 use crate::train::{self, NoHooks, Prepared, TrialData};
 use crate::trial::TrialSpec;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -79,8 +82,12 @@ fn every_kernel_gives_burns_logits_and_gradients() {
     for kind in [ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru, ModelKind::Snn] {
         // One model for both paths: other tests draw from the same process-wide RNG.
         let model = train::init_model(&small(kind), &Device::flex().autodiff(), 3);
+        let before = calls();
         let (fused_logits, fused) = logits_and_grads(&model, &images, &labels);
+        let after = calls();
+        assert!(after > before, "{kind:?}: no fused kernel ran (WATTSWEEP_KERNELS=off set?)");
         let (ref_logits, reference) = with_reference(|| logits_and_grads(&model, &images, &labels));
+        assert_eq!(calls(), after, "{kind:?}: the reference path ran a fused kernel");
         let d = max_rel_diff(&fused_logits, &ref_logits);
         assert!(d < 1e-4, "{kind:?}: logits differ by {d} (relative)");
         assert_eq!(fused.len(), reference.len(), "{kind:?}: parameter count");
@@ -110,8 +117,12 @@ fn training_with_kernels_matches_the_reference_path() {
         spec.learning_rate = 0.005;
         // One initial model for both runs: other tests draw from the same process-wide RNG.
         let model = train::init_model(&spec.model_settings, &Device::flex().autodiff(), spec.seed);
+        let before = calls();
         let fused = train::train_model(&spec, model.clone(), &data, &mut NoHooks);
+        let after = calls();
+        assert!(after > before, "{kind:?}: no fused kernel ran (WATTSWEEP_KERNELS=off set?)");
         let reference = with_reference(|| train::train_model(&spec, model, &data, &mut NoHooks));
+        assert_eq!(calls(), after, "{kind:?}: the reference path ran a fused kernel");
         let (a, b) = (fused.test_accuracy.unwrap(), reference.test_accuracy.unwrap());
         assert!((a - b).abs() <= 2.0 / 128.0, "{kind:?}: accuracy {a} with kernels, {b} without");
         for (x, y) in fused.epochs.iter().zip(&reference.epochs) {

@@ -1,5 +1,7 @@
-use crate::names::Named;
+use super::shape::CLASSES;
+use super::snn::{SnnSettings, spike_fn};
 use super::*;
+use crate::names::Named;
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::{Distribution, TensorData};

@@ -10,5 +10,5 @@ mod results;
 mod series;
 pub(super) mod style;
 
-pub use build::{Plot, Plots, build_plots};
+pub use build::{Plots, build_plots};
 pub use series::MAX_POINTS;

@@ -11,11 +11,11 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
-use super::axes::{NoData, ok_rows, Points, log_axis, padded, padded_log, wants_log};
+use super::axes::{NoData, Points, log_axis, ok_rows, padded, padded_log, wants_log};
 use super::style::{
     FONT, Icon, Legend, SeriesOrder, chart_builder, color, dash, marker, render_chart,
 };
-use crate::report::analysis::{distinct, is_ok, pareto_trials};
+use crate::report::analysis::{distinct, pareto_trials};
 use crate::report::fmt::{finite, lr, tick};
 use crate::results::ResultRow;
 

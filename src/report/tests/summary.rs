@@ -2,6 +2,11 @@
 //! stale plots removed, no temporary files left).
 
 use super::*;
+
+/// The summary with freshly drawn plots, as `write_report` renders it.
+fn render_summary(data: &ReportData) -> String {
+    render_summary_with(data, &build_plots(data))
+}
 use crate::report::analysis::fixtures::{row, sample_data};
 use crate::results::encode;
 

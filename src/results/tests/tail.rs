@@ -18,7 +18,7 @@ fn read_tolerant_drops_a_torn_line_and_says_so_without_touching_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("epochs.csv");
     let row = EpochRow { trial_id: "t".into(), epoch: 1, ..Default::default() };
-    let mut bytes = crate::results::encode(&[row.clone()], true).unwrap();
+    let mut bytes = crate::results::encode(std::slice::from_ref(&row), true).unwrap();
     let whole = bytes.clone();
     bytes.extend_from_slice(b"t,2,0.5");
     std::fs::write(&path, &bytes).unwrap();

@@ -1,9 +1,9 @@
 //! Merge rules on in-memory sources, then `merge_dir` on real files: duplicates, conflicts,
 //! missing trials, torn shard tails, a non-sharded run as one more source, idempotence.
 
-use crate::slurm::merge::{PlanEntry, Source, merge, merge_dir};
 use crate::results::{EpochRow, ResultRow};
 use crate::results::{encode, read_tolerant};
+use crate::slurm::merge::{PlanEntry, Source, merge, merge_dir};
 use std::path::{Path, PathBuf};
 
 fn row(trial: &str, attempt: &str, status: &str, started: &str, finished: &str) -> ResultRow {

@@ -1,11 +1,11 @@
-//! Shard assignment over real plans (`config::parse_grid` + `plan::expand`): each trial in exactly
+//! Shard assignment over real plans (`config::parse::parse_grid` + `plan::expand`): each trial in exactly
 //! one shard, every shard count; a trial keeps its shard when the grid grows; and a grid's
 //! `[slurm]` table, as the grid parser keeps it, resolves into the script settings.
 
-use crate::slurm::settings::{SlurmFlags, resolve};
-use crate::config::parse_grid;
+use crate::config::parse::parse_grid;
 use crate::plan::{Trial, expand};
 use crate::shard::Shard;
+use crate::slurm::settings::{SlurmFlags, resolve};
 use std::collections::HashMap;
 use std::path::Path;
 

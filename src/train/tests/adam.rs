@@ -24,9 +24,6 @@ fn matches_burns_adam_over_several_steps() {
         }
         let diff: f32 = (a.clone() - b).abs().max().into_scalar();
         let moved: f32 = a.abs().max().into_scalar();
-        assert!(
-            diff < 1e-5 && moved > 0.0,
-            "weight decay {wd:?}: fused Adam differs by {diff}"
-        );
+        assert!(diff < 1e-5 && moved > 0.0, "weight decay {wd:?}: fused Adam differs by {diff}");
     }
 }

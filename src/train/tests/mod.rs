@@ -1,8 +1,9 @@
-use crate::names::Named;
 use super::*;
-use crate::optimizer::OptimizerKind;
 use crate::data::{Dataset, synthetic};
-use crate::models::{ModelKind, ModelSettings, SnnSettings};
+use crate::models::snn::SnnSettings;
+use crate::models::{ModelKind, ModelSettings};
+use crate::names::Named;
+use crate::optimizer::OptimizerKind;
 use crate::trial::TrialSpec;
 
 fn tiny_data() -> TrialData {

@@ -2,10 +2,10 @@
 //! missing data, distinct colour/shape pairs, axis ranges and ticks.
 
 use super::*;
+use crate::report::analysis::fixtures::sample_data;
 use crate::report::plots::axes::{log_ticks, padded, wants_log};
 use crate::report::plots::style::{color, dash, shape_index};
 use plotters::style::RGBColor;
-use crate::report::analysis::fixtures::sample_data;
 
 #[test]
 fn every_plot_of_a_complete_sweep_is_drawn_as_svg() {
