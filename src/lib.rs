@@ -35,8 +35,3 @@ pub(crate) mod trial;
 /// For the integration tests: MNIST-like IDX files and the output-directory lock.
 pub use data::{encode_idx_images, encode_idx_labels, synthetic};
 pub use runner::OutputLock;
-
-/// Now, as ISO 8601 with the local zone offset (e.g. `2026-11-25T21:04:05+00:00`).
-pub(crate) fn now_iso() -> String {
-    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-}

@@ -19,11 +19,12 @@ pub fn valid_names<T: Named>() -> String {
     T::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
 }
 
-/// Parse a name of `T`; the error lists the valid names and the nearest one.
+/// Parse a name of `T`; the error lists the valid names and the nearest one (the caller shows
+/// the value itself, e.g. `grid.optimizer[0] = "adamm": …`).
 pub fn parse_named<T: Named>(s: &str) -> Result<T, String> {
     T::parse(s).ok_or_else(|| {
         let near = nearest(s, T::ALL.iter().map(|x| x.name()));
-        format!("unknown name `{s}`; valid: {}{near}", valid_names::<T>())
+        format!("unknown name; valid: {}{near}", valid_names::<T>())
     })
 }
 

@@ -88,7 +88,8 @@ impl Walker {
         match parse_named::<ModelKind>(name) {
             Ok(model) => Some(model),
             Err(e) => {
-                self.problem(at, e.replacen("unknown name", "unknown model", 1));
+                let hint = e.strip_prefix("unknown name; ").unwrap_or(&e);
+                self.problem(at, format!("unknown model `{name}`; {hint}"));
                 None
             }
         }

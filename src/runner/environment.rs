@@ -99,7 +99,7 @@ impl<'a> RunInfo<'a> {
         RunInfo {
             wattsweep_version: env!("CARGO_PKG_VERSION"),
             burn_version: BURN_VERSION,
-            started_at: crate::now_iso(),
+            started_at: now_iso(),
             command: std::env::args().collect(),
             grid_file,
             grid_text,
@@ -114,4 +114,9 @@ impl<'a> RunInfo<'a> {
                 .collect(),
         }
     }
+}
+
+/// Now, as ISO 8601 with the local zone offset (e.g. `2026-11-25T21:04:05+00:00`).
+pub fn now_iso() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

@@ -2,6 +2,7 @@
 //! (so window energies are counter differences) → write its epochs as they end → build its row.
 //! A panic inside Burn is caught here and becomes a `failed` row; the sweep goes on.
 
+use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 use crate::config::EnergySettings;
@@ -120,7 +121,7 @@ pub fn run_trial(
     env: &TrialEnv,
     progress: &mut Progress,
 ) -> anyhow::Result<ResultRow> {
-    let started_at = crate::now_iso();
+    let started_at = now_iso();
     crate::memory::reset_peak_rss();
     env.meter.begin_power_log(&env.power_path)?;
     let mut hooks = MeterHooks {
@@ -171,7 +172,7 @@ pub fn run_trial(
         exclusive: env.exclusive,
         attempt_id: env.attempt_id.clone(),
         started_at,
-        finished_at: crate::now_iso(),
+        finished_at: now_iso(),
         wattsweep_version: env!("CARGO_PKG_VERSION").into(),
         ..Default::default()
     };

@@ -22,7 +22,6 @@ fn every_name_parses_back_to_its_value() {
 #[test]
 fn an_unknown_name_lists_the_valid_ones_and_the_nearest() {
     let err = parse_named::<ModelKind>("lstn").unwrap_err();
-    assert!(err.contains("`lstn`"), "{err}");
     assert!(err.contains("valid: mlp, cnn, rnn, lstm, gru, snn"), "{err}");
     assert!(err.contains("did you mean `lstm`?"), "{err}");
     assert_eq!(nearest("zzzzzzzz", ["mlp", "cnn"]), "");
