@@ -2,6 +2,9 @@
 //! parsed into their types here (datasets, models, backends: the valid values come from the
 //! types), and counts are range-checked, so a bad argument is a usage error (exit 2) before any
 //! work starts. Turning arguments into options is `commands`' job.
+// The doc comments below are --help text for people at a terminal (`<out>/results.csv`,
+// `[slurm] table`), not rustdoc: don't let rustdoc read them as HTML or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 use crate::backend::Backend;
 use crate::data::Dataset;

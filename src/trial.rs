@@ -215,7 +215,8 @@ impl TrialSpec {
             .join(" ")
     }
 
-    /// Value of a setting as the grid would write it, for `[[exclude]]` matching.
+    /// Whether this trial has `key` = `v` as a grid would write it (for `[[exclude]]`): setting
+    /// the value changes nothing in the canonical form.
     pub fn matches(&self, key: &str, v: &Value) -> bool {
         let mut probe = self.clone();
         probe.set(key, v).is_ok() && probe.canonical() == self.canonical()

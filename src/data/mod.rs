@@ -7,7 +7,7 @@
 //! get files: torchvision mirrors, the npm package, Debian's package),
 //! `fetch` (download, verify, place atomically with `results::write_atomic`),
 //! `load` (files → validated splits; an IDX problem becomes a
-//! [`DataFileError`] naming the file). This file only re-exports.
+//! [`load::DataFileError`] naming the file). This file only re-exports.
 
 mod dataset;
 mod digests;

@@ -32,8 +32,8 @@ impl Meter {
         Meter::start_with_gpus(opts, gpus)
     }
 
-    /// Same, with injected GPU devices (tests) — real code calls start() which loads NVML.
-    pub fn start_with_gpus(opts: EnergyOptions, gpus: Vec<Box<dyn GpuDevice>>) -> Meter {
+    /// Same, with these GPU devices (`start` passes NVML's, or none without `use_nvml`).
+    fn start_with_gpus(opts: EnergyOptions, gpus: Vec<Box<dyn GpuDevice>>) -> Meter {
         Meter::start_with_probes(opts, gpus, Probes::system())
     }
 

@@ -4,9 +4,9 @@
 //! Both the sampler and `Meter::read()` go through [`Sensors::sample`] under
 //! the same mutex, so every reading updates the same wrap-corrected
 //! accumulators and phase windows are counter differences taken exactly at the
-//! phase boundaries. Only the sampler writes the power log, and it does that
-//! after releasing the sensors lock, so a training thread calling `read()`
-//! never waits on file I/O.
+//! phase boundaries. The sampler writes the power log's periodic rows after
+//! releasing the sensors lock, so a training thread calling `read()` never
+//! waits on file I/O; the meter adds the closing rows when a trial's log ends.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;

@@ -73,7 +73,7 @@ pub fn load_report_data(out: &Path) -> Result<ReportData> {
     Ok(ReportData { results, epochs, power, title: title_for(out) })
 }
 
-/// "wattsweep report — <directory name>": the directory is named after the grid by default.
+/// `wattsweep report — <directory name>`: the directory is named after the grid by default.
 fn title_for(out: &Path) -> String {
     let abs = std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf());
     match abs.file_name().and_then(|n| n.to_str()) {
