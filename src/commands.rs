@@ -194,7 +194,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 let s = &t.spec;
                 writeln!(
                     out,
-                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} backend={} {}",
+                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} repeat={} backend={} {}",
                     t.id,
                     s.dataset.name(),
                     s.model.name(),
@@ -204,6 +204,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     s.batch_size,
                     s.epochs,
                     s.seed,
+                    s.repeat,
                     s.backend.name(),
                     s.model_settings_text()
                 )?;
@@ -227,6 +228,8 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 "seed",
                 "backend",
                 "model_settings",
+                "repeat",
+                "config_id",
             ])?;
             for t in &trials {
                 let s = &t.spec;
@@ -246,6 +249,8 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     s.seed.to_string(),
                     s.backend.name().into(),
                     s.model_settings_text(),
+                    s.repeat.to_string(),
+                    s.config_id(),
                 ])?;
             }
             w.flush()?;

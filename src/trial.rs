@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
 /// and the order of the canonical form. Per-model settings live under `models.<name>`.
-pub const SETTING_KEYS: [&str; 12] = [
+pub const SETTING_KEYS: [&str; 13] = [
     "dataset",
     "model",
     "optimizer",
@@ -24,6 +24,7 @@ pub const SETTING_KEYS: [&str; 12] = [
     "test_limit",
     "backend",
     "seed",
+    "repeat",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +43,9 @@ pub struct TrialSpec {
     pub test_limit: Option<usize>,
     pub backend: Backend,
     pub seed: u64,
+    /// Which run of identical settings this is (measurement noise; `seed` samples training
+    /// variance). 0 keeps the id a trial had before repeats existed.
+    pub repeat: u64,
 }
 
 /// A value from the grid file, already stripped of TOML: numbers, strings or booleans.
@@ -117,6 +121,7 @@ impl TrialSpec {
             test_limit: None,
             backend: Backend::Flex,
             seed: 0,
+            repeat: 0,
         }
     }
 
@@ -156,6 +161,7 @@ impl TrialSpec {
             "train_limit" => self.train_limit = Some(whole(v, 1)? as usize),
             "test_limit" => self.test_limit = Some(whole(v, 1)? as usize),
             "seed" => self.seed = whole(v, 0)?,
+            "repeat" => self.repeat = whole(v, 0)?,
             other => return Err(format!("unknown setting `{other}`")),
         }
         Ok(())
@@ -192,10 +198,30 @@ impl TrialSpec {
             format!("backend={}", self.backend.name()),
             format!("seed={}", self.seed),
         ];
+        // Repeat 0 is what every trial was before repeats existed: its id must not change.
+        if self.repeat > 0 {
+            parts.push(format!("repeat={}", self.repeat));
+        }
         for (k, v) in self.model_settings.canonical() {
             parts.push(format!("models.{}.{k}={v}", self.model.name()));
         }
         parts.join(";")
+    }
+
+    /// The canonical form without `seed` and `repeat`: what a configuration is. Trials that differ
+    /// only in seed or repeat share it.
+    pub fn config_canonical(&self) -> String {
+        self.canonical()
+            .split(';')
+            .filter(|p| !p.starts_with("seed=") && !p.starts_with("repeat="))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    /// 12 hex digits of the SHA-256 of [`TrialSpec::config_canonical`], like trial ids.
+    pub fn config_id(&self) -> String {
+        let digest = Sha256::digest(self.config_canonical().as_bytes());
+        hex::encode(&digest[..6])
     }
 
     /// First 12 hex digits of the SHA-256 of the canonical form: stable across grid reordering

@@ -8,8 +8,8 @@ use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 8] =
-    ["name", "seeds", "grid", "models", "include", "exclude", "energy", "slurm"];
+const TABLE_KEYS: [&str; 9] =
+    ["name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "slurm"];
 const ENERGY_KEYS: [&str; 4] = ["sample_hz", "idle_s", "cpu_tdp_w", "carbon_intensity_g_per_kwh"];
 /// `[slurm]` keys (the same names as the `wattsweep slurm` flags).
 pub const SLURM_KEYS: [&str; 10] = [
@@ -200,6 +200,16 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
                     grid.axes.push(("seed".into(), values));
                 }
             }
+            "repeats" => match v.as_integer() {
+                // `repeats = N` is the axis `repeat = [0, …, N-1]`.
+                Some(n) if (1..=10_000).contains(&n) => {
+                    grid.axes.push(("repeat".into(), (0..n).map(Value::Int).collect()));
+                }
+                _ => w.problem(
+                    format!("repeats = {v}"),
+                    "must be a whole number from 1 to 10000 (runs of each configuration)",
+                ),
+            },
             "grid" => {
                 if let Some(t) = w.table("grid", v) {
                     parse_axes(&mut w, &mut grid, t);
@@ -254,6 +264,12 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             }
             k => w.unknown(k, k, &all_top),
         }
+    }
+    if grid.axes.iter().filter(|(k, _)| k == "repeat").count() > 1 {
+        w.problem(
+            "repeats",
+            "repeats are given both as `repeats = N` and as `[grid] repeat = [...]`; keep one",
+        );
     }
     if grid.axes.iter().filter(|(k, _)| k == "seed").count() > 1 {
         w.problem(

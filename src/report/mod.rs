@@ -3,11 +3,14 @@
 
 pub mod analysis;
 pub mod audit;
+pub mod certainty;
+pub mod configs;
 pub mod fmt;
 pub mod html;
 pub mod load;
 pub mod plots;
 pub mod sections;
+pub mod stats;
 pub mod summary;
 
 pub use summary::write_report;

@@ -7,6 +7,7 @@ use crate::report::analysis::{
     pareto_trials, ranking,
 };
 use crate::report::audit::{audit, audit_text};
+use crate::report::certainty::{certainty, config_audit_text};
 use crate::report::fmt::{MISSING, finite, lr, num, pct, text, times};
 use crate::report::load::ReportData;
 use crate::results::ResultRow;
@@ -82,6 +83,14 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
         ],
         rows.collect(),
     ));
+    out.push(s);
+
+    let c = certainty(&data.results);
+    let mut s = section("certainty", "How sure: configurations with 95 % intervals");
+    s.paragraphs = c.paragraphs;
+    if !c.rows.is_empty() {
+        s.tables.push(Table { headers: c.headers, rows: c.rows });
+    }
     out.push(s);
 
     let mut s = section("pareto", "Pareto front: accuracy against energy");
@@ -174,6 +183,7 @@ fn audit_section(data: &ReportData) -> Section {
     let mut s = section("time-proxy", "Time-proxy audit: is training time a stand-in for energy?");
     let a = audit(&data.results);
     s.paragraphs = audit_text(&a);
+    s.paragraphs.extend(config_audit_text(&data.results));
     // Beside the audit: read against accuracy-vs-energy, it shows where time and energy part.
     s.plots = vec!["accuracy-vs-time".into()];
     let rows = a.model_power.iter().map(|m| {

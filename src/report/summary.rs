@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::report::configs::{configurations, summary_csv};
 use crate::report::fmt::md_cell;
 use crate::report::html::render_html;
 use crate::report::load::{ReportData, load_report_data};
@@ -86,6 +87,10 @@ pub fn write_report(out: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     remove_stale_plots(&dir, &written);
+
+    let configs = out.join("summary.csv");
+    write_atomic(&configs, &summary_csv(&configurations(&data.results))?)?;
+    written.push(configs);
 
     let summary = out.join("summary.md");
     write_atomic(&summary, render_summary_with(&data, &plots).as_bytes())?;

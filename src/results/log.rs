@@ -22,14 +22,33 @@ pub struct CsvLog<T> {
 pub struct Repair {
     /// Bytes cut from the end (a torn last line, or NUL padding after a power loss).
     pub cut_bytes: usize,
+    /// The file had another version's columns and was rewritten with this version's (rows kept,
+    /// new columns empty or at their documented default).
+    pub upgraded: bool,
 }
 
 impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
     /// Open (or prepare to create) the log at `path`, repairing a torn tail.
     pub fn open(path: &Path) -> Result<(CsvLog<T>, Repair)> {
         let log = CsvLog { path: path.to_path_buf(), _row: PhantomData };
-        let repair = log.repair()?;
+        let mut repair = log.repair()?;
+        repair.upgraded = log.upgrade()?;
         Ok((log, repair))
+    }
+
+    /// Appending rows under another version's header would shift every column: a file written
+    /// by an older wattsweep (fewer columns) is rewritten once, atomically, with today's header.
+    fn upgrade(&self) -> Result<bool> {
+        let Ok(bytes) = std::fs::read(&self.path) else { return Ok(false) };
+        let Some(end) = bytes.iter().position(|&b| b == b'\n') else { return Ok(false) };
+        let expected = encode::<T>(&[], true)?;
+        if bytes[..=end] == expected[..] {
+            return Ok(false);
+        }
+        // Rows that do not parse are left for the caller's read, which names the damaged row.
+        let Ok(rows) = self.read_all() else { return Ok(false) };
+        self.replace_all(&rows)?;
+        Ok(true)
     }
 
     pub fn path(&self) -> &Path {
@@ -55,7 +74,7 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
         file.set_len(keep as u64)
             .and_then(|_| file.sync_all())
             .with_context(|| format!("{}: cannot cut the torn last line", self.path.display()))?;
-        Ok(Repair { cut_bytes: bytes.len() - keep })
+        Ok(Repair { cut_bytes: bytes.len() - keep, upgraded: false })
     }
 
     /// All rows; a row that does not parse is an error naming the file and line.

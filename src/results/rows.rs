@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct ResultRow {
     /// Short hash of the trial's resolved settings (stable across grid edits).
     pub trial_id: String,
+    /// Short hash of the settings without `seed` and `repeat`: trials of one configuration share
+    /// it (empty in rows written before it existed).
+    #[serde(default)]
+    pub config_id: String,
     /// `ok`, `diverged`, `failed` or `interrupted`.
     pub status: String,
     /// Why a trial is not `ok` (one line), empty otherwise.
@@ -24,6 +28,9 @@ pub struct ResultRow {
     pub batch_size: usize,
     pub epochs: usize,
     pub seed: u64,
+    /// Which run of identical settings (`repeats = N` gives 0 … N−1); 0 in older rows.
+    #[serde(default)]
+    pub repeat: u64,
     /// `flex`, `tch` or `tch-cuda`.
     pub backend: String,
     /// Training images used (after `train_limit`).

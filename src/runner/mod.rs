@@ -19,7 +19,7 @@ use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::names::Named;
 use crate::plan::{self, Trial};
-use crate::results::{CsvLog, EpochRow, ResultRow, latest_by_id, write_atomic};
+use crate::results::{CsvLog, EpochRow, Repair, ResultRow, latest_by_id, write_atomic};
 use crate::shard::Shard;
 use crate::train::TrialData;
 use anyhow::{Context, Result, bail};
@@ -108,6 +108,19 @@ pub fn load_datasets(
     Ok(out)
 }
 
+fn log_repair(path: &Path, repaired: &Repair) {
+    if repaired.cut_bytes > 0 {
+        tracing::warn!(
+            "{}: cut a torn last line ({} bytes) left by an earlier crash",
+            path.display(),
+            repaired.cut_bytes
+        );
+    }
+    if repaired.upgraded {
+        tracing::info!("{}: rewritten with this version's columns (rows kept)", path.display());
+    }
+}
+
 /// Whether a trial with this previous row should run again.
 pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
     match previous.map(|r| r.status.as_str()) {
@@ -139,21 +152,9 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         move_aside(&out)?;
     }
     let (results, repaired) = CsvLog::<ResultRow>::open(&out.join("results.csv"))?;
-    if repaired.cut_bytes > 0 {
-        tracing::warn!(
-            "{}: cut a torn last line ({} bytes) left by an earlier crash",
-            results.path().display(),
-            repaired.cut_bytes
-        );
-    }
+    log_repair(results.path(), &repaired);
     let (epochs, repaired) = CsvLog::<EpochRow>::open(&out.join("epochs.csv"))?;
-    if repaired.cut_bytes > 0 {
-        tracing::warn!(
-            "{}: cut a torn last line ({} bytes) left by an earlier crash",
-            epochs.path().display(),
-            repaired.cut_bytes
-        );
-    }
+    log_repair(epochs.path(), &repaired);
     let epoch_trials: HashSet<String> =
         epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
     let mut previous = latest_by_id(results.read_all().with_context(|| {

@@ -149,6 +149,7 @@ pub fn run_trial(
     let s = &trial.spec;
     let mut row = ResultRow {
         trial_id: trial.id.clone(),
+        config_id: s.config_id(),
         model: s.model.name().into(),
         dataset: s.dataset.name().into(),
         optimizer: s.optimizer.name().into(),
@@ -158,6 +159,7 @@ pub fn run_trial(
         batch_size: s.batch_size,
         epochs: s.epochs,
         seed: s.seed,
+        repeat: s.repeat,
         backend: s.backend.name().into(),
         train_images: data.train.len(),
         test_images: data.test.len(),

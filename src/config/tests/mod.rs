@@ -186,3 +186,32 @@ fn an_include_without_model_beside_a_model_axis_is_a_problem_not_an_mlp() {
     let trials = expand(&grid);
     assert!(trials.iter().all(|t| t.spec.model == crate::models::ModelKind::Cnn), "{trials:?}");
 }
+
+#[test]
+fn repeats_run_each_configuration_n_times_and_repeat_zero_keeps_the_id() {
+    let base = expand(&parse("model = \"mlp\"\n[grid]\nlearning_rate = [0.1, 0.01]\n").unwrap());
+    let grid =
+        parse("model = \"mlp\"\nrepeats = 3\n[grid]\nlearning_rate = [0.1, 0.01]\n").unwrap();
+    let trials = expand(&grid);
+    assert_eq!(trials.len(), 6);
+    let repeats: Vec<u64> = trials.iter().map(|t| t.spec.repeat).collect();
+    assert_eq!(repeats, [0, 1, 2, 0, 1, 2], "repeat is the innermost axis");
+    assert_eq!(trials[0].id, base[0].id, "repeat 0 is today's trial");
+    assert_eq!(trials[3].id, base[1].id);
+    assert_ne!(trials[1].id, trials[0].id);
+    assert_eq!(trials[1].spec.config_id(), trials[0].spec.config_id());
+    assert_ne!(trials[3].spec.config_id(), trials[0].spec.config_id());
+    // Seeds are part of the trial, not of the configuration.
+    let seeded = expand(&parse("model = \"mlp\"\nseeds = [1, 2]\n").unwrap());
+    assert_eq!(seeded[0].spec.config_id(), seeded[1].spec.config_id());
+}
+
+#[test]
+fn repeats_must_be_a_positive_whole_number_given_once() {
+    for bad in ["repeats = 0", "repeats = -2", "repeats = 1.5", "repeats = \"3\""] {
+        let p = problems(&format!("model = \"mlp\"\n{bad}\n"));
+        assert!(p.len() == 1 && p[0].starts_with("repeats = "), "{bad}: {p:?}");
+    }
+    let p = problems("model = \"mlp\"\nrepeats = 2\n[grid]\nrepeat = [0, 1]\n");
+    assert!(p.iter().any(|m| m.contains("keep one")), "{p:?}");
+}

@@ -51,3 +51,48 @@ fn appends_with_one_header_and_repairs_a_torn_tail() {
     assert!(log.read_all().unwrap().is_empty());
     assert!(std::fs::read_to_string(&path).unwrap().starts_with("trial_id,"));
 }
+
+#[test]
+fn a_file_with_an_older_header_is_rewritten_once_with_todays_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("results.csv");
+    // An older version's results.csv: no config_id, no repeat column.
+    let row =
+        ResultRow { trial_id: "abc".into(), status: "ok".into(), seed: 3, ..Default::default() };
+    let mut text = String::from_utf8(encode(std::slice::from_ref(&row), true).unwrap()).unwrap();
+    let mut lines: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    let drop: Vec<usize> = ["config_id", "repeat"]
+        .iter()
+        .map(|c| lines[0].iter().position(|h| h == c).unwrap())
+        .collect();
+    for l in &mut lines {
+        for &i in drop.iter().rev() {
+            l.remove(i);
+        }
+    }
+    text = lines.iter().map(|l| l.join(",") + "\n").collect();
+    std::fs::write(&path, &text).unwrap();
+
+    let (log, repair) = CsvLog::<ResultRow>::open(&path).unwrap();
+    assert!(repair.upgraded);
+    assert_eq!(log.read_all().unwrap(), vec![row.clone()]);
+    log.append(&ResultRow { trial_id: "def".into(), repeat: 2, ..Default::default() }).unwrap();
+    let back = log.read_all().unwrap();
+    assert_eq!((back[1].trial_id.as_str(), back[1].repeat), ("def", 2), "columns line up");
+    let (_, again) = CsvLog::<ResultRow>::open(&path).unwrap();
+    assert!(!again.upgraded, "today's header is left alone");
+}

@@ -1,0 +1,117 @@
+//! The statistics behind "how sure is this": per-configuration summaries with Student-t 95 %
+//! intervals, Welch's unequal-variance t-test, hyperfine's modified z-score for outliers, and a
+//! seeded bootstrap interval for Spearman's ρ. Pure functions over numbers.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::report::audit::spearman;
+
+/// Seed of the bootstrap: the same CSVs give the same report.
+pub const BOOTSTRAP_SEED: u64 = 0x5eed_2026;
+/// Bootstrap resamples (a 95 % percentile interval is stable to about ±0.01 at this size).
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+/// Hyperfine's threshold for the modified z-score (Iglewicz and Hoaglin).
+pub const OUTLIER_Z: f64 = 3.5;
+
+/// n, mean, sample standard deviation, 95 % interval half-width, min and max of some values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    pub n: usize,
+    pub mean: f64,
+    /// Sample standard deviation (n − 1); `None` for n < 2.
+    pub sd: Option<f64>,
+    /// Half-width of the two-sided 95 % Student-t interval of the mean; `None` for n < 2.
+    pub ci95: Option<f64>,
+    pub min: f64,
+    pub max: f64,
+}
+
+/// `None` without a finite value; non-finite values are left out.
+pub fn summarize(values: &[f64]) -> Option<Summary> {
+    let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let n = xs.len();
+    if n == 0 {
+        return None;
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    let sd = (n >= 2)
+        .then(|| (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt());
+    let ci95 = sd.and_then(|sd| Some(t_975(n as f64 - 1.0)? * sd / (n as f64).sqrt()));
+    let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(Summary { n, mean, sd, ci95, min, max })
+}
+
+/// The 97.5 % quantile of Student's t with `df` degrees of freedom (12.706 for df = 1).
+pub fn t_975(df: f64) -> Option<f64> {
+    StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(0.975))
+}
+
+/// Two-sided p-value of Welch's t-test that two samples have the same mean; `None` when either
+/// has fewer than two values or both have no spread.
+pub fn welch_p(a: &[f64], b: &[f64]) -> Option<f64> {
+    let (sa, sb) = (summarize(a)?, summarize(b)?);
+    let (va, vb) = (sa.sd?.powi(2) / sa.n as f64, sb.sd?.powi(2) / sb.n as f64);
+    let se2 = va + vb;
+    if se2 <= 0.0 {
+        return None;
+    }
+    let t = (sa.mean - sb.mean) / se2.sqrt();
+    // Welch–Satterthwaite degrees of freedom.
+    let df = se2.powi(2) / (va.powi(2) / (sa.n - 1) as f64 + vb.powi(2) / (sb.n - 1) as f64);
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    Some((2.0 * (1.0 - dist.cdf(t.abs()))).clamp(0.0, 1.0))
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 0 { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+}
+
+/// Modified z-scores 0.6745 (x − median) / MAD (Iglewicz and Hoaglin, as hyperfine uses);
+/// `None` for fewer than three values or no spread (MAD = 0).
+pub fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
+    if xs.len() < 3 || xs.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let med = median(xs);
+    let mad = median(&xs.iter().map(|x| (x - med).abs()).collect::<Vec<_>>());
+    (mad > 0.0).then(|| xs.iter().map(|x| 0.6745 * (x - med) / mad).collect())
+}
+
+/// The 2.5 % and 97.5 % percentiles of Spearman's ρ over `BOOTSTRAP_RESAMPLES` resamples of the
+/// pairs (with replacement, seeded); resamples where ρ is undefined are skipped. `None` with
+/// fewer than three pairs.
+pub fn bootstrap_spearman(xs: &[f64], ys: &[f64]) -> Option<(f64, f64)> {
+    let n = xs.len();
+    if n < 3 || ys.len() != n {
+        return None;
+    }
+    let mut rng = StdRng::seed_from_u64(BOOTSTRAP_SEED);
+    let mut rhos = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    let (mut bx, mut by) = (vec![0.0; n], vec![0.0; n]);
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        for k in 0..n {
+            let i = rng.random_range(0..n);
+            bx[k] = xs[i];
+            by[k] = ys[i];
+        }
+        if let Some(r) = spearman(&bx, &by) {
+            rhos.push(r);
+        }
+    }
+    if rhos.len() < BOOTSTRAP_RESAMPLES / 2 {
+        return None;
+    }
+    rhos.sort_by(f64::total_cmp);
+    let at = |q: f64| rhos[((q * (rhos.len() - 1) as f64).round() as usize).min(rhos.len() - 1)];
+    Some((at(0.025), at(0.975)))
+}
+
+#[cfg(test)]
+#[path = "tests/stats.rs"]
+mod tests;

@@ -1,0 +1,56 @@
+//! What the report says about how sure it is.
+
+use super::*;
+use crate::report::analysis::fixtures::row;
+
+fn trial(id: &str, config: &str, lr: f64, energy: f64) -> ResultRow {
+    let mut r = row(id, "mlp", Some(0.95), energy / 10.0, Some(energy));
+    r.config_id = config.into();
+    r.learning_rate = lr;
+    r
+}
+
+#[test]
+fn with_one_trial_per_configuration_it_says_no_uncertainty_can_be_given() {
+    let c = certainty(&[trial("a", "c1", 0.1, 100.0), trial("b", "c2", 0.01, 90.0)]);
+    assert!(
+        c.paragraphs[0].contains("no uncertainty can be given")
+            && c.paragraphs[0].contains("repeats = 3"),
+        "{:?}",
+        c.paragraphs
+    );
+    assert_eq!(c.rows.len(), 2);
+    assert_eq!(c.rows[0][1], "c2", "lowest J/pt first");
+    assert_eq!(c.rows[1][8], "untested (n < 2)");
+    assert!(
+        config_audit_text(&[trial("a", "c1", 0.1, 100.0), trial("b", "c2", 0.01, 90.0)]).is_empty()
+    );
+}
+
+#[test]
+fn repeats_give_intervals_a_welch_verdict_and_outliers() {
+    let mut rows = Vec::new();
+    for (i, e) in [100.0, 101.0, 99.0, 100.5, 160.0].iter().enumerate() {
+        rows.push(trial(&format!("a{i}"), "best", 0.1, *e));
+    }
+    for (i, e) in [150.0, 152.0, 149.0].iter().enumerate() {
+        rows.push(trial(&format!("b{i}"), "worse", 0.01, *e));
+    }
+    for (i, e) in [101.0, 130.0].iter().enumerate() {
+        rows.push(trial(&format!("c{i}"), "close", 0.001, *e));
+    }
+    let c = certainty(&rows);
+    assert!(c.paragraphs[0].contains("Welch"), "{:?}", c.paragraphs);
+    let by_id = |id: &str| c.rows.iter().find(|r| r[1] == id).unwrap().clone();
+    assert_eq!(by_id("best")[8], "best");
+    assert!(by_id("best")[4].contains(" ± "), "{:?}", by_id("best"));
+    assert!(by_id("worse")[8].starts_with("yes (p = "), "{:?}", by_id("worse"));
+    assert!(by_id("close")[8].starts_with("no (p = "), "{:?}", by_id("close"));
+    assert!(
+        c.paragraphs.iter().any(|p| p.starts_with("Outlier: trial a4 of configuration best")),
+        "{:?}",
+        c.paragraphs
+    );
+    let audit = config_audit_text(&rows);
+    assert!(audit[0].contains("3 configurations") && audit[0].contains("bootstrap"), "{audit:?}");
+}
