@@ -452,6 +452,11 @@ fn measured_energy_matches_a_known_power_through_counter_wraps() {
         "measured {power:.2} W for a 40 W fake ({energy} J / {time} s)"
     );
     assert_eq!(row["cpu_energy_j"], row["energy_j"]);
+    // Provenance: what was summed, the wraps corrected on the way, and no failed read.
+    assert_eq!(row["energy_zones"], "package-0");
+    let wraps: u64 = row["counter_wraps"].parse().unwrap();
+    assert!(wraps as f64 >= time / 0.5 - 1.0, "{wraps} wraps in {time} s of a 0.5 s wrap period");
+    assert_eq!((row["read_failures"].as_str(), row["energy_complete"].as_str()), ("0", "true"));
     let idle: f64 = row["idle_power_w"].parse().unwrap();
     assert!((idle - 40.0).abs() / 40.0 < 0.05, "idle {idle}");
     // The epochs add up to the trial, and the power series exists with samples.

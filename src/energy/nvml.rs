@@ -128,6 +128,8 @@ pub struct GpuMeter {
     /// Kept as f64 µJ so trapezoid slices do not lose sub-µJ parts.
     cumulative_uj: f64,
     failing: bool,
+    /// Failed reads so far (the GPU's energy stood still during each).
+    pub failures: u64,
 }
 
 impl GpuMeter {
@@ -153,6 +155,7 @@ impl GpuMeter {
             last_power: None,
             cumulative_uj: 0.0,
             failing: false,
+            failures: 0,
         };
         if mode == GpuMode::PowerIntegration {
             meter.sample(now);
@@ -165,6 +168,7 @@ impl GpuMeter {
     }
 
     fn note_error(&mut self, e: GpuError) {
+        self.failures += 1;
         if !self.failing {
             tracing::warn!(
                 "{} ({}): {e}; energy not updated until it reads again",

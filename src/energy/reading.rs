@@ -28,6 +28,10 @@ pub struct DomainEnergy {
     pub kind: DomainKind,
     /// Cumulative since the meter started.
     pub energy_uj: u64,
+    /// Counter wraps corrected since the meter started.
+    pub wraps: u64,
+    /// Failed reads since the meter started.
+    pub failures: u64,
 }
 
 /// Cumulative energies of every domain at one instant.
@@ -53,6 +57,12 @@ pub struct Window {
     /// cpu + dram + gpu.
     pub energy_j: f64,
     pub source: String,
+    /// The domains summed into `energy_j`, e.g. `package-0+dram-0+gpu-0`.
+    pub zones: Vec<String>,
+    /// Counter wraps corrected in the window, over those domains.
+    pub counter_wraps: u64,
+    /// Failed reads in the window, over those domains: each may hide energy (an undercount).
+    pub read_failures: u64,
 }
 
 fn uj_to_j(uj: u64) -> f64 {
@@ -75,6 +85,26 @@ impl Reading {
             }
             total
         };
+        let cpu_kind = if self.domains.iter().any(|d| d.kind == DomainKind::CpuPackage) {
+            DomainKind::CpuPackage
+        } else {
+            DomainKind::CpuEstimate
+        };
+        let summed: Vec<&DomainEnergy> = self
+            .domains
+            .iter()
+            .filter(|d| [cpu_kind, DomainKind::Dram, DomainKind::Gpu].contains(&d.kind))
+            .collect();
+        let delta = |f: fn(&DomainEnergy) -> u64| -> u64 {
+            summed
+                .iter()
+                .map(|d| {
+                    let before =
+                        earlier.domains.iter().find(|e| e.domain == d.domain).map_or(f(d), f);
+                    f(d).saturating_sub(before)
+                })
+                .sum()
+        };
         let cpu = sum(DomainKind::CpuPackage).or_else(|| sum(DomainKind::CpuEstimate));
         let (dram, gpu, psys) =
             (sum(DomainKind::Dram), sum(DomainKind::Gpu), sum(DomainKind::Psys));
@@ -87,6 +117,9 @@ impl Reading {
             psys_energy_j: psys.map(uj_to_j),
             energy_j: uj_to_j(total),
             source: self.source.clone(),
+            zones: summed.iter().map(|d| d.domain.clone()).collect(),
+            counter_wraps: delta(|d| d.wraps),
+            read_failures: delta(|d| d.failures),
         }
     }
 }

@@ -94,6 +94,8 @@ impl Sensors {
                 domain: z.label.clone(),
                 kind: domain_kind(z.kind),
                 energy_uj: z.cumulative_uj,
+                wraps: z.wraps,
+                failures: z.failures,
             });
         }
         for g in &mut self.gpus {
@@ -102,6 +104,8 @@ impl Sensors {
                 domain: g.label.clone(),
                 kind: DomainKind::Gpu,
                 energy_uj: g.cumulative_uj(),
+                wraps: 0,
+                failures: g.failures,
             });
         }
         if let Some(e) = &mut self.estimate {
@@ -110,6 +114,8 @@ impl Sensors {
                 domain: "cpu-estimate".into(),
                 kind: DomainKind::CpuEstimate,
                 energy_uj: e.cumulative_uj,
+                wraps: 0,
+                failures: 0,
             });
         }
         Reading { at, domains, source: self.source.clone() }

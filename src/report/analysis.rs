@@ -21,6 +21,17 @@ pub fn is_ok(r: &ResultRow) -> bool {
     r.status == "ok"
 }
 
+/// Trials whose energy may be ranked: `ok`, and not marked `energy_complete = false` (a summed
+/// counter failed to read during training, so the energy may be an undercount).
+pub fn energy_trusted(r: &ResultRow) -> bool {
+    is_ok(r) && r.energy_complete != Some(false)
+}
+
+/// `ok` trials whose energy is not trusted, with the reason in words.
+pub fn incomplete(results: &[ResultRow]) -> Vec<&ResultRow> {
+    results.iter().filter(|r| is_ok(r) && !energy_trusted(r)).collect()
+}
+
 /// Joules per accuracy percentage point: the CSV value, or energy / (accuracy × 100) when the
 /// CSV left it empty but has both parts.
 pub fn joules_per_point(r: &ResultRow) -> Option<f64> {
@@ -41,7 +52,7 @@ pub fn mean_power(r: &ResultRow) -> Option<f64> {
 /// `ok` trials, best (fewest joules per accuracy point) first; trials without that figure come
 /// last, by accuracy, so they are listed but never ranked above a measured one.
 pub fn ranking(results: &[ResultRow]) -> Vec<&ResultRow> {
-    let mut ok: Vec<&ResultRow> = results.iter().filter(|r| is_ok(r)).collect();
+    let mut ok: Vec<&ResultRow> = results.iter().filter(|r| energy_trusted(r)).collect();
     ok.sort_by(|a, b| match (joules_per_point(a), joules_per_point(b)) {
         (Some(x), Some(y)) => x.total_cmp(&y),
         (Some(_), None) => Ordering::Less,
@@ -74,7 +85,9 @@ pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
 pub fn pareto_trials(results: &[ResultRow]) -> Vec<&ResultRow> {
     let candidates: Vec<&ResultRow> = results
         .iter()
-        .filter(|r| is_ok(r) && finite(r.test_accuracy).is_some() && finite(r.energy_j).is_some())
+        .filter(|r| {
+            energy_trusted(r) && finite(r.test_accuracy).is_some() && finite(r.energy_j).is_some()
+        })
         .collect();
     let points: Vec<(f64, f64)> = candidates
         .iter()

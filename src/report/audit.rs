@@ -4,7 +4,7 @@
 //! power per model (equal time at different power is exactly where time misleads) — and says in
 //! words when the energy is an estimate that makes the comparison circular.
 
-use crate::report::analysis::{distinct, is_ok, mean_power};
+use crate::report::analysis::{distinct, energy_trusted, mean_power};
 use crate::report::fmt::{finite, num, times};
 use crate::results::ResultRow;
 
@@ -106,7 +106,7 @@ pub struct Audit<'a> {
 pub fn audit(results: &[ResultRow]) -> Audit<'_> {
     let trials: Vec<&ResultRow> = results
         .iter()
-        .filter(|r| is_ok(r) && r.train_time_s.is_finite() && finite(r.energy_j).is_some())
+        .filter(|r| energy_trusted(r) && r.train_time_s.is_finite() && finite(r.energy_j).is_some())
         .collect();
     let times: Vec<f64> = trials.iter().map(|r| r.train_time_s).collect();
     let energies: Vec<f64> = trials.iter().map(|r| r.energy_j.unwrap_or(f64::NAN)).collect();

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use anyhow::Result;
 use sha2::{Digest, Sha256};
 
-use crate::report::analysis::{is_ok, joules_per_point, mean_power};
+use crate::report::analysis::{energy_trusted, joules_per_point, mean_power};
 use crate::report::fmt::finite;
 use crate::report::stats::{Summary, summarize};
 use crate::results::ResultRow;
@@ -33,7 +33,7 @@ pub struct Config<'a> {
     pub id: String,
     /// Every trial of the configuration, whatever its status.
     pub trials: Vec<&'a ResultRow>,
-    /// The trials whose numbers count: `ok`.
+    /// The trials whose numbers count: `ok`, with trusted energy (see `energy_trusted`).
     pub ok: Vec<&'a ResultRow>,
 }
 
@@ -87,7 +87,7 @@ pub fn configurations(results: &[ResultRow]) -> Vec<Config<'_>> {
             out.len() - 1
         });
         out[i].trials.push(r);
-        if is_ok(r) {
+        if energy_trusted(r) {
             out[i].ok.push(r);
         }
     }

@@ -3,8 +3,8 @@
 //! Markdown summary and the HTML page both render these, so they cannot disagree.
 
 use crate::report::analysis::{
-    TARGETS, attempt_epochs, energy_to_target, is_snn, joules_per_point, mean_power, not_ok,
-    pareto_trials, ranking,
+    TARGETS, attempt_epochs, energy_to_target, incomplete, is_snn, joules_per_point, mean_power,
+    not_ok, pareto_trials, ranking,
 };
 use crate::report::audit::{audit, audit_text};
 use crate::report::certainty::{certainty, config_audit_text};
@@ -50,7 +50,7 @@ fn label(r: &ResultRow) -> String {
 /// page lists exactly the files written.
 pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     let ranked = ranking(&data.results);
-    let mut out = vec![overview(data, ranked.len())];
+    let mut out = vec![overview(data)];
 
     let mut s = section("ranking", "Ranking by energy per accuracy point");
     s.paragraphs.push("Ok trials only, fewest joules per percentage point of test accuracy first. Energy is the training phase (evaluations excluded).".into());
@@ -141,8 +141,9 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     out
 }
 
-fn overview(data: &ReportData, ok: usize) -> Section {
+fn overview(data: &ReportData) -> Section {
     let mut s = section("overview", "Overview");
+    let ok = data.results.iter().filter(|r| r.status == "ok").count();
     let count = |st: &str| data.results.iter().filter(|r| r.status == st).count();
     let other =
         data.results.len() - ok - count("diverged") - count("failed") - count("interrupted");
@@ -157,6 +158,14 @@ fn overview(data: &ReportData, ok: usize) -> Section {
         line.push_str(&format!(", {other} with another status"));
     }
     s.paragraphs.push(line + ".");
+    for r in incomplete(&data.results) {
+        s.paragraphs.push(format!(
+            "Left out of every ranking: trial {} ({}): {} reads of its summed energy counters failed during training, so its energy may be an undercount (energy_complete = false).",
+            r.trial_id,
+            label(r),
+            r.read_failures.map_or("some".to_string(), |n| n.to_string())
+        ));
+    }
     let sources =
         crate::report::analysis::distinct(data.results.iter().map(|r| r.energy_source.as_str()));
     let hosts = crate::report::analysis::distinct(data.results.iter().map(|r| r.hostname.as_str()));

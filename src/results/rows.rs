@@ -54,6 +54,20 @@ pub struct ResultRow {
     pub energy_j: Option<f64>,
     /// Where `energy_j` came from: `rapl`, `nvml`, `rapl+nvml`, `estimate`, `estimate+nvml`.
     pub energy_source: String,
+    /// The domains summed into `energy_j`, `+`-separated, e.g. `package-0+package-1+dram-0+gpu-0`
+    /// (`cpu-estimate` for the estimate).
+    #[serde(default)]
+    pub energy_zones: Option<String>,
+    /// Counter wraps corrected while training (all summed domains).
+    #[serde(default)]
+    pub counter_wraps: Option<u64>,
+    /// Failed reads of the summed counters while training; each may hide energy.
+    #[serde(default)]
+    pub read_failures: Option<u64>,
+    /// `false` when a summed counter failed to read during training, so `energy_j` may be low:
+    /// the report leaves such trials out of rankings. Empty in rows of older versions.
+    #[serde(default)]
+    pub energy_complete: Option<bool>,
     /// energy_j / (test_accuracy × 100), joules per accuracy percentage point.
     pub joules_per_accuracy_point: Option<f64>,
     /// Joules of the CPU packages (RAPL) or the CPU estimate, training phase.

@@ -22,6 +22,10 @@ pub struct Energies {
     pub gpu_j: Option<f64>,
     pub psys_j: Option<f64>,
     pub source: String,
+    /// Domains summed, in first-seen order.
+    pub zones: Vec<String>,
+    pub counter_wraps: u64,
+    pub read_failures: u64,
 }
 
 impl Energies {
@@ -36,6 +40,13 @@ impl Energies {
         self.gpu_j = plus(self.gpu_j, w.gpu_energy_j);
         self.psys_j = plus(self.psys_j, w.psys_energy_j);
         self.source = w.source.clone();
+        for z in &w.zones {
+            if !self.zones.contains(z) {
+                self.zones.push(z.clone());
+            }
+        }
+        self.counter_wraps += w.counter_wraps;
+        self.read_failures += w.read_failures;
     }
 }
 
@@ -204,6 +215,17 @@ pub fn run_trial(
     row.dram_energy_j = e.dram_j;
     row.gpu_energy_j = e.gpu_j;
     row.psys_energy_j = e.psys_j;
+    row.energy_zones = Some(e.zones.join("+")).filter(|z| !z.is_empty());
+    row.counter_wraps = Some(e.counter_wraps);
+    row.read_failures = Some(e.read_failures);
+    row.energy_complete = Some(e.read_failures == 0);
+    if e.read_failures > 0 {
+        tracing::warn!(
+            "trial {}: {} failed counter reads during training: its energy may be an undercount (energy_complete = false; left out of rankings)",
+            trial.id,
+            e.read_failures
+        );
+    }
     row.eval_energy_j = hooks.last_eval.as_ref().map(|w| w.energy_j);
     row.mean_power_w = (result.train_time_s > 0.0).then(|| e.total_j / result.train_time_s);
     row.net_energy_j = env.idle_power_w.map(|p| e.total_j - p * result.train_time_s);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::zone::{ZoneInfo, ZoneKind, ZoneStatus};
-use crate::energy::counter::CounterDiff;
+use crate::energy::counter::{CounterDiff, CounterUpdate};
 
 /// How sysfs files are read. Injectable because tests run as root, where
 /// `chmod 000` does not make a file unreadable; production uses
@@ -55,6 +55,10 @@ pub struct RaplZone {
     counter: CounterDiff,
     pub cumulative_uj: u64,
     failing: bool,
+    /// Wraps corrected so far.
+    pub wraps: u64,
+    /// Failed reads so far (the zone's energy stood still during each).
+    pub failures: u64,
 }
 
 impl RaplZone {
@@ -66,6 +70,8 @@ impl RaplZone {
             counter: CounterDiff::with_max_value(info.max_energy_range_uj),
             cumulative_uj: 0,
             failing: false,
+            wraps: 0,
+            failures: 0,
         }
     }
 
@@ -83,16 +89,21 @@ impl RaplZone {
                     tracing::info!("RAPL {}: readable again", self.label);
                     self.failing = false;
                 }
-                self.cumulative_uj += self.counter.update(v).delta();
+                let update = self.counter.update(v);
+                if matches!(update, CounterUpdate::Wrapped(_)) {
+                    self.wraps += 1;
+                }
+                self.cumulative_uj += update.delta();
             }
-            Err(e) if !self.failing => {
+            Err(_) if self.failing => self.failures += 1,
+            Err(e) => {
+                self.failures += 1;
                 tracing::warn!(
                     "RAPL {}: {e}; its energy is not updated until it reads again",
                     self.label
                 );
                 self.failing = true;
             }
-            Err(_) => {}
         }
     }
 }

@@ -53,6 +53,50 @@ fn wrap_inside_a_window_is_corrected() {
 }
 
 #[test]
+fn windows_name_their_zones_count_wraps_and_flag_a_counter_that_stopped_reading() {
+    let t = single_socket();
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let f = Arc::clone(&failing);
+    let real = default_reader();
+    // The package counter (…/intel-rapl:0/energy_uj) can be made to fail with EIO.
+    let reader: Reader = Arc::new(move |p: &std::path::Path| {
+        let package = p.ends_with("energy_uj")
+            && p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "intel-rapl:0");
+        if package && f.load(Ordering::SeqCst) {
+            Err(std::io::Error::from_raw_os_error(libc::EIO))
+        } else {
+            real(p)
+        }
+    });
+    let (p, _) = probes(reader);
+    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let r0 = m.read();
+    t.set("intel-rapl:0", 1_500_000);
+    let w = m.read().since(&r0);
+    assert_eq!(w.zones, ["package-0", "dram-0"], "what was summed; core, uncore, psys are not");
+    assert_eq!((w.counter_wraps, w.read_failures), (0, 0));
+
+    // A wrap of the package counter (range MAX) is counted.
+    t.set("intel-rapl:0", MAX - 10);
+    let r1 = m.read();
+    t.set("intel-rapl:0", 5);
+    let w = m.read().since(&r1);
+    assert_eq!(w.counter_wraps, 1);
+    assert_eq!(w.cpu_energy_j, Some(16e-6));
+
+    // The package stops reading mid-window: the window says so instead of passing for complete.
+    let r2 = m.read();
+    failing.store(true, Ordering::SeqCst);
+    t.set("intel-rapl:0", 1_000);
+    let _ = m.read();
+    failing.store(false, Ordering::SeqCst);
+    let w = m.read().since(&r2);
+    assert!(w.read_failures >= 1, "{w:?}");
+    let after = m.read();
+    assert_eq!(after.since(&after).read_failures, 0);
+}
+
+#[test]
 fn sample_period_rule() {
     assert_eq!(sample_period(10.0, &[]), Duration::from_millis(100));
     assert_eq!(sample_period(10.0, &[MAX]), Duration::from_millis(100));

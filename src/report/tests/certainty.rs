@@ -54,3 +54,24 @@ fn repeats_give_intervals_a_welch_verdict_and_outliers() {
     let audit = config_audit_text(&rows);
     assert!(audit[0].contains("3 configurations") && audit[0].contains("bootstrap"), "{audit:?}");
 }
+
+#[test]
+fn a_trial_whose_counter_stopped_reading_is_left_out_of_rankings() {
+    let mut broken = trial("x", "cx", 0.5, 10.0); // would be the best by far
+    broken.energy_complete = Some(false);
+    broken.read_failures = Some(4);
+    let rows = vec![trial("a", "c1", 0.1, 100.0), broken];
+    let c = certainty(&rows);
+    assert_eq!(c.rows.len(), 1, "{:?}", c.rows);
+    assert_eq!(c.rows[0][1], "c1");
+    assert_eq!(crate::report::analysis::ranking(&rows).len(), 1);
+    let data = crate::report::load::ReportData { results: rows, ..Default::default() };
+    let sections = crate::report::sections::sections(&data, &[]);
+    let why =
+        sections[0].paragraphs.iter().find(|p| p.starts_with("Left out of every ranking: trial x"));
+    assert!(
+        why.is_some_and(|p| p.contains("4 reads") && p.contains("undercount")),
+        "{:?}",
+        sections[0]
+    );
+}
