@@ -158,6 +158,12 @@ pub struct SensorArgs {
     /// CPU TDP in watts for the estimate.
     #[arg(long, value_name = "W", value_parser = positive)]
     pub cpu_tdp_w: Option<f64>,
+    /// Per-vCPU idle power in watts for the estimate (as the grid's `[energy] vcpu_min_w`).
+    #[arg(long, value_name = "W", value_parser = positive)]
+    pub vcpu_min_w: Option<f64>,
+    /// Per-vCPU fully busy power in watts for the estimate (`[energy] vcpu_max_w`).
+    #[arg(long, value_name = "W", value_parser = positive)]
+    pub vcpu_max_w: Option<f64>,
     /// Sampler frequency in hertz (as the grid's `[energy] sample_hz`).
     #[arg(long, value_name = "HZ", value_parser = positive, default_value_t = crate::energy::DEFAULT_SAMPLE_HZ)]
     pub sample_hz: f64,

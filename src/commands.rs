@@ -97,6 +97,8 @@ impl From<SensorArgs> for EnergyOptions {
             use_nvml: !args.no_nvml,
             sample_hz: args.sample_hz,
             cpu_tdp_w: args.cpu_tdp_w,
+            vcpu_min_w: args.vcpu_min_w,
+            vcpu_max_w: args.vcpu_max_w,
         }
     }
 }

@@ -15,7 +15,27 @@ pub struct EnergySettings {
     pub cpu_tdp_w: Option<f64>,
     /// Grid carbon intensity in grams of CO₂ per kWh.
     pub carbon_intensity_g_per_kwh: f64,
+    /// Per-vCPU idle / fully busy power in watts for the estimate; `None` → CCF's table.
+    pub vcpu_min_w: Option<f64>,
+    pub vcpu_max_w: Option<f64>,
+    /// Above this share of the machine's busy CPU time spent by other processes during a
+    /// trial, the trial is flagged (its RAPL energy includes their work).
+    pub max_other_cpu_share: f64,
+    /// What to do with a flagged trial: warn, or run it once more at the end of the sweep.
+    pub on_background_load: BackgroundLoad,
 }
+
+/// `[energy] on_background_load`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackgroundLoad {
+    /// Log a warning and flag the trial in the report (default).
+    Warn,
+    /// Also run each flagged trial once more at the end of the sweep; the cleaner row wins.
+    Rerun,
+}
+
+/// Default `[energy] max_other_cpu_share`.
+pub const DEFAULT_MAX_OTHER_CPU_SHARE: f64 = 0.05;
 
 /// World average grid intensity used by CodeCarbon and the IEA (2019): 475 gCO₂/kWh.
 pub const DEFAULT_CARBON_G_PER_KWH: f64 = 475.0;
@@ -27,6 +47,10 @@ impl Default for EnergySettings {
             idle_s: 5.0,
             cpu_tdp_w: None,
             carbon_intensity_g_per_kwh: DEFAULT_CARBON_G_PER_KWH,
+            vcpu_min_w: None,
+            vcpu_max_w: None,
+            max_other_cpu_share: DEFAULT_MAX_OTHER_CPU_SHARE,
+            on_background_load: BackgroundLoad::Warn,
         }
     }
 }

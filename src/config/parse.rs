@@ -2,7 +2,7 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::grid::{EnergySettings, Grid, GridErrors, Problem};
+use super::grid::{BackgroundLoad, EnergySettings, Grid, GridErrors, Problem};
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
@@ -10,7 +10,16 @@ use std::path::Path;
 
 const TABLE_KEYS: [&str; 9] =
     ["name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "slurm"];
-const ENERGY_KEYS: [&str; 4] = ["sample_hz", "idle_s", "cpu_tdp_w", "carbon_intensity_g_per_kwh"];
+const ENERGY_KEYS: [&str; 8] = [
+    "sample_hz",
+    "idle_s",
+    "cpu_tdp_w",
+    "carbon_intensity_g_per_kwh",
+    "vcpu_min_w",
+    "vcpu_max_w",
+    "max_other_cpu_share",
+    "on_background_load",
+];
 /// `[slurm]` keys (the same names as the `wattsweep slurm` flags).
 pub const SLURM_KEYS: [&str; 10] = [
     "tasks",
@@ -345,6 +354,14 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
     let mut e = EnergySettings::default();
     for (k, v) in t {
         let at = format!("energy.{k}");
+        if k == "on_background_load" {
+            match v.as_str() {
+                Some("warn") => e.on_background_load = BackgroundLoad::Warn,
+                Some("rerun") => e.on_background_load = BackgroundLoad::Rerun,
+                _ => w.problem(format!("{at} = {v}"), "must be \"warn\" or \"rerun\""),
+            }
+            continue;
+        }
         let Some(x) = v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) else {
             if ENERGY_KEYS.contains(&k.as_str()) {
                 w.problem(format!("{at} = {v}"), "must be a number");
@@ -365,8 +382,23 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
                 e.carbon_intensity_g_per_kwh = x
             }
             "carbon_intensity_g_per_kwh" => bad(w, "must be ≥ 0"),
+            "vcpu_min_w" if x > 0.0 && x < 1000.0 => e.vcpu_min_w = Some(x),
+            "vcpu_max_w" if x > 0.0 && x < 1000.0 => e.vcpu_max_w = Some(x),
+            "vcpu_min_w" | "vcpu_max_w" => bad(w, "must be > 0 (watts per vCPU)"),
+            "max_other_cpu_share" if (0.0..=1.0).contains(&x) => e.max_other_cpu_share = x,
+            "max_other_cpu_share" => {
+                bad(w, "must be in [0, 1] (a share of the machine's busy CPU time)")
+            }
             other => w.unknown(&at, other, &ENERGY_KEYS),
         }
+    }
+    if let (Some(lo), Some(hi)) = (e.vcpu_min_w, e.vcpu_max_w)
+        && hi < lo
+    {
+        w.problem(
+            format!("energy.vcpu_max_w = {hi}"),
+            format!("must be ≥ energy.vcpu_min_w = {lo} (busy power cannot be below idle power)"),
+        );
     }
     e
 }

@@ -1,25 +1,28 @@
-//! CPU energy estimate used when no RAPL package counter is readable.
-//!
-//! Formula, as a cumulative counter so windows are plain differences:
+//! CPU energy estimate used when no RAPL package counter is readable. Two models, both as
+//! cumulative counters so windows are plain differences (`estimate_method` names the one used):
 //!
 //! ```text
-//! cpu_energy_J = TDP_W × process_cpu_seconds / logical_cpus
+//! tdp:                cpu_energy_J = TDP_W × process_cpu_s / logical_cpus_of_one_package
+//! vcpu-coefficients:  cpu_energy_J = vCPUs × min_W × wall_s + (max_W − min_W) × process_cpu_s
 //! ```
 //!
-//! i.e. the process is charged the share of the package's TDP that its CPU
-//! time occupies. `process_cpu_seconds` is user + system time of all threads
-//! of this process (`getrusage(RUSAGE_SELF)`, microsecond resolution; sysinfo's
-//! `accumulated_cpu_time` only has 10 ms tick resolution).
+//! `tdp` (bare metal) charges the process the share of one package's TDP that its CPU time
+//! occupies. `vcpu-coefficients` (a virtual machine: the `hypervisor` CPU flag) is the Cloud
+//! Carbon Footprint model, per-vCPU power = min + utilisation × (max − min) with CCF's
+//! coefficients by microarchitecture, applied to the whole VM at the utilisation this process
+//! gives it (utilisation = process_cpu_s / (wall_s × vCPUs)); `user` is the same model with
+//! `[energy] vcpu_min_w` / `vcpu_max_w` from the grid. `process_cpu_s` is user + system time
+//! of all threads (`getrusage(RUSAGE_SELF)`, microsecond resolution).
 //!
-//! Known error: it ignores idle/static package power, uncore and DRAM, assumes
-//! power grows linearly with utilisation and that the chip runs at TDP when
-//! fully busy (turbo can exceed it; light vector loads stay below), counts
-//! SMT siblings as full CPUs, and the TDP is per package while `logical_cpus`
-//! spans all sockets (so multi-socket machines are under-estimated unless
-//! `cpu_tdp_w` is given as the sum). Expect it to be off by tens of percent;
-//! it is labelled `estimate` everywhere for that reason.
+//! Known error: `tdp` ignores idle/static package power, uncore and DRAM, assumes power grows
+//! linearly with utilisation up to TDP (turbo exceeds it; light loads stay below) and counts
+//! SMT siblings as full CPUs; the CCF coefficients are fleet averages from SPECpower results of
+//! whole servers divided per vCPU, so a given instance can be off by a factor of two. Either way
+//! it is labelled `estimate` everywhere.
 
 use std::io;
+
+use super::cpuinfo::{CpuInfo, microarch};
 
 /// Used when neither `cpu_tdp_w` nor the table gives a value: the most common
 /// desktop TDP class.
@@ -83,57 +86,135 @@ pub fn process_cpu_clock() -> CpuClock {
     })
 }
 
-/// CPU model name and logical CPU count of this machine (via sysinfo).
-pub fn cpu_identity() -> (String, usize) {
-    use sysinfo::{CpuRefreshKind, RefreshKind, System};
-    let sys =
-        System::new_with_specifics(RefreshKind::nothing().with_cpu(CpuRefreshKind::nothing()));
-    let model = sys.cpus().first().map(|c| c.brand().trim().to_string()).unwrap_or_default();
-    let n = sys.cpus().len().max(1);
-    (model, n)
+/// Which estimate model applies, with its inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EstimateModel {
+    /// Bare metal: one package's TDP shared by its logical CPUs.
+    Tdp { tdp_w: f64, source: TdpSource, cpus_per_package: usize },
+    /// A VM (or coefficients from the grid): per-vCPU idle and busy power.
+    Vcpu { min_w: f64, max_w: f64, vcpus: usize, microarch: &'static str, user: bool },
+}
+
+impl EstimateModel {
+    /// The model for this CPU: `vcpu_min_w`/`vcpu_max_w` from the grid win (a missing one comes
+    /// from the table); then a given `cpu_tdp_w`; then the hypervisor flag picks CCF's
+    /// coefficients; bare metal uses the TDP.
+    pub fn choose(
+        cpu_tdp_w: Option<f64>,
+        vcpu_min_w: Option<f64>,
+        vcpu_max_w: Option<f64>,
+        cpu: &CpuInfo,
+    ) -> EstimateModel {
+        let arch = microarch(cpu);
+        let vcpus = cpu.logical_cpus.max(1);
+        if vcpu_min_w.is_some() || vcpu_max_w.is_some() {
+            return EstimateModel::Vcpu {
+                min_w: vcpu_min_w.unwrap_or(arch.min_w),
+                max_w: vcpu_max_w.unwrap_or(arch.max_w),
+                vcpus,
+                microarch: arch.name,
+                user: true,
+            };
+        }
+        if cpu.hypervisor && cpu_tdp_w.is_none() {
+            return EstimateModel::Vcpu {
+                min_w: arch.min_w,
+                max_w: arch.max_w,
+                vcpus,
+                microarch: arch.name,
+                user: false,
+            };
+        }
+        let (tdp_w, source) = resolve_tdp(cpu_tdp_w, &cpu.model_name);
+        EstimateModel::Tdp { tdp_w, source, cpus_per_package: cpu.cpus_per_package() }
+    }
+
+    /// The `estimate_method` column: `tdp`, `vcpu-coefficients` or `user`.
+    pub fn method(&self) -> &'static str {
+        match self {
+            EstimateModel::Tdp { .. } => "tdp",
+            EstimateModel::Vcpu { user: true, .. } => "user",
+            EstimateModel::Vcpu { .. } => "vcpu-coefficients",
+        }
+    }
+
+    /// The model and its inputs in words, for `wattsweep sensors`.
+    pub fn describe(&self) -> String {
+        match self {
+            EstimateModel::Tdp { tdp_w, source, cpus_per_package } => {
+                let from = match source {
+                    TdpSource::Option => "from cpu_tdp_w".to_string(),
+                    TdpSource::Table(k) => format!("table entry `{k}`"),
+                    TdpSource::Default => "default; set cpu_tdp_w for your CPU".to_string(),
+                };
+                format!(
+                    "tdp: TDP {tdp_w} W ({from}) × process CPU-seconds / {cpus_per_package} logical CPUs of one package"
+                )
+            }
+            EstimateModel::Vcpu { min_w, max_w, vcpus, microarch, user } => {
+                let from = if *user {
+                    "from [energy] vcpu_min_w / vcpu_max_w".to_string()
+                } else {
+                    format!("Cloud Carbon Footprint coefficients for {microarch}")
+                };
+                format!(
+                    "{}: {vcpus} vCPUs × ({min_w} W + utilisation × ({max_w} − {min_w}) W) ({from})",
+                    self.method()
+                )
+            }
+        }
+    }
+
+    /// Energy in µJ after `cpu_us` of process CPU time and `wall_us` of wall time.
+    fn energy_uj(&self, cpu_us: f64, wall_us: f64) -> f64 {
+        match self {
+            EstimateModel::Tdp { tdp_w, cpus_per_package, .. } => {
+                tdp_w * cpu_us / (*cpus_per_package).max(1) as f64
+            }
+            EstimateModel::Vcpu { min_w, max_w, vcpus, .. } => {
+                *vcpus as f64 * min_w * wall_us + (max_w - min_w).max(0.0) * cpu_us
+            }
+        }
+    }
+}
+
+/// Wall time in µs since some fixed start.
+pub type WallClock = Box<dyn FnMut() -> u64 + Send>;
+
+pub fn wall_clock() -> WallClock {
+    let start = std::time::Instant::now();
+    Box::new(move || start.elapsed().as_micros() as u64)
 }
 
 /// The estimate as a cumulative energy counter (domain `cpu-estimate`).
 pub struct CpuEstimate {
-    pub tdp_w: f64,
-    pub tdp_source: TdpSource,
-    pub logical_cpus: usize,
+    pub model: EstimateModel,
     clock: CpuClock,
-    /// CPU time at the start; `None` until the clock first answers.
-    base_cpu_us: Option<u64>,
+    wall: WallClock,
+    /// CPU and wall time at the start; `None` until the CPU clock first answers.
+    base_us: Option<(u64, u64)>,
     pub cumulative_uj: u64,
     failing: bool,
 }
 
 impl CpuEstimate {
-    pub fn new(
-        tdp_w: f64,
-        tdp_source: TdpSource,
-        logical_cpus: usize,
-        mut clock: CpuClock,
-    ) -> CpuEstimate {
-        let base_cpu_us = clock().ok();
-        CpuEstimate {
-            tdp_w,
-            tdp_source,
-            logical_cpus: logical_cpus.max(1),
-            clock,
-            base_cpu_us,
-            cumulative_uj: 0,
-            failing: false,
-        }
+    pub fn new(model: EstimateModel, mut clock: CpuClock, mut wall: WallClock) -> CpuEstimate {
+        let base_us = clock().ok().map(|c| (c, wall()));
+        CpuEstimate { model, clock, wall, base_us, cumulative_uj: 0, failing: false }
     }
 
-    /// Recompute from the CPU clock; recomputing from the base (rather than
-    /// adding slices) keeps the value exact and monotonic.
+    /// Recompute from the clocks; recomputing from the base (rather than adding slices) keeps
+    /// the value exact and monotonic.
     pub fn sample(&mut self) {
         match (self.clock)() {
             Ok(cpu_us) => {
-                let base = *self.base_cpu_us.get_or_insert(cpu_us);
-                let used_us = cpu_us.saturating_sub(base) as f64;
-                // W × µs = µJ
-                let uj = (self.tdp_w * used_us / self.logical_cpus as f64).round() as u64;
-                self.cumulative_uj = self.cumulative_uj.max(uj);
+                let wall_us = (self.wall)();
+                let (cpu0, wall0) = *self.base_us.get_or_insert((cpu_us, wall_us));
+                let uj = self.model.energy_uj(
+                    cpu_us.saturating_sub(cpu0) as f64,
+                    wall_us.saturating_sub(wall0) as f64,
+                );
+                self.cumulative_uj = self.cumulative_uj.max(uj.round() as u64);
                 self.failing = false;
             }
             Err(e) if !self.failing => {

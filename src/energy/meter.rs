@@ -71,6 +71,17 @@ impl Meter {
         self.source.clone()
     }
 
+    /// Per GPU, whether another process runs compute work on it now (see `GpuMeter::shared`).
+    pub fn gpus_shared(&self, we_use_gpu: bool) -> Vec<Option<bool>> {
+        let own = std::process::id();
+        lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared(own, we_use_gpu)).collect()
+    }
+
+    /// `tdp`, `vcpu-coefficients` or `user` when the CPU energy is the estimate.
+    pub fn estimate_method(&self) -> Option<&'static str> {
+        lock(&self.shared.sensors).estimate.as_ref().map(|e| e.model.method())
+    }
+
     pub fn gpu_names(&self) -> Vec<String> {
         self.gpu_names.clone()
     }

@@ -8,13 +8,16 @@
 //! phase boundaries by [`Meter::read`], not integrals of samples.
 //!
 //! Files, each depending only on those listed before it: `options`, `reading`
-//! (readings and windows), `counter` (wrap correction), `rapl/` (zone, read,
-//! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `powerlog`
+//! (readings and windows), `counter` (wrap correction), `cpuinfo` (/proc/cpuinfo), `rapl/` (zone, read,
+//! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `load` (other processes'
+//! share of the CPU), `powerlog`
 //! (per-trial CSV), `sampler` (live sensors + thread), `meter`, `sensors`
 //! (`wattsweep sensors`). This file only declares and re-exports.
 
 mod counter;
+mod cpuinfo;
 mod estimate;
+mod load;
 mod meter;
 mod nvml;
 mod options;
@@ -27,6 +30,7 @@ mod sensors;
 #[path = "tests/mod.rs"]
 mod tests;
 
+pub use load::{LoadProbe, LoadSample, LoadWindows};
 pub use meter::Meter;
 pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
 pub use reading::{Reading, Window};

@@ -34,6 +34,11 @@ pub trait GpuDevice: Send {
     fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError>;
     /// Current board power in mW (a 1 s average on Ampere+).
     fn power_mw(&mut self) -> Result<u32, GpuError>;
+    /// PIDs of the processes running compute work on the GPU now; `Ok(None)` when the driver
+    /// cannot tell (NVML answers "not supported" on some boards and in some containers).
+    fn compute_pids(&mut self) -> Result<Option<Vec<u32>>, GpuError> {
+        Ok(None)
+    }
 }
 
 /// Initialise NVML and wrap every device. No NVIDIA driver means no GPUs,
@@ -108,6 +113,18 @@ impl GpuDevice for NvmlGpu {
             .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
         device.power_usage().map_err(|e| nvml_err("nvmlDeviceGetPowerUsage", e))
     }
+
+    fn compute_pids(&mut self) -> Result<Option<Vec<u32>>, GpuError> {
+        let device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        match device.running_compute_processes() {
+            Ok(list) => Ok(Some(list.into_iter().map(|p| p.pid).collect())),
+            Err(NvmlError::NotSupported) | Err(NvmlError::FailedToLoadSymbol(_)) => Ok(None),
+            Err(e) => Err(nvml_err("nvmlDeviceGetComputeRunningProcesses", e)),
+        }
+    }
 }
 
 /// How one GPU's energy is obtained.
@@ -165,6 +182,25 @@ impl GpuMeter {
 
     pub fn cumulative_uj(&self) -> u64 {
         self.cumulative_uj.round() as u64
+    }
+
+    /// Whether a process other than this one (`own_pid`) runs compute work on the GPU now;
+    /// `None` when NVML cannot tell. In a container NVML lists host PIDs, so when this process
+    /// uses the GPU (`we_use_it`) and is not found by PID, one listed process is taken to be it.
+    pub fn shared(&mut self, own_pid: u32, we_use_it: bool) -> Option<bool> {
+        let pids = match self.device.compute_pids() {
+            Ok(p) => p?,
+            Err(e) => {
+                tracing::debug!(
+                    "{} ({}): cannot list compute processes: {e}",
+                    self.label,
+                    self.name
+                );
+                return None;
+            }
+        };
+        let ours = usize::from(pids.contains(&own_pid) || (we_use_it && !pids.is_empty()));
+        Some(pids.len() > ours)
     }
 
     fn note_error(&mut self, e: GpuError) {

@@ -14,6 +14,9 @@ pub struct EnergyOptions {
     pub use_nvml: bool,
     pub sample_hz: f64,
     pub cpu_tdp_w: Option<f64>,
+    /// Per-vCPU idle / busy power for the estimate (`[energy] vcpu_min_w`, `vcpu_max_w`).
+    pub vcpu_min_w: Option<f64>,
+    pub vcpu_max_w: Option<f64>,
 }
 
 impl Default for EnergyOptions {
@@ -23,6 +26,8 @@ impl Default for EnergyOptions {
             use_nvml: true,
             sample_hz: DEFAULT_SAMPLE_HZ,
             cpu_tdp_w: None,
+            vcpu_min_w: None,
+            vcpu_max_w: None,
         }
     }
 }

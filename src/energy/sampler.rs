@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::counter::{MAX_ZONE_POWER_W, min_safe_interval};
-use super::estimate::{CpuClock, CpuEstimate, cpu_identity, process_cpu_clock, resolve_tdp};
+use super::cpuinfo::{CpuInfo, read_cpuinfo};
+use super::estimate::{
+    CpuClock, CpuEstimate, EstimateModel, WallClock, process_cpu_clock, wall_clock,
+};
 use super::nvml::{GpuDevice, GpuMeter};
 use super::options::{DEFAULT_SAMPLE_HZ, EnergyOptions};
 use super::powerlog::PowerLog;
@@ -28,14 +31,18 @@ const MAX_SAMPLE_HZ: f64 = 1000.0;
 pub(crate) struct Probes {
     pub reader: Reader,
     pub cpu_clock: CpuClock,
-    pub cpu_model: String,
-    pub logical_cpus: usize,
+    pub wall: WallClock,
+    pub cpu: CpuInfo,
 }
 
 impl Probes {
     pub fn system() -> Probes {
-        let (cpu_model, logical_cpus) = cpu_identity();
-        Probes { reader: default_reader(), cpu_clock: process_cpu_clock(), cpu_model, logical_cpus }
+        Probes {
+            reader: default_reader(),
+            cpu_clock: process_cpu_clock(),
+            wall: wall_clock(),
+            cpu: read_cpuinfo(),
+        }
     }
 }
 
@@ -70,8 +77,13 @@ impl Sensors {
             zones.iter().filter(|z| z.status == ZoneStatus::Active).map(RaplZone::new).collect();
         let has_package = rapl.iter().any(|z| z.kind == ZoneKind::Package);
         let estimate = (!has_package).then(|| {
-            let (tdp_w, tdp_source) = resolve_tdp(opts.cpu_tdp_w, &probes.cpu_model);
-            CpuEstimate::new(tdp_w, tdp_source, probes.logical_cpus, probes.cpu_clock)
+            let model = EstimateModel::choose(
+                opts.cpu_tdp_w,
+                opts.vcpu_min_w,
+                opts.vcpu_max_w,
+                &probes.cpu,
+            );
+            CpuEstimate::new(model, probes.cpu_clock, probes.wall)
         });
         let now = Instant::now();
         let gpus: Vec<GpuMeter> =

@@ -5,7 +5,6 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::estimate::TdpSource;
 use super::meter::Meter;
 use super::nvml::{GpuDevice, GpuMode, load_nvml_gpus};
 use super::options::EnergyOptions;
@@ -103,16 +102,12 @@ pub(crate) fn report_with(
 
     match &sensors.estimate {
         Some(e) => {
-            let from = match &e.tdp_source {
-                TdpSource::Option => "from cpu_tdp_w".to_string(),
-                TdpSource::Table(key) => format!("built-in table, matched \"{key}\""),
-                TdpSource::Default => "default; set cpu_tdp_w for your CPU".to_string(),
-            };
             let w = power_w("cpu-estimate").unwrap_or(0.0);
             let _ = writeln!(
                 out,
-                "CPU: ESTIMATE = {:.0} W TDP ({from}) x process CPU-seconds / {} logical CPUs; typically off by tens of percent ({w:.2} W for this idle process)",
-                e.tdp_w, e.logical_cpus
+                "CPU: ESTIMATE, estimate_method = {}: {}; off by tens of percent or more ({w:.2} W for this idle process)",
+                e.model.method(),
+                e.model.describe()
             );
         }
         None => {

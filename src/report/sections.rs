@@ -158,6 +158,24 @@ fn overview(data: &ReportData) -> Section {
         line.push_str(&format!(", {other} with another status"));
     }
     s.paragraphs.push(line + ".");
+    for r in data.results.iter().filter(|r| r.background_load == Some(true)) {
+        s.paragraphs.push(format!(
+            "Background load: while trial {} ({}) trained, {} of the machine's busy CPU time was other processes (above [energy] max_other_cpu_share): RAPL counts whole packages, so its energy includes their work. Rerun it on a quiet machine, or set on_background_load = \"rerun\".",
+            r.trial_id,
+            label(r),
+            pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %"
+        ));
+    }
+    for r in
+        data.results.iter().filter(|r| r.gpu_shared.as_deref().is_some_and(|g| g.contains("true")))
+    {
+        s.paragraphs.push(format!(
+            "Shared GPU: while trial {} ({}) trained, NVML listed other processes running on a measured GPU (gpu_shared = {}): its GPU energy includes their work.",
+            r.trial_id,
+            label(r),
+            r.gpu_shared.as_deref().unwrap_or_default()
+        ));
+    }
     for r in incomplete(&data.results) {
         s.paragraphs.push(format!(
             "Left out of every ranking: trial {} ({}): {} reads of its summed energy counters failed during training, so its energy may be an undercount (energy_complete = false).",

@@ -54,6 +54,10 @@ pub struct ResultRow {
     pub energy_j: Option<f64>,
     /// Where `energy_j` came from: `rapl`, `nvml`, `rapl+nvml`, `estimate`, `estimate+nvml`.
     pub energy_source: String,
+    /// When `energy_source` includes `estimate`: the model, `tdp`, `vcpu-coefficients` (a VM,
+    /// Cloud Carbon Footprint's per-vCPU coefficients) or `user` (`[energy] vcpu_min_w/_max_w`).
+    #[serde(default)]
+    pub estimate_method: Option<String>,
     /// The domains summed into `energy_j`, `+`-separated, e.g. `package-0+package-1+dram-0+gpu-0`
     /// (`cpu-estimate` for the estimate).
     #[serde(default)]
@@ -64,6 +68,17 @@ pub struct ResultRow {
     /// Failed reads of the summed counters while training; each may hide energy.
     #[serde(default)]
     pub read_failures: Option<u64>,
+    /// Share of the machine's busy CPU time (`/proc/stat`) in the training windows that was not
+    /// this process, 0–1: other programs' work that RAPL adds to `energy_j`.
+    #[serde(default)]
+    pub other_cpu_share: Option<f64>,
+    /// Per measured GPU (`;`-separated, as `gpu_name`): whether NVML listed another process
+    /// running compute work on it during training; empty where NVML cannot tell.
+    #[serde(default)]
+    pub gpu_shared: Option<String>,
+    /// `other_cpu_share` was above `[energy] max_other_cpu_share`: flagged in the report.
+    #[serde(default)]
+    pub background_load: Option<bool>,
     /// `false` when a summed counter failed to read during training, so `energy_j` may be low:
     /// the report leaves such trials out of rankings. Empty in rows of older versions.
     #[serde(default)]

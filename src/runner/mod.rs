@@ -14,7 +14,7 @@ pub use lock::OutputLock;
 pub use progress::Progress;
 pub use trial::{TrialEnv, run_trial};
 
-use crate::config::{Grid, load_grid};
+use crate::config::{BackgroundLoad, Grid, load_grid};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::names::Named;
@@ -196,6 +196,8 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
         use_nvml: opts.use_nvml,
         sample_hz: grid.energy.sample_hz,
         cpu_tdp_w: grid.energy.cpu_tdp_w,
+        vcpu_min_w: grid.energy.vcpu_min_w,
+        vcpu_max_w: grid.energy.vcpu_max_w,
     });
     let data_info: Vec<serde_json::Value> = datasets
         .iter()
@@ -219,37 +221,51 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     let attempt = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), std::process::id());
     let host = hostname();
     let job = slurm_job_id();
-    for t in to_run {
-        if interrupt.requested() {
-            summary.interrupted = true;
-            break;
-        }
+    let power_dir = out.join("power");
+    let run_one = |t: &Trial, attempt_id: String, power_path: PathBuf, progress: &mut Progress| {
         let data = &datasets[&t.spec.dataset];
         let trial_data =
             TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
         progress.start_trial(format!(
-            "{} {} {} lr={} bs={} seed={} [{}]",
+            "{} {} {} lr={} bs={} seed={}{} [{}]",
             t.spec.model.name(),
             t.spec.dataset.name(),
             t.spec.optimizer.name(),
             t.spec.learning_rate,
             t.spec.batch_size,
             t.spec.seed,
+            if t.spec.repeat > 0 { format!(" repeat={}", t.spec.repeat) } else { String::new() },
             t.id
         ));
         let env = TrialEnv {
             meter: &meter,
             epochs_log: &epochs,
-            power_path: out.join("power").join(format!("{}.csv", t.id)),
+            power_path,
             energy: &grid.energy,
             idle_power_w,
             interrupt: &interrupt,
-            attempt_id: attempt.clone(),
+            attempt_id,
             hostname: host.clone(),
             slurm_job_id: job.clone(),
             exclusive: opts.exclusive,
         };
-        let row = run_trial(t, &trial_data, &env, &mut progress)?;
+        run_trial(t, &trial_data, &env, progress)
+    };
+    // Trials whose energy includes other processes' work, to run once more at the end.
+    let mut flagged: Vec<(&Trial, ResultRow)> = Vec::new();
+    for t in to_run {
+        if interrupt.requested() {
+            summary.interrupted = true;
+            break;
+        }
+        let row =
+            run_one(t, attempt.clone(), power_dir.join(format!("{}.csv", t.id)), &mut progress)?;
+        if row.background_load == Some(true)
+            && row.status == "ok"
+            && grid.energy.on_background_load == BackgroundLoad::Rerun
+        {
+            flagged.push((t, row.clone()));
+        }
         record(
             &results,
             &epochs,
@@ -275,8 +291,70 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             break;
         }
     }
+    // `on_background_load = "rerun"`: each flagged trial once more; the cleaner row wins.
+    for (t, first) in flagged {
+        if summary.interrupted || interrupt.requested() {
+            summary.interrupted = true;
+            break;
+        }
+        tracing::info!(
+            "trial {}: running it again (other processes had {:.0} % of the CPU)",
+            t.id,
+            first.other_cpu_share.unwrap_or(f64::NAN) * 100.0
+        );
+        let rerun_power = power_dir.join(format!("{}.rerun.csv", t.id));
+        let again = run_one(t, format!("{attempt}-rerun"), rerun_power.clone(), &mut progress)?;
+        summary.ran += 1;
+        let cleaner = again.status == "ok"
+            && again.other_cpu_share.unwrap_or(f64::INFINITY)
+                < first.other_cpu_share.unwrap_or(f64::INFINITY);
+        if again.status == "interrupted" {
+            summary.interrupted = true;
+        }
+        // The losing attempt's power series moves to power/superseded/ (the report reads only
+        // power/*.csv), like its row to superseded.csv.
+        let old_power = power_dir.join(format!("{}.csv", t.id));
+        let aside = power_dir.join("superseded");
+        std::fs::create_dir_all(&aside)
+            .with_context(|| format!("{}: cannot create", aside.display()))?;
+        if cleaner {
+            record(&results, &epochs, &again, true, true)?;
+            let _ = std::fs::rename(
+                &old_power,
+                aside.join(format!("{}-{}.csv", t.id, first.attempt_id)),
+            );
+            std::fs::rename(&rerun_power, &old_power)
+                .with_context(|| format!("{}: cannot move into place", rerun_power.display()))?;
+        } else {
+            discard(&results, &epochs, &again)?;
+            let _ = std::fs::rename(
+                &rerun_power,
+                aside.join(format!("{}-{}.csv", t.id, again.attempt_id)),
+            );
+        }
+        progress.finish_trial(&format!(
+            "rerun: other CPU share {} (was {}); kept the {} row",
+            again.other_cpu_share.map_or("-".into(), |s| format!("{:.0} %", s * 100.0)),
+            first.other_cpu_share.map_or("-".into(), |s| format!("{:.0} %", s * 100.0)),
+            if cleaner { "new" } else { "first" }
+        ));
+    }
     progress.finish();
     Ok(summary)
+}
+
+/// Drop an attempt that lost to the trial's current row: its epochs leave epochs.csv and its
+/// row goes to superseded.csv, so nothing measured is deleted.
+fn discard(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow) -> Result<()> {
+    let kept: Vec<EpochRow> = epochs
+        .read_all()?
+        .into_iter()
+        .filter(|e| e.trial_id != row.trial_id || e.attempt_id != row.attempt_id)
+        .collect();
+    epochs.replace_all(&kept)?;
+    let dir = results.path().parent().unwrap_or(Path::new("."));
+    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
+    superseded.append(row)
 }
 
 /// Write a finished trial's row. A rerun supersedes the trial's earlier row and earlier epochs:

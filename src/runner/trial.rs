@@ -5,8 +5,9 @@
 use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
+use crate::backend::Backend;
 use crate::config::EnergySettings;
-use crate::energy::{Meter, Reading, Window};
+use crate::energy::{LoadProbe, LoadSample, LoadWindows, Meter, Reading, Window};
 use crate::names::Named;
 use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
@@ -75,18 +76,42 @@ struct MeterHooks<'a, 'p> {
     cumulative_time_s: f64,
     cumulative_energy_j: f64,
     write_error: Option<anyhow::Error>,
+    load: LoadProbe,
+    load_mark: Option<Option<LoadSample>>,
+    load_windows: LoadWindows,
+    /// Per GPU: whether another process used it at some training-window end.
+    gpus_shared: Vec<Option<bool>>,
 }
 
 impl Hooks for MeterHooks<'_, '_> {
     fn phase(&mut self, phase: Phase) {
         let now = self.env.meter.read();
         match phase {
-            Phase::TrainStart(_) | Phase::EvalStart(_) => self.mark = Some(now),
+            Phase::TrainStart(_) => {
+                self.mark = Some(now);
+                self.load_mark = Some(self.load.sample());
+            }
+            Phase::EvalStart(_) => self.mark = Some(now),
             Phase::TrainEnd(_) => {
                 if let Some(start) = self.mark.take() {
                     let w = now.since(&start);
                     self.train.add(&w);
                     self.epoch_train = Some(w);
+                }
+                if let Some(start) = self.load_mark.take() {
+                    self.load_windows.add(start, self.load.sample());
+                }
+                let uses_gpu = self.trial.spec.backend == Backend::TchCuda;
+                let now_shared = self.env.meter.gpus_shared(uses_gpu);
+                if self.gpus_shared.is_empty() {
+                    self.gpus_shared = now_shared;
+                } else {
+                    for (acc, s) in self.gpus_shared.iter_mut().zip(now_shared) {
+                        *acc = match (*acc, s) {
+                            (Some(a), Some(b)) => Some(a || b),
+                            (a, b) => a.or(b),
+                        };
+                    }
                 }
             }
             Phase::EvalEnd(_) => self.last_eval = self.mark.take().map(|start| now.since(&start)),
@@ -146,6 +171,10 @@ pub fn run_trial(
         cumulative_time_s: 0.0,
         cumulative_energy_j: 0.0,
         write_error: None,
+        load: LoadProbe::system(),
+        load_mark: None,
+        load_windows: LoadWindows::default(),
+        gpus_shared: Vec::new(),
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var("WATTSWEEP_TEST_PANIC").is_ok_and(|m| m == trial.spec.model.name()) {
@@ -176,6 +205,7 @@ pub fn run_trial(
         test_images: data.test.len(),
         model_settings: s.model_settings_text(),
         energy_source: hooks.train.source.clone(),
+        estimate_method: env.meter.estimate_method().map(String::from),
         idle_power_w: env.idle_power_w,
         samples: Some(samples),
         peak_rss_mb: crate::memory::peak_rss_mb(),
@@ -219,6 +249,24 @@ pub fn run_trial(
     row.counter_wraps = Some(e.counter_wraps);
     row.read_failures = Some(e.read_failures);
     row.energy_complete = Some(e.read_failures == 0);
+    row.other_cpu_share = hooks.load_windows.other_cpu_share();
+    row.gpu_shared = (!hooks.gpus_shared.is_empty()).then(|| {
+        hooks
+            .gpus_shared
+            .iter()
+            .map(|s| s.map_or(String::new(), |b| b.to_string()))
+            .collect::<Vec<_>>()
+            .join(";")
+    });
+    let limit = env.energy.max_other_cpu_share;
+    row.background_load = row.other_cpu_share.map(|s| s > limit);
+    if row.background_load == Some(true) {
+        tracing::warn!(
+            "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {limit}); its RAPL energy includes their work",
+            trial.id,
+            row.other_cpu_share.unwrap_or(0.0) * 100.0
+        );
+    }
     if e.read_failures > 0 {
         tracing::warn!(
             "trial {}: {} failed counter reads during training: its energy may be an undercount (energy_complete = false; left out of rankings)",

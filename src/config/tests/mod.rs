@@ -215,3 +215,27 @@ fn repeats_must_be_a_positive_whole_number_given_once() {
     let p = problems("model = \"mlp\"\nrepeats = 2\n[grid]\nrepeat = [0, 1]\n");
     assert!(p.iter().any(|m| m.contains("keep one")), "{p:?}");
 }
+
+#[test]
+fn energy_settings_for_the_estimate_and_background_load_are_checked() {
+    let g = parse("model = \"mlp\"\n[energy]\nvcpu_min_w = 0.5\nvcpu_max_w = 3\nmax_other_cpu_share = 0.1\non_background_load = \"rerun\"\n").unwrap();
+    assert_eq!((g.energy.vcpu_min_w, g.energy.vcpu_max_w), (Some(0.5), Some(3.0)));
+    assert_eq!(g.energy.max_other_cpu_share, 0.1);
+    assert_eq!(g.energy.on_background_load, crate::config::BackgroundLoad::Rerun);
+    let p = problems("model = \"mlp\"\n[energy]\nvcpu_min_w = 2.0\nvcpu_max_w = 1.0\n");
+    assert!(
+        p.len() == 1 && p[0].starts_with("energy.vcpu_max_w = 1: must be ≥ energy.vcpu_min_w"),
+        "{p:?}"
+    );
+    let p = problems(
+        "model = \"mlp\"\n[energy]\nmax_other_cpu_share = -0.1\non_background_load = \"retry\"\n",
+    );
+    assert!(
+        p.iter().any(|m| m.starts_with("energy.max_other_cpu_share = -0.1: must be in [0, 1]")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|m| m.starts_with("energy.on_background_load = \"retry\": must be")),
+        "{p:?}"
+    );
+}

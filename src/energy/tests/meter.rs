@@ -285,3 +285,42 @@ fn meter_is_shareable_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Meter>();
 }
+
+/// A GPU whose compute-process list the test sets.
+struct ProcGpu(Arc<std::sync::Mutex<Option<Vec<u32>>>>);
+
+impl GpuDevice for ProcGpu {
+    fn name(&self) -> String {
+        "Fake GPU with processes".into()
+    }
+    fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError> {
+        Ok(Some(0))
+    }
+    fn power_mw(&mut self) -> Result<u32, GpuError> {
+        Ok(0)
+    }
+    fn compute_pids(&mut self) -> Result<Option<Vec<u32>>, GpuError> {
+        Ok(self.0.lock().unwrap().clone())
+    }
+}
+
+#[test]
+fn a_gpu_is_shared_when_nvml_lists_another_process() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let pids = Arc::new(std::sync::Mutex::new(Some(vec![])));
+    let m = Meter::start_with_probes(t.opts(), vec![Box::new(ProcGpu(Arc::clone(&pids)))], p);
+    let own = std::process::id();
+    let set = |v: Option<Vec<u32>>| *pids.lock().unwrap() = v;
+    assert_eq!(m.gpus_shared(false), [Some(false)], "nobody on the GPU");
+    set(Some(vec![own]));
+    assert_eq!(m.gpus_shared(true), [Some(false)], "only us");
+    set(Some(vec![own, own + 1]));
+    assert_eq!(m.gpus_shared(true), [Some(true)]);
+    // In a container NVML lists host PIDs: one unknown PID while we use the GPU is us.
+    set(Some(vec![4242]));
+    assert_eq!(m.gpus_shared(true), [Some(false)]);
+    assert_eq!(m.gpus_shared(false), [Some(true)], "a CPU trial never runs on the GPU");
+    set(None);
+    assert_eq!(m.gpus_shared(false), [None], "NVML cannot tell: unknown, not false");
+}

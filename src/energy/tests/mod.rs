@@ -99,6 +99,8 @@ impl FakeTree {
             use_nvml: false,
             sample_hz: 100.0,
             cpu_tdp_w: Some(80.0),
+            vcpu_min_w: None,
+            vcpu_max_w: None,
         }
     }
 }
@@ -110,8 +112,13 @@ pub(super) fn probes(reader: Reader) -> (Probes, Arc<AtomicU64>) {
     let p = Probes {
         reader,
         cpu_clock: Box::new(move || Ok(c.load(Ordering::SeqCst))),
-        cpu_model: "Test CPU".into(),
-        logical_cpus: 4,
+        wall: Box::new(|| 0),
+        cpu: crate::energy::cpuinfo::CpuInfo {
+            model_name: "Test CPU".into(),
+            logical_cpus: 4,
+            packages: 1,
+            ..Default::default()
+        },
     };
     (p, cpu_us)
 }

@@ -75,3 +75,24 @@ fn a_trial_whose_counter_stopped_reading_is_left_out_of_rankings() {
         sections[0]
     );
 }
+
+#[test]
+fn trials_under_background_load_or_on_a_shared_gpu_are_flagged() {
+    let mut busy = trial("x", "c1", 0.1, 100.0);
+    busy.other_cpu_share = Some(0.42);
+    busy.background_load = Some(true);
+    let mut gpu = trial("y", "c2", 0.1, 100.0);
+    gpu.gpu_shared = Some("false;true".into());
+    let quiet = trial("z", "c3", 0.1, 100.0);
+    let data =
+        crate::report::load::ReportData { results: vec![busy, gpu, quiet], ..Default::default() };
+    let overview = &crate::report::sections::sections(&data, &[])[0];
+    let flagged: Vec<&String> = overview
+        .paragraphs
+        .iter()
+        .filter(|p| p.starts_with("Background load") || p.starts_with("Shared GPU"))
+        .collect();
+    assert_eq!(flagged.len(), 2, "{:?}", overview.paragraphs);
+    assert!(flagged[0].contains("trial x") && flagged[0].contains("42.00 %"), "{}", flagged[0]);
+    assert!(flagged[1].contains("trial y") && flagged[1].contains("false;true"), "{}", flagged[1]);
+}

@@ -1,0 +1,101 @@
+//! Background load: how much of the machine's busy CPU time during a trial's training windows
+//! was not this process. RAPL meters whole packages, so another program's work lands in the
+//! trial's energy; this says how much to distrust it.
+//!
+//! The machine's busy time is the first (`cpu`) line of `/proc/stat`: user + nice + system + irq
+//! + softirq, in clock ticks (guest time is already inside user; idle, iowait and steal are not
+//! work done here). This process's time is `getrusage` (user + system, all threads), so
+//! `other_cpu_share = (machine busy − ours) / machine busy`, clamped to [0, 1].
+
+use std::path::PathBuf;
+
+use super::estimate::{CpuClock, process_cpu_clock};
+
+/// Busy clock ticks of the whole machine from the text of `/proc/stat`.
+pub fn busy_ticks(proc_stat: &str) -> Option<u64> {
+    let line = proc_stat.lines().find(|l| l.split_whitespace().next() == Some("cpu"))?;
+    let f: Vec<u64> =
+        line.split_whitespace().skip(1).map(|x| x.parse().ok()).collect::<Option<_>>()?;
+    // user nice system idle iowait irq softirq steal guest guest_nice
+    if f.len() < 7 {
+        return None;
+    }
+    Some(f[0] + f[1] + f[2] + f[5] + f[6])
+}
+
+/// Machine busy seconds and this process's CPU seconds at one instant.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LoadSample {
+    pub machine_busy_s: f64,
+    pub process_s: f64,
+}
+
+/// Reads load samples; the file and the process clock are injectable for tests.
+pub struct LoadProbe {
+    proc_stat: PathBuf,
+    clock: CpuClock,
+    ticks_per_s: f64,
+}
+
+impl LoadProbe {
+    pub fn system() -> LoadProbe {
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        LoadProbe::new(
+            "/proc/stat".into(),
+            process_cpu_clock(),
+            if hz > 0 { hz as f64 } else { 100.0 },
+        )
+    }
+
+    pub fn new(proc_stat: PathBuf, clock: CpuClock, ticks_per_s: f64) -> LoadProbe {
+        LoadProbe { proc_stat, clock, ticks_per_s }
+    }
+
+    /// `None` when either reading fails (no /proc, say): the share is then unknown, not 0.
+    pub fn sample(&mut self) -> Option<LoadSample> {
+        let text = std::fs::read_to_string(&self.proc_stat).ok()?;
+        let ticks = busy_ticks(&text)?;
+        let us = (self.clock)().ok()?;
+        Some(LoadSample {
+            machine_busy_s: ticks as f64 / self.ticks_per_s,
+            process_s: us as f64 / 1e6,
+        })
+    }
+}
+
+/// Sums over a trial's training windows.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadWindows {
+    machine_busy_s: f64,
+    process_s: f64,
+    /// Every window had both ends.
+    windows: usize,
+    missing: usize,
+}
+
+impl LoadWindows {
+    pub fn add(&mut self, start: Option<LoadSample>, end: Option<LoadSample>) {
+        match (start, end) {
+            (Some(a), Some(b)) => {
+                self.machine_busy_s += (b.machine_busy_s - a.machine_busy_s).max(0.0);
+                self.process_s += (b.process_s - a.process_s).max(0.0);
+                self.windows += 1;
+            }
+            _ => self.missing += 1,
+        }
+    }
+
+    /// The share of the machine's busy CPU time that was not this process, 0–1; `None` when a
+    /// window could not be read or nothing was busy.
+    pub fn other_cpu_share(&self) -> Option<f64> {
+        if self.windows == 0 || self.missing > 0 || self.machine_busy_s <= 0.0 {
+            return None;
+        }
+        Some(((self.machine_busy_s - self.process_s) / self.machine_busy_s).clamp(0.0, 1.0))
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/load.rs"]
+mod tests;
