@@ -477,3 +477,37 @@ fn sensors_explains_a_missing_powercap_tree() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("estimate"), "{text}");
 }
+
+#[test]
+fn sensors_and_rows_name_the_estimate_method() {
+    let s = Sandbox::new();
+    let sensors = |extra: &[&str]| {
+        let mut args = vec!["sensors", "--powercap-root", "nowhere", "--no-nvml"];
+        args.extend_from_slice(extra);
+        let o = s.cmd(&args).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let user = sensors(&["--vcpu-min-w", "1", "--vcpu-max-w", "4"]);
+    assert!(user.contains("estimate_method = user") && user.contains("vcpu_min_w"), "{user}");
+    let tdp = sensors(&["--cpu-tdp-w", "100"]);
+    assert!(tdp.contains("estimate_method = tdp") && tdp.contains("TDP 100 W"), "{tdp}");
+
+    let g = s.grid("g.toml", "epochs = 1\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\n");
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let row = &s.rows("out/results.csv")[0];
+    assert_eq!(row["energy_source"], "estimate");
+    assert!(["tdp", "vcpu-coefficients"].contains(&row["estimate_method"].as_str()), "{row:?}");
+    assert_eq!(row["energy_zones"], "cpu-estimate");
+    let share: f64 = row["other_cpu_share"].parse().unwrap();
+    assert!((0.0..=1.0).contains(&share), "{share}");
+    assert_eq!(row["background_load"], (share > 0.05).to_string());
+    assert_eq!(row["repeat"], "0");
+    assert_eq!(row["config_id"].len(), 12);
+    // The report's configuration summary sits beside results.csv.
+    let summary = s.rows("out/summary.csv");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0]["config_id"], row["config_id"]);
+    assert_eq!(summary[0]["n"], if row["energy_complete"] == "true" { "1" } else { "0" });
+}

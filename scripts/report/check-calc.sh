@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Open a sweep's results.csv and epochs.csv the way a spreadsheet user would — LibreOffice Calc,
+# Open a sweep's results.csv, epochs.csv and summary.csv the way a spreadsheet user would — LibreOffice Calc,
 # comma-separated, UTF-8, en-US locale ('.' decimals) — and fail if any numeric column arrives
 # as text, if a missing value arrives as anything but an empty cell, or if Calc sees a different
 # number of rows or columns than an RFC 4180 parser does.
@@ -48,7 +48,7 @@ filter='CSV:44,34,76,1,,1033,false,true'
 
 status=0
 checked=0
-for name in results.csv epochs.csv; do
+for name in results.csv epochs.csv summary.csv; do
     src="$out/$name"
     if [[ ! -f "$src" ]]; then
         if [[ $name == results.csv ]]; then
