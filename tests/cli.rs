@@ -511,3 +511,35 @@ fn sensors_and_rows_name_the_estimate_method() {
     assert_eq!(summary[0]["config_id"], row["config_id"]);
     assert_eq!(summary[0]["n"], if row["energy_complete"] == "true" { "1" } else { "0" });
 }
+
+#[test]
+fn on_background_load_rerun_keeps_the_cleaner_row_and_sets_the_other_aside() {
+    let s = Sandbox::with_sizes(2000, 100);
+    // A threshold of 0 flags any trial during which something else used the CPU, and a busy
+    // process guarantees that; the rerun then happens and one of the two rows must win.
+    let g = s.grid(
+        "g.toml",
+        "epochs = 2\n[energy]\nidle_s = 0\nmax_other_cpu_share = 0\non_background_load = \"rerun\"\n[grid]\nmodel = [\"mlp\"]\n",
+    );
+    let mut busy = Command::new("sh").args(["-c", "while :; do :; done"]).spawn().unwrap();
+    let o = s.run(&g, &[]);
+    busy.kill().unwrap();
+    busy.wait().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = s.rows("out/results.csv");
+    assert_eq!(rows.len(), 1, "one row per trial: {rows:?}");
+    let aside = s.rows("out/superseded.csv");
+    assert_eq!(aside.len(), 1, "the losing attempt is kept aside: {aside:?}");
+    let (kept, lost) = (&rows[0], &aside[0]);
+    assert_ne!(kept["attempt_id"], lost["attempt_id"]);
+    let share = |r: &HashMap<String, String>| r["other_cpu_share"].parse::<f64>().unwrap();
+    assert!(share(kept) <= share(lost), "the cleaner row wins: {} vs {}", share(kept), share(lost));
+    let epochs = s.rows("out/epochs.csv");
+    assert_eq!(epochs.len(), 2);
+    assert!(epochs.iter().all(|e| e["attempt_id"] == kept["attempt_id"]), "{epochs:?}");
+    let id = &kept["trial_id"];
+    assert!(s.path(&format!("out/power/{id}.csv")).is_file());
+    assert!(!s.path(&format!("out/power/{id}.rerun.csv")).exists());
+    let set_aside: Vec<_> = std::fs::read_dir(s.path("out/power/superseded")).unwrap().collect();
+    assert_eq!(set_aside.len(), 1);
+}

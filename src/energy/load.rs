@@ -2,9 +2,9 @@
 //! was not this process. RAPL meters whole packages, so another program's work lands in the
 //! trial's energy; this says how much to distrust it.
 //!
-//! The machine's busy time is the first (`cpu`) line of `/proc/stat`: user + nice + system + irq
-//! + softirq, in clock ticks (guest time is already inside user; idle, iowait and steal are not
-//! work done here). This process's time is `getrusage` (user + system, all threads), so
+//! The machine's busy time is the first (`cpu`) line of `/proc/stat`: the sum of user, nice,
+//! system, irq and softirq, in clock ticks (guest time is already inside user; idle, iowait and
+//! steal are not work done here). This process's time is `getrusage` (user + system, all threads), so
 //! `other_cpu_share = (machine busy − ours) / machine busy`, clamped to [0, 1].
 
 use std::path::PathBuf;
