@@ -149,7 +149,14 @@ impl From<&BenchArgs> for BenchOptions {
 
 fn run(args: RunArgs, quiet: bool) -> Result<u8> {
     let opts = RunOptions::from_args(args, quiet);
-    let summary = runner::run_sweep(&opts)?;
+    // The report is rebuilt after every trial while the sweep runs (not for a shard, whose report
+    // would cover one shard only: `wattsweep merge` builds the whole one).
+    let live = opts.shard.is_none();
+    let summary = runner::run_sweep(&opts, &mut |out| {
+        if live && let Err(e) = report::write_live_report(out) {
+            tracing::warn!("could not rebuild the live report (the CSVs are complete): {e:#}");
+        }
+    })?;
     // A shard's report would cover one shard only: `wattsweep merge` builds the whole one.
     if opts.shard.is_none() && summary.planned > 0 {
         let out = &summary.out;
@@ -157,6 +164,11 @@ fn run(args: RunArgs, quiet: bool) -> Result<u8> {
             Ok(_) => tracing::info!("report: {}", out.join("index.html").display()),
             Err(e) => tracing::warn!("could not build the report (the CSVs are complete): {e:#}"),
         }
+    }
+    if let Some(why) = &summary.budget {
+        tracing::warn!(
+            "sweep stopped: {why}; the trial that was running is recorded as interrupted, and the same command resumes the sweep"
+        );
     }
     tracing::info!(
         "{} trials planned: {} skipped as done, {} ran; {} ok, {} not ok{}",
@@ -196,7 +208,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 let s = &t.spec;
                 writeln!(
                     out,
-                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} repeat={} backend={} {}",
+                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} repeat={} backend={} threads={} {}",
                     t.id,
                     s.dataset.name(),
                     s.model.name(),
@@ -208,6 +220,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     s.seed,
                     s.repeat,
                     s.backend.name(),
+                    s.threads.map_or("all".to_string(), |n| n.to_string()),
                     s.model_settings_text()
                 )?;
             }
@@ -232,6 +245,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 "model_settings",
                 "repeat",
                 "config_id",
+                "threads",
             ])?;
             for t in &trials {
                 let s = &t.spec;
@@ -253,6 +267,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     s.model_settings_text(),
                     s.repeat.to_string(),
                     s.config_id(),
+                    opt(s.threads),
                 ])?;
             }
             w.flush()?;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
 /// and the order of the canonical form. Per-model settings live under `models.<name>`.
-pub const SETTING_KEYS: [&str; 13] = [
+pub const SETTING_KEYS: [&str; 14] = [
     "dataset",
     "model",
     "optimizer",
@@ -23,6 +23,7 @@ pub const SETTING_KEYS: [&str; 13] = [
     "train_limit",
     "test_limit",
     "backend",
+    "threads",
     "seed",
     "repeat",
 ];
@@ -42,6 +43,8 @@ pub struct TrialSpec {
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
     pub backend: Backend,
+    /// CPU threads for training (Burn's and the kernels' thread pool); `None`: all.
+    pub threads: Option<usize>,
     pub seed: u64,
     /// Which run of identical settings this is (measurement noise; `seed` samples training
     /// variance). 0 keeps the id a trial had before repeats existed.
@@ -120,6 +123,7 @@ impl TrialSpec {
             train_limit: None,
             test_limit: None,
             backend: Backend::Flex,
+            threads: None,
             seed: 0,
             repeat: 0,
         }
@@ -162,6 +166,10 @@ impl TrialSpec {
             "test_limit" => self.test_limit = Some(whole(v, 1)? as usize),
             "seed" => self.seed = whole(v, 0)?,
             "repeat" => self.repeat = whole(v, 0)?,
+            "threads" => match whole(v, 1)? {
+                n if n <= 4096 => self.threads = Some(n as usize),
+                _ => return Err("must be at most 4096".into()),
+            },
             other => return Err(format!("unknown setting `{other}`")),
         }
         Ok(())
@@ -198,6 +206,10 @@ impl TrialSpec {
             format!("backend={}", self.backend.name()),
             format!("seed={}", self.seed),
         ];
+        // All threads is what every trial used before `threads` existed: its id must not change.
+        if let Some(n) = self.threads {
+            parts.push(format!("threads={n}"));
+        }
         // Repeat 0 is what every trial was before repeats existed: its id must not change.
         if self.repeat > 0 {
             parts.push(format!("repeat={}", self.repeat));

@@ -543,3 +543,57 @@ fn on_background_load_rerun_keeps_the_cleaner_row_and_sets_the_other_aside() {
     let set_aside: Vec<_> = std::fs::read_dir(s.path("out/power/superseded")).unwrap().collect();
     assert_eq!(set_aside.len(), 1);
 }
+
+#[test]
+fn a_budget_stops_the_sweep_at_an_epoch_boundary_with_exit_3_and_a_later_run_resumes() {
+    let s = Sandbox::with_sizes(2000, 100);
+    let body = "epochs = 3\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nseed = [0, 1]\n";
+    let g = s.grid("g.toml", &format!("{body}[budget]\nmax_energy_j = 0.000001\n"));
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("budget reached: max_energy_j"), "{}", stderr(&o));
+    let rows = s.rows("out/results.csv");
+    assert_eq!(rows.len(), 1, "the sweep stopped after the first trial: {rows:?}");
+    assert_eq!(rows[0]["status"], "interrupted");
+    assert!(rows[0]["error"].contains("budget reached"), "{:?}", rows[0]);
+    assert_eq!(s.rows("out/epochs.csv").len(), 1, "it ended at the first epoch boundary");
+    // Without the budget, the same grid resumes: the interrupted trial runs again, then the next.
+    let g = s.grid("g.toml", body);
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = s.rows("out/results.csv");
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r["status"] == "ok"));
+}
+
+#[test]
+fn the_report_is_live_while_the_sweep_runs_and_final_after() {
+    let s = Sandbox::with_sizes(4000, 100);
+    let g = s.grid(
+        "g.toml",
+        "epochs = 3\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\nthreads = [1]\nseed = [0, 1, 2]\n",
+    );
+    let index = s.path("out/index.html");
+    let mut child = s.run_cmd(&g, &["-q"]).stderr(Stdio::null()).spawn().unwrap();
+    let start = Instant::now();
+    let mut live = None;
+    while live.is_none() && start.elapsed() < Duration::from_secs(120) {
+        if let Ok(text) = std::fs::read_to_string(&index)
+            && text.contains("http-equiv=\"refresh\"")
+        {
+            live = Some(text);
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let live = live.expect("an index.html that reloads itself appeared while the sweep ran");
+    assert!(live.contains("still running"), "{live}");
+    let last = std::fs::read_to_string(&index).unwrap();
+    assert!(!last.contains("http-equiv=\"refresh\"") && !last.contains("still running"));
+    let rows = s.rows("out/results.csv");
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["threads"] == "1" && r["status"] == "ok"), "{rows:?}");
+}

@@ -34,6 +34,16 @@ pub enum BackgroundLoad {
     Rerun,
 }
 
+/// `[budget]`: limits for one run of the sweep; reaching one ends the running trial at its next
+/// epoch boundary (as `interrupted`) and stops the sweep with exit code 3.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Budget {
+    /// Joules of the trials' training and evaluation windows in this run.
+    pub max_energy_j: Option<f64>,
+    /// Wall-clock seconds since this run started.
+    pub max_time_s: Option<f64>,
+}
+
 /// Default `[energy] max_other_cpu_share`.
 pub const DEFAULT_MAX_OTHER_CPU_SHARE: f64 = 0.05;
 
@@ -73,6 +83,7 @@ pub struct Grid {
     /// `[[exclude]]` tables: partial matches dropped from the cross product.
     pub exclude: Vec<Vec<(String, Value)>>,
     pub energy: EnergySettings,
+    pub budget: Budget,
     /// `[slurm]` table, kept raw for the Slurm front end.
     pub slurm: toml::Table,
     /// The file's text, saved into run.json.

@@ -11,5 +11,5 @@ pub(crate) mod parse;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use grid::{BackgroundLoad, EnergySettings, Grid};
+pub use grid::{BackgroundLoad, Budget, EnergySettings, Grid};
 pub use parse::load_grid;

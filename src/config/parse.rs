@@ -2,14 +2,16 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::grid::{BackgroundLoad, EnergySettings, Grid, GridErrors, Problem};
+use super::grid::{BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Problem};
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 9] =
-    ["name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "slurm"];
+const TABLE_KEYS: [&str; 10] = [
+    "name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "budget", "slurm",
+];
+const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
 const ENERGY_KEYS: [&str; 8] = [
     "sample_hz",
     "idle_s",
@@ -193,6 +195,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         include: Vec::new(),
         exclude: Vec::new(),
         energy: EnergySettings::default(),
+        budget: Budget::default(),
         slurm: toml::Table::new(),
         source_text: text.to_string(),
     };
@@ -252,6 +255,11 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             "energy" => {
                 if let Some(t) = w.table("energy", v) {
                     grid.energy = parse_energy(&mut w, t);
+                }
+            }
+            "budget" => {
+                if let Some(t) = w.table("budget", v) {
+                    grid.budget = parse_budget(&mut w, t);
                 }
             }
             "slurm" => {
@@ -401,6 +409,29 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
         );
     }
     e
+}
+
+fn parse_budget(w: &mut Walker, t: &toml::Table) -> Budget {
+    let mut b = Budget::default();
+    for (k, v) in t {
+        let at = format!("budget.{k}");
+        if !BUDGET_KEYS.contains(&k.as_str()) {
+            w.unknown(&at, k, &BUDGET_KEYS);
+            continue;
+        }
+        match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
+            Some(x) if x.is_finite() && x > 0.0 => match k.as_str() {
+                "max_energy_j" => b.max_energy_j = Some(x),
+                _ => b.max_time_s = Some(x),
+            },
+            Some(_) => w.problem(
+                format!("{at} = {v}"),
+                "must be > 0 (a budget of 0 or less would stop before anything ran)",
+            ),
+            None => w.problem(format!("{at} = {v}"), "must be a number"),
+        }
+    }
+    b
 }
 
 fn valid_name(n: &str) -> bool {

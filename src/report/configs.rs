@@ -59,7 +59,7 @@ pub fn config_key(r: &ResultRow) -> String {
         return r.config_id.clone();
     }
     let settings = format!(
-        "dataset={};model={};optimizer={};learning_rate={:?};momentum={:?};weight_decay={:?};batch_size={};epochs={};train_images={};test_images={};backend={};{}",
+        "dataset={};model={};optimizer={};learning_rate={:?};momentum={:?};weight_decay={:?};batch_size={};epochs={};train_images={};test_images={};backend={};threads={:?};{}",
         r.dataset,
         r.model,
         r.optimizer,
@@ -71,6 +71,7 @@ pub fn config_key(r: &ResultRow) -> String {
         r.train_images,
         r.test_images,
         r.backend,
+        r.threads,
         r.model_settings
     );
     hex::encode(&Sha256::digest(settings.as_bytes())[..6])
@@ -109,6 +110,7 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
         "batch_size",
         "epochs",
         "backend",
+        "threads",
         "train_images",
         "test_images",
         "model_settings",
@@ -142,6 +144,7 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
             r.batch_size.to_string(),
             r.epochs.to_string(),
             r.backend.clone(),
+            r.threads.map(|n| n.to_string()).unwrap_or_default(),
             r.train_images.to_string(),
             r.test_images.to_string(),
             r.model_settings.clone(),

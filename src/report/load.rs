@@ -19,6 +19,8 @@ pub struct ReportData {
     /// Power samples by trial id (the file stem of `power/<trial_id>.csv`).
     pub power: BTreeMap<String, Vec<PowerSample>>,
     pub title: String,
+    /// The sweep is still running: the page says so and reloads itself.
+    pub live: bool,
 }
 
 /// Read `out/results.csv` (required), `out/epochs.csv` and `out/power/*.csv` (optional: a sweep
@@ -70,7 +72,7 @@ pub fn load_report_data(out: &Path) -> Result<ReportData> {
         }
     }
 
-    Ok(ReportData { results, epochs, power, title: title_for(out) })
+    Ok(ReportData { results, epochs, power, title: title_for(out), live: false })
 }
 
 /// `wattsweep report — <directory name>`: the directory is named after the grid by default.

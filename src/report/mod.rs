@@ -13,4 +13,4 @@ pub mod sections;
 pub mod stats;
 pub mod summary;
 
-pub use summary::write_report;
+pub use summary::{write_live_report, write_report};

@@ -31,6 +31,9 @@ pub struct ResultRow {
     /// Which run of identical settings (`repeats = N` gives 0 … N−1); 0 in older rows.
     #[serde(default)]
     pub repeat: u64,
+    /// CPU threads the training used; empty: all (the thread pool's default, one per CPU).
+    #[serde(default)]
+    pub threads: Option<usize>,
     /// `flex`, `tch` or `tch-cuda`.
     pub backend: String,
     /// Training images used (after `train_limit`).

@@ -2,11 +2,14 @@
 //! what an earlier crash left, skip finished trials, measure idle power, run the rest one by one,
 //! writing each trial's row the moment it ends.
 
+mod budget;
 mod environment;
 mod interrupt;
 mod lock;
 mod progress;
 mod trial;
+
+use budget::BudgetState;
 
 pub use environment::{Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
@@ -41,7 +44,8 @@ pub struct RunOptions {
     pub quiet: bool,
 }
 
-/// How a sweep ended; `exit_code` follows the README (0 ok, 1 some trial failed, 130 interrupted).
+/// How a sweep ended; `exit_code` follows the README (0 ok, 1 some trial failed, 3 stopped by
+/// `[budget]`, 130 interrupted).
 #[derive(Debug, Default, PartialEq)]
 pub struct SweepSummary {
     /// Where the rows were written (`<out>`, or the shard's directory under it).
@@ -52,12 +56,16 @@ pub struct SweepSummary {
     pub ok: usize,
     pub not_ok: usize,
     pub interrupted: bool,
+    /// Which `[budget]` limit stopped the sweep, in words.
+    pub budget: Option<String>,
 }
 
 impl SweepSummary {
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
+        } else if self.budget.is_some() {
+            3
         } else if self.not_ok > 0 {
             1
         } else {
@@ -131,7 +139,9 @@ pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
     }
 }
 
-pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
+/// Run the sweep. `after_trial(dir)` is called after each trial's row is written (the live
+/// report hangs there; the runner itself knows nothing of reports).
+pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Result<SweepSummary> {
     let grid = load_grid(&opts.grid)?;
     let all = plan::expand(&grid);
     let trials: Vec<Trial> = match &opts.shard {
@@ -222,6 +232,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     let host = hostname();
     let job = slurm_job_id();
     let power_dir = out.join("power");
+    let budget = BudgetState::new(grid.budget);
     let run_one = |t: &Trial, attempt_id: String, power_path: PathBuf, progress: &mut Progress| {
         let data = &datasets[&t.spec.dataset];
         let trial_data =
@@ -248,6 +259,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             hostname: host.clone(),
             slurm_job_id: job.clone(),
             exclusive: opts.exclusive,
+            budget: &budget,
         };
         run_trial(t, &trial_data, &env, progress)
     };
@@ -258,8 +270,13 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             summary.interrupted = true;
             break;
         }
+        if let Some(why) = budget.reached() {
+            summary.budget = Some(why);
+            break;
+        }
         let row =
             run_one(t, attempt.clone(), power_dir.join(format!("{}.csv", t.id)), &mut progress)?;
+        let by_budget = row.status == "interrupted" && !interrupt.requested();
         if row.background_load == Some(true)
             && row.status == "ok"
             && grid.energy.on_background_load == BackgroundLoad::Rerun
@@ -273,9 +290,11 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             previous.contains_key(&t.id),
             epoch_trials.contains(&t.id),
         )?;
+        after_trial(&out);
         summary.ran += 1;
         match row.status.as_str() {
             "ok" => summary.ok += 1,
+            "interrupted" if by_budget => summary.budget = budget.reached(),
             "interrupted" => summary.interrupted = true,
             _ => summary.not_ok += 1,
         }
@@ -287,7 +306,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
             "{} accuracy {acc}, {:.1} s, {joules}{why}",
             row.status, row.train_time_s
         ));
-        if summary.interrupted {
+        if summary.interrupted || summary.budget.is_some() {
             break;
         }
     }
@@ -295,6 +314,10 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
     for (t, first) in flagged {
         if summary.interrupted || interrupt.requested() {
             summary.interrupted = true;
+            break;
+        }
+        if let Some(why) = budget.reached().or_else(|| summary.budget.clone()) {
+            summary.budget = Some(why);
             break;
         }
         tracing::info!(
@@ -332,6 +355,7 @@ pub fn run_sweep(opts: &RunOptions) -> Result<SweepSummary> {
                 aside.join(format!("{}-{}.csv", t.id, again.attempt_id)),
             );
         }
+        after_trial(&out);
         progress.finish_trial(&format!(
             "rerun: other CPU share {} (was {}); kept the {} row",
             again.other_cpu_share.map_or("-".into(), |s| format!("{:.0} %", s * 100.0)),

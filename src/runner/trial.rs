@@ -2,6 +2,7 @@
 //! (so window energies are counter differences) → write its epochs as they end → build its row.
 //! A panic inside Burn is caught here and becomes a `failed` row; the sweep goes on.
 
+use super::budget::BudgetState;
 use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
@@ -63,6 +64,7 @@ pub struct TrialEnv<'a> {
     pub hostname: String,
     pub slurm_job_id: Option<String>,
     pub exclusive: Option<bool>,
+    pub budget: &'a BudgetState,
 }
 
 struct MeterHooks<'a, 'p> {
@@ -96,6 +98,7 @@ impl Hooks for MeterHooks<'_, '_> {
                 if let Some(start) = self.mark.take() {
                     let w = now.since(&start);
                     self.train.add(&w);
+                    self.env.budget.add(w.energy_j);
                     self.epoch_train = Some(w);
                 }
                 if let Some(start) = self.load_mark.take() {
@@ -114,7 +117,12 @@ impl Hooks for MeterHooks<'_, '_> {
                     }
                 }
             }
-            Phase::EvalEnd(_) => self.last_eval = self.mark.take().map(|start| now.since(&start)),
+            Phase::EvalEnd(_) => {
+                self.last_eval = self.mark.take().map(|start| now.since(&start));
+                if let Some(w) = &self.last_eval {
+                    self.env.budget.add(w.energy_j);
+                }
+            }
         }
     }
 
@@ -148,6 +156,10 @@ impl Hooks for MeterHooks<'_, '_> {
     fn cancelled(&self) -> bool {
         self.env.interrupt.requested() || self.write_error.is_some()
     }
+
+    fn stop_after_epoch(&self) -> bool {
+        self.env.budget.reached().is_some()
+    }
 }
 
 /// Train one trial and return its results row (not yet written).
@@ -180,7 +192,14 @@ pub fn run_trial(
         if std::env::var("WATTSWEEP_TEST_PANIC").is_ok_and(|m| m == trial.spec.model.name()) {
             panic!("injected failure (WATTSWEEP_TEST_PANIC)");
         }
-        train::train(&trial.spec, data, &mut hooks)
+        match trial.spec.threads {
+            None => train::train(&trial.spec, data, &mut hooks),
+            // Burn's flex backend, gemm and the fused kernels all run on rayon's current pool.
+            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
+                Ok(pool) => pool.install(|| train::train(&trial.spec, data, &mut hooks)),
+                Err(e) => panic!("cannot start a pool of {n} threads: {e}"),
+            },
+        }
     }));
     let samples = env.meter.end_power_log()?;
     if let Some(e) = hooks.write_error.take() {
@@ -200,6 +219,7 @@ pub fn run_trial(
         epochs: s.epochs,
         seed: s.seed,
         repeat: s.repeat,
+        threads: s.threads,
         backend: s.backend.name().into(),
         train_images: data.train.len(),
         test_images: data.test.len(),
@@ -289,7 +309,10 @@ pub fn run_trial(
         }
         Outcome::Interrupted => {
             row.status = "interrupted".into();
-            row.error = Some("stopped by SIGINT/SIGTERM".into());
+            row.error = Some(match env.budget.reached() {
+                Some(why) if !env.interrupt.requested() => format!("{why}; run again to resume"),
+                _ => "stopped by SIGINT/SIGTERM".into(),
+            });
         }
     }
     Ok(row)

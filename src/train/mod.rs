@@ -40,6 +40,10 @@ pub trait Hooks {
     fn cancelled(&self) -> bool {
         false
     }
+    /// Asked after each epoch: true ends the trial there as `Interrupted` (a budget ran out).
+    fn stop_after_epoch(&self) -> bool {
+        false
+    }
 }
 
 /// Hooks that observe nothing (tests, benchmarks).
@@ -194,6 +198,10 @@ pub fn train_model(
         result.eval_time_s = eval_time_s;
         result.test_accuracy = Some(accuracy);
         result.firing_rate = firing_rate;
+        if epoch < spec.epochs && hooks.stop_after_epoch() {
+            result.outcome = Outcome::Interrupted;
+            return result;
+        }
     }
     result
 }

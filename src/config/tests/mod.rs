@@ -239,3 +239,29 @@ fn energy_settings_for_the_estimate_and_background_load_are_checked() {
         "{p:?}"
     );
 }
+
+#[test]
+fn threads_is_a_setting_whose_default_keeps_the_ids() {
+    let base = expand(&parse("model = \"mlp\"\n").unwrap());
+    let grid = parse("model = \"mlp\"\n[grid]\nthreads = [1, 2]\n").unwrap();
+    let t = expand(&grid);
+    assert_eq!(t.len(), 2);
+    assert_eq!((t[0].spec.threads, t[1].spec.threads), (Some(1), Some(2)));
+    assert!(t.iter().all(|x| x.id != base[0].id), "a set thread count is part of the id");
+    assert_ne!(t[0].spec.config_id(), t[1].spec.config_id(), "and of the configuration");
+    assert_eq!(base[0].spec.threads, None);
+    let p = problems("model = \"mlp\"\nthreads = 0\n");
+    assert!(p.len() == 1 && p[0].starts_with("threads = 0: must be ≥ 1"), "{p:?}");
+}
+
+#[test]
+fn budgets_must_be_positive_numbers() {
+    let g = parse("model = \"mlp\"\n[budget]\nmax_energy_j = 500\nmax_time_s = 3600.5\n").unwrap();
+    assert_eq!((g.budget.max_energy_j, g.budget.max_time_s), (Some(500.0), Some(3600.5)));
+    let p =
+        problems("model = \"mlp\"\n[budget]\nmax_energy_j = 0\nmax_time_s = -5\nmax_joules = 3\n");
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p.iter().any(|m| m.starts_with("budget.max_energy_j = 0: must be > 0")), "{p:?}");
+    assert!(p.iter().any(|m| m.starts_with("budget.max_time_s = -5: must be > 0")), "{p:?}");
+    assert!(p.iter().any(|m| m.starts_with("budget.max_joules: unknown key")), "{p:?}");
+}

@@ -125,5 +125,5 @@ pub fn sample_data() -> ReportData {
         })
         .collect();
     power.insert("t-mlp-a".to_string(), samples);
-    ReportData { results, epochs, power, title: "wattsweep report — sample".into() }
+    ReportData { results, epochs, power, title: "wattsweep report — sample".into(), live: false }
 }
