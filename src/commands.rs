@@ -246,6 +246,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 "repeat",
                 "config_id",
                 "threads",
+                "gpu_power_limit_w",
             ])?;
             for t in &trials {
                 let s = &t.spec;
@@ -268,6 +269,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     s.repeat.to_string(),
                     s.config_id(),
                     opt(s.threads),
+                    s.gpu_power_limit_w.map(|w| w.to_string()).unwrap_or_default(),
                 ])?;
             }
             w.flush()?;

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
 /// and the order of the canonical form. Per-model settings live under `models.<name>`.
-pub const SETTING_KEYS: [&str; 14] = [
+pub const SETTING_KEYS: [&str; 15] = [
     "dataset",
     "model",
     "optimizer",
@@ -24,6 +24,7 @@ pub const SETTING_KEYS: [&str; 14] = [
     "test_limit",
     "backend",
     "threads",
+    "gpu_power_limit_w",
     "seed",
     "repeat",
 ];
@@ -45,6 +46,8 @@ pub struct TrialSpec {
     pub backend: Backend,
     /// CPU threads for training (Burn's and the kernels' thread pool); `None`: all.
     pub threads: Option<usize>,
+    /// Power limit set on every measured GPU for the trial (NVML), watts; `None`: left alone.
+    pub gpu_power_limit_w: Option<f64>,
     pub seed: u64,
     /// Which run of identical settings this is (measurement noise; `seed` samples training
     /// variance). 0 keeps the id a trial had before repeats existed.
@@ -124,6 +127,7 @@ impl TrialSpec {
             test_limit: None,
             backend: Backend::Flex,
             threads: None,
+            gpu_power_limit_w: None,
             seed: 0,
             repeat: 0,
         }
@@ -166,6 +170,13 @@ impl TrialSpec {
             "test_limit" => self.test_limit = Some(whole(v, 1)? as usize),
             "seed" => self.seed = whole(v, 0)?,
             "repeat" => self.repeat = whole(v, 0)?,
+            "gpu_power_limit_w" => match v.number() {
+                Some(x) if x.is_finite() && x > 0.0 && x <= 10_000.0 => {
+                    self.gpu_power_limit_w = Some(x)
+                }
+                Some(_) => return Err("must be in (0, 10000] (watts)".into()),
+                None => return Err("must be a number (watts)".into()),
+            },
             "threads" => match whole(v, 1)? {
                 n if n <= 4096 => self.threads = Some(n as usize),
                 _ => return Err("must be at most 4096".into()),
@@ -209,6 +220,9 @@ impl TrialSpec {
         // All threads is what every trial used before `threads` existed: its id must not change.
         if let Some(n) = self.threads {
             parts.push(format!("threads={n}"));
+        }
+        if let Some(w) = self.gpu_power_limit_w {
+            parts.push(format!("gpu_power_limit_w={w:?}"));
         }
         // Repeat 0 is what every trial was before repeats existed: its id must not change.
         if self.repeat > 0 {

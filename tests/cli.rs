@@ -603,3 +603,19 @@ fn the_report_is_live_while_the_sweep_runs_and_final_after() {
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r["threads"] == "1" && r["status"] == "ok"), "{rows:?}");
 }
+
+#[test]
+fn a_gpu_power_limit_without_a_gpu_is_an_error_before_any_trial() {
+    let s = Sandbox::new();
+    let g = s.grid(
+        "g.toml",
+        "epochs = 1\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\ngpu_power_limit_w = [200]\n",
+    );
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gpu_power_limit_w = 200: no NVIDIA GPU"), "{}", stderr(&o));
+    assert!(
+        !s.path("out/results.csv").exists() || s.rows("out/results.csv").is_empty(),
+        "no trial ran"
+    );
+}

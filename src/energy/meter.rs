@@ -71,6 +71,55 @@ impl Meter {
         self.source.clone()
     }
 
+    /// Whether every measured GPU accepts a power limit of `limit_w`: within its range, and
+    /// settable by us (proved by setting the limit in force again, which changes nothing).
+    pub fn check_gpu_power_limit(&self, limit_w: f64) -> Result<(), String> {
+        let mut sensors = lock(&self.shared.sensors);
+        if sensors.gpus.is_empty() {
+            return Err("no NVIDIA GPU is measured here (NVML found none, or --no-nvml)".into());
+        }
+        let mw = (limit_w * 1000.0).round() as u32;
+        for g in &mut sensors.gpus {
+            let who = format!("{} ({})", g.label, g.name);
+            let (lo, hi) = g.power_limit_range_mw().map_err(|e| format!("{who}: {e}"))?;
+            if mw < lo || mw > hi {
+                return Err(format!("{who} accepts {} to {} W", lo / 1000, hi / 1000));
+            }
+            let now = g.power_limit_mw().map_err(|e| format!("{who}: {e}"))?;
+            g.set_power_limit_mw(now).map_err(|e| format!("{who}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Set every measured GPU's power limit to `limit_w`; returns the limits in force before, to
+    /// hand to [`Meter::restore_gpu_power_limits`].
+    pub fn set_gpu_power_limit(&self, limit_w: f64) -> Result<Vec<u32>, String> {
+        let mut sensors = lock(&self.shared.sensors);
+        let mw = (limit_w * 1000.0).round() as u32;
+        let mut before = Vec::new();
+        for g in &mut sensors.gpus {
+            let who = format!("{} ({})", g.label, g.name);
+            before.push(g.power_limit_mw().map_err(|e| format!("{who}: {e}"))?);
+            g.set_power_limit_mw(mw).map_err(|e| format!("{who}: {e}"))?;
+        }
+        Ok(before)
+    }
+
+    /// Put back the limits `set_gpu_power_limit` returned (a failure is logged: nothing else to do).
+    pub fn restore_gpu_power_limits(&self, before: &[u32]) {
+        let mut sensors = lock(&self.shared.sensors);
+        for (g, &mw) in sensors.gpus.iter_mut().zip(before) {
+            if let Err(e) = g.set_power_limit_mw(mw) {
+                tracing::error!(
+                    "{} ({}): could not restore its power limit of {} W: {e}",
+                    g.label,
+                    g.name,
+                    mw / 1000
+                );
+            }
+        }
+    }
+
     /// Per GPU, whether another process runs compute work on it now (see `GpuMeter::shared`).
     pub fn gpus_shared(&self, we_use_gpu: bool) -> Vec<Option<bool>> {
         let own = std::process::id();

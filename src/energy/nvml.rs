@@ -39,6 +39,18 @@ pub trait GpuDevice: Send {
     fn compute_pids(&mut self) -> Result<Option<Vec<u32>>, GpuError> {
         Ok(None)
     }
+    /// The power limit now in force, mW.
+    fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
+        Err(GpuError::Other("power limits are not supported by this device".into()))
+    }
+    /// The lowest and highest power limit the board accepts, mW.
+    fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
+        Err(GpuError::Other("power limits are not supported by this device".into()))
+    }
+    /// Set the power limit, mW (root only, as `nvidia-smi -pl`).
+    fn set_power_limit_mw(&mut self, _mw: u32) -> Result<(), GpuError> {
+        Err(GpuError::Other("power limits are not supported by this device".into()))
+    }
 }
 
 /// Initialise NVML and wrap every device. No NVIDIA driver means no GPUs,
@@ -114,6 +126,40 @@ impl GpuDevice for NvmlGpu {
         device.power_usage().map_err(|e| nvml_err("nvmlDeviceGetPowerUsage", e))
     }
 
+    fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
+        let device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        device
+            .power_management_limit()
+            .map_err(|e| nvml_err("nvmlDeviceGetPowerManagementLimit", e))
+    }
+
+    fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
+        let device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        let c = device
+            .power_management_limit_constraints()
+            .map_err(|e| nvml_err("nvmlDeviceGetPowerManagementLimitConstraints", e))?;
+        Ok((c.min_limit, c.max_limit))
+    }
+
+    fn set_power_limit_mw(&mut self, mw: u32) -> Result<(), GpuError> {
+        let mut device = self
+            .nvml
+            .device_by_index(self.index)
+            .map_err(|e| nvml_err("nvmlDeviceGetHandleByIndex", e))?;
+        device.set_power_management_limit(mw).map_err(|e| match e {
+            NvmlError::NoPermission => GpuError::Other(
+                "setting a power limit needs root (as `nvidia-smi -pl` does): run as root or drop gpu_power_limit_w".into(),
+            ),
+            e => nvml_err("nvmlDeviceSetPowerManagementLimit", e),
+        })
+    }
+
     fn compute_pids(&mut self) -> Result<Option<Vec<u32>>, GpuError> {
         let device = self
             .nvml
@@ -182,6 +228,21 @@ impl GpuMeter {
 
     pub fn cumulative_uj(&self) -> u64 {
         self.cumulative_uj.round() as u64
+    }
+
+    /// The power limit now in force, mW.
+    pub fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
+        self.device.power_limit_mw()
+    }
+
+    /// The accepted range of power limits, mW.
+    pub fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
+        self.device.power_limit_range_mw()
+    }
+
+    /// Set the power limit, mW.
+    pub fn set_power_limit_mw(&mut self, mw: u32) -> Result<(), GpuError> {
+        self.device.set_power_limit_mw(mw)
     }
 
     /// Whether a process other than this one (`own_pid`) runs compute work on the GPU now;

@@ -59,7 +59,7 @@ pub fn config_key(r: &ResultRow) -> String {
         return r.config_id.clone();
     }
     let settings = format!(
-        "dataset={};model={};optimizer={};learning_rate={:?};momentum={:?};weight_decay={:?};batch_size={};epochs={};train_images={};test_images={};backend={};threads={:?};{}",
+        "dataset={};model={};optimizer={};learning_rate={:?};momentum={:?};weight_decay={:?};batch_size={};epochs={};train_images={};test_images={};backend={};threads={:?};gpu_power_limit_w={:?};{}",
         r.dataset,
         r.model,
         r.optimizer,
@@ -72,6 +72,7 @@ pub fn config_key(r: &ResultRow) -> String {
         r.test_images,
         r.backend,
         r.threads,
+        r.gpu_power_limit_w,
         r.model_settings
     );
     hex::encode(&Sha256::digest(settings.as_bytes())[..6])
@@ -111,6 +112,7 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
         "epochs",
         "backend",
         "threads",
+        "gpu_power_limit_w",
         "train_images",
         "test_images",
         "model_settings",
@@ -145,6 +147,7 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
             r.epochs.to_string(),
             r.backend.clone(),
             r.threads.map(|n| n.to_string()).unwrap_or_default(),
+            cell(r.gpu_power_limit_w),
             r.train_images.to_string(),
             r.test_images.to_string(),
             r.model_settings.clone(),

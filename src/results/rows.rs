@@ -34,6 +34,9 @@ pub struct ResultRow {
     /// CPU threads the training used; empty: all (the thread pool's default, one per CPU).
     #[serde(default)]
     pub threads: Option<usize>,
+    /// Power limit set on every measured GPU during the trial, watts; empty: left as it was.
+    #[serde(default)]
+    pub gpu_power_limit_w: Option<f64>,
     /// `flex`, `tch` or `tch-cuda`.
     pub backend: String,
     /// Training images used (after `train_limit`).

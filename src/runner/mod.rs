@@ -209,6 +209,15 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
         vcpu_min_w: grid.energy.vcpu_min_w,
         vcpu_max_w: grid.energy.vcpu_max_w,
     });
+    // A GPU power limit that cannot be set is an error now, not a surprise at 3 a.m.
+    let mut limits: Vec<f64> = to_run.iter().filter_map(|t| t.spec.gpu_power_limit_w).collect();
+    limits.sort_by(f64::total_cmp);
+    limits.dedup();
+    for w in limits {
+        meter
+            .check_gpu_power_limit(w)
+            .map_err(|e| anyhow::anyhow!("gpu_power_limit_w = {w}: {e}"))?;
+    }
     let data_info: Vec<serde_json::Value> = datasets
         .iter()
         .map(|(d, l)| serde_json::json!({"dataset": d.name(), "files": l.files, "sha256": l.sha256, "verified": l.verified, "train": l.train.len(), "test": l.test.len()}))

@@ -162,6 +162,27 @@ impl Hooks for MeterHooks<'_, '_> {
     }
 }
 
+/// A GPU power limit in force for one trial; the previous limits come back on drop.
+struct PowerLimit<'a> {
+    meter: &'a Meter,
+    before: Vec<u32>,
+}
+
+impl<'a> PowerLimit<'a> {
+    fn set(meter: &'a Meter, limit_w: f64) -> anyhow::Result<PowerLimit<'a>> {
+        let before = meter
+            .set_gpu_power_limit(limit_w)
+            .map_err(|e| anyhow::anyhow!("gpu_power_limit_w = {limit_w}: {e}"))?;
+        Ok(PowerLimit { meter, before })
+    }
+}
+
+impl Drop for PowerLimit<'_> {
+    fn drop(&mut self) {
+        self.meter.restore_gpu_power_limits(&self.before);
+    }
+}
+
 /// Train one trial and return its results row (not yet written).
 pub fn run_trial(
     trial: &Trial,
@@ -187,6 +208,11 @@ pub fn run_trial(
         load_mark: None,
         load_windows: LoadWindows::default(),
         gpus_shared: Vec::new(),
+    };
+    // Restored when this guard drops: after training, after a caught panic, after Ctrl-C.
+    let _limit = match trial.spec.gpu_power_limit_w {
+        Some(w) => Some(PowerLimit::set(env.meter, w)?),
+        None => None,
     };
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         if std::env::var("WATTSWEEP_TEST_PANIC").is_ok_and(|m| m == trial.spec.model.name()) {
@@ -220,6 +246,7 @@ pub fn run_trial(
         seed: s.seed,
         repeat: s.repeat,
         threads: s.threads,
+        gpu_power_limit_w: s.gpu_power_limit_w,
         backend: s.backend.name().into(),
         train_images: data.train.len(),
         test_images: data.test.len(),

@@ -265,3 +265,18 @@ fn budgets_must_be_positive_numbers() {
     assert!(p.iter().any(|m| m.starts_with("budget.max_time_s = -5: must be > 0")), "{p:?}");
     assert!(p.iter().any(|m| m.starts_with("budget.max_joules: unknown key")), "{p:?}");
 }
+
+#[test]
+fn a_gpu_power_limit_is_an_axis_in_watts() {
+    let t = expand(&parse("model = \"mlp\"\n[grid]\ngpu_power_limit_w = [150, 250.5]\n").unwrap());
+    assert_eq!(
+        (t[0].spec.gpu_power_limit_w, t[1].spec.gpu_power_limit_w),
+        (Some(150.0), Some(250.5))
+    );
+    assert_ne!(t[0].id, expand(&parse("model = \"mlp\"\n").unwrap())[0].id);
+    let p = problems("model = \"mlp\"\ngpu_power_limit_w = 0\n");
+    assert!(
+        p.len() == 1 && p[0].starts_with("gpu_power_limit_w = 0: must be in (0, 10000]"),
+        "{p:?}"
+    );
+}

@@ -324,3 +324,61 @@ fn a_gpu_is_shared_when_nvml_lists_another_process() {
     set(None);
     assert_eq!(m.gpus_shared(false), [None], "NVML cannot tell: unknown, not false");
 }
+
+/// A GPU with a settable power limit (150–300 W) that may refuse us, as NVML does for non-root.
+struct LimitGpu {
+    limit_mw: Arc<AtomicU32>,
+    permitted: bool,
+}
+
+impl GpuDevice for LimitGpu {
+    fn name(&self) -> String {
+        "Fake GPU with a power limit".into()
+    }
+    fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError> {
+        Ok(Some(0))
+    }
+    fn power_mw(&mut self) -> Result<u32, GpuError> {
+        Ok(0)
+    }
+    fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
+        Ok(self.limit_mw.load(Ordering::SeqCst))
+    }
+    fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
+        Ok((150_000, 300_000))
+    }
+    fn set_power_limit_mw(&mut self, mw: u32) -> Result<(), GpuError> {
+        if !self.permitted {
+            return Err(GpuError::Other("setting a power limit needs root".into()));
+        }
+        self.limit_mw.store(mw, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_gpu_power_limit_is_checked_set_and_restored() {
+    let t = single_socket();
+    let limit = Arc::new(AtomicU32::new(250_000));
+    let (p, _) = probes(default_reader());
+    let gpu = LimitGpu { limit_mw: Arc::clone(&limit), permitted: true };
+    let m = Meter::start_with_probes(t.opts(), vec![Box::new(gpu)], p);
+    assert_eq!(m.check_gpu_power_limit(200.0), Ok(()));
+    assert_eq!(limit.load(Ordering::SeqCst), 250_000, "the check changes nothing");
+    let err = m.check_gpu_power_limit(400.0).unwrap_err();
+    assert!(err.contains("accepts 150 to 300 W"), "{err}");
+    let before = m.set_gpu_power_limit(175.0).unwrap();
+    assert_eq!(limit.load(Ordering::SeqCst), 175_000);
+    m.restore_gpu_power_limits(&before);
+    assert_eq!(limit.load(Ordering::SeqCst), 250_000);
+
+    let (p, _) = probes(default_reader());
+    let refused = LimitGpu { limit_mw: Arc::new(AtomicU32::new(250_000)), permitted: false };
+    let m = Meter::start_with_probes(t.opts(), vec![Box::new(refused)], p);
+    let err = m.check_gpu_power_limit(200.0).unwrap_err();
+    assert!(err.contains("needs root") && err.contains("gpu-0"), "{err}");
+
+    let (p, _) = probes(default_reader());
+    let none = Meter::start_with_probes(t.opts(), vec![], p);
+    assert!(none.check_gpu_power_limit(200.0).unwrap_err().contains("no NVIDIA GPU"));
+}
