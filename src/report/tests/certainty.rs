@@ -96,3 +96,17 @@ fn trials_under_background_load_or_on_a_shared_gpu_are_flagged() {
     assert!(flagged[0].contains("trial x") && flagged[0].contains("42.00 %"), "{}", flagged[0]);
     assert!(flagged[1].contains("trial y") && flagged[1].contains("false;true"), "{}", flagged[1]);
 }
+
+#[test]
+fn configurations_that_differ_in_threads_are_labelled_apart() {
+    let mut one = trial("a", "c1", 0.1, 100.0);
+    one.threads = Some(1);
+    let mut two = trial("b", "c2", 0.1, 90.0);
+    two.threads = Some(2);
+    let c = certainty(&[one, two]);
+    assert!(
+        c.rows[0][2].contains("threads=2") && c.rows[1][2].contains("threads=1"),
+        "{:?}",
+        c.rows
+    );
+}
