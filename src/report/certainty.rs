@@ -24,16 +24,19 @@ pub struct Certainty {
 
 fn label(c: &Config) -> String {
     let r = c.first();
-    format!(
-        "{} {} lr={} bs={} {}",
-        r.model,
-        r.optimizer,
-        lr(r.learning_rate),
-        r.batch_size,
-        r.model_settings
-    )
-    .trim_end()
-    .to_string()
+    let mut s =
+        format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size);
+    // Settings that tell configurations apart beyond the usual ones.
+    if let Some(n) = r.threads {
+        s += &format!(" threads={n}");
+    }
+    if let Some(w) = r.gpu_power_limit_w {
+        s += &format!(" gpu_power_limit={w} W");
+    }
+    if !r.model_settings.is_empty() {
+        s += &format!(" {}", r.model_settings);
+    }
+    s
 }
 
 /// `12.3 ± 0.4` (mean ± 95 % half-width), or the mean alone for n = 1.
