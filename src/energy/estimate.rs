@@ -22,7 +22,7 @@
 
 use std::io;
 
-use super::cpuinfo::{CpuInfo, microarch};
+use super::cpuinfo::{CpuInfo, UNKNOWN_MICROARCH, microarch};
 
 /// Used when neither `cpu_tdp_w` nor the table gives a value: the most common
 /// desktop TDP class.
@@ -148,18 +148,19 @@ impl EstimateModel {
                     TdpSource::Default => "default; set cpu_tdp_w for your CPU".to_string(),
                 };
                 format!(
-                    "tdp: TDP {tdp_w} W ({from}) × process CPU-seconds / {cpus_per_package} logical CPUs of one package"
+                    "TDP {tdp_w} W ({from}) × process CPU-seconds / {cpus_per_package} logical CPUs of one package"
                 )
             }
             EstimateModel::Vcpu { min_w, max_w, vcpus, microarch, user } => {
                 let from = if *user {
                     "from [energy] vcpu_min_w / vcpu_max_w".to_string()
+                } else if *microarch == UNKNOWN_MICROARCH.name {
+                    "Cloud Carbon Footprint's average: this CPU's microarchitecture is not in its table".to_string()
                 } else {
-                    format!("Cloud Carbon Footprint coefficients for {microarch}")
+                    format!("Cloud Carbon Footprint's coefficients for {microarch}")
                 };
                 format!(
-                    "{}: {vcpus} vCPUs × ({min_w} W + utilisation × ({max_w} − {min_w}) W) ({from})",
-                    self.method()
+                    "{vcpus} vCPUs × ({min_w} W + utilisation × ({max_w} − {min_w}) W) ({from})"
                 )
             }
         }
