@@ -619,3 +619,28 @@ fn a_gpu_power_limit_without_a_gpu_is_an_error_before_any_trial() {
         "no trial ran"
     );
 }
+
+#[test]
+fn a_sweep_killed_during_a_rerun_keeps_the_ok_row_and_sets_the_rerun_aside() {
+    let s = Sandbox::new();
+    let g = s.grid("g.toml", "epochs = 2\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\"]\n");
+    assert_eq!(s.run(&g, &[]).status.code(), Some(0));
+    let row = s.rows("out/results.csv")[0].clone();
+    let id = row["trial_id"].clone();
+    // What a SIGKILL during `on_background_load = "rerun"` leaves: one epoch of the rerun attempt
+    // and its half-written power series.
+    let epochs = std::fs::read_to_string(s.path("out/epochs.csv")).unwrap();
+    let extra = epochs.lines().nth(1).unwrap().replace(&row["attempt_id"], "killed-rerun");
+    std::fs::write(s.path("out/epochs.csv"), format!("{epochs}{extra}\n")).unwrap();
+    std::fs::write(s.path(&format!("out/power/{id}.rerun.csv")), "t_s,domain,power_w,energy_j\n")
+        .unwrap();
+
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(s.rows("out/results.csv"), vec![row.clone()], "the ok row stands");
+    let epochs = s.rows("out/epochs.csv");
+    assert_eq!(epochs.len(), 2);
+    assert!(epochs.iter().all(|e| e["attempt_id"] == row["attempt_id"]), "{epochs:?}");
+    assert!(!s.path(&format!("out/power/{id}.rerun.csv")).exists());
+    assert!(s.path(&format!("out/power/superseded/{id}-interrupted-rerun.csv")).is_file());
+}

@@ -22,7 +22,7 @@ NUMERIC_SUFFIXES = (
 NUMERIC_NAMES = {
     "params", "batch_size", "epochs", "epoch", "seed", "samples", "learning_rate",
     "momentum", "weight_decay", "images_per_s", "joules_per_accuracy_point",
-    "repeat", "n", "trials", "counter_wraps", "read_failures",
+    "repeat", "n", "trials", "counter_wraps", "read_failures", "threads",
 }
 TEXT_TYPES = {"s", "str", "inlineStr", "b", "e"}
 MAX_REPORTED = 25

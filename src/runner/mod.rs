@@ -165,11 +165,12 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     log_repair(results.path(), &repaired);
     let (epochs, repaired) = CsvLog::<EpochRow>::open(&out.join("epochs.csv"))?;
     log_repair(epochs.path(), &repaired);
-    let epoch_trials: HashSet<String> =
-        epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
     let mut previous = latest_by_id(results.read_all().with_context(|| {
         format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
     })?);
+    tidy_killed_reruns(&out, &previous, &epochs)?;
+    let epoch_trials: HashSet<String> =
+        epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
     // A shard also skips trials finished in any other shard of the same output.
     if opts.shard.is_some() {
         for row in crate::shard::all_shard_rows(&base)? {
@@ -374,6 +375,39 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     }
     progress.finish();
     Ok(summary)
+}
+
+/// A sweep killed while re-running a trial under background load leaves that attempt's epochs
+/// beside the trial's `ok` row, and its power series as `power/<id>.rerun.csv`: the `ok` row
+/// stands (it was never superseded), so both are set aside before anything else runs.
+fn tidy_killed_reruns(
+    out: &Path,
+    rows: &HashMap<String, ResultRow>,
+    epochs: &CsvLog<EpochRow>,
+) -> Result<()> {
+    let all = epochs.read_all()?;
+    let current = |e: &EpochRow| match rows.get(&e.trial_id) {
+        Some(r) if r.status == "ok" => r.attempt_id == e.attempt_id,
+        _ => true,
+    };
+    if !all.iter().all(current) {
+        let kept: Vec<EpochRow> = all.into_iter().filter(current).collect();
+        epochs.replace_all(&kept)?;
+        tracing::info!("{}: dropped the epochs of an interrupted rerun", epochs.path().display());
+    }
+    let power = out.join("power");
+    let Ok(entries) = std::fs::read_dir(&power) else { return Ok(()) };
+    for path in entries.flatten().map(|e| e.path()) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if let Some(id) = name.strip_suffix(".rerun.csv") {
+            let aside = power.join("superseded");
+            std::fs::create_dir_all(&aside)
+                .with_context(|| format!("{}: cannot create", aside.display()))?;
+            std::fs::rename(&path, aside.join(format!("{id}-interrupted-rerun.csv")))
+                .with_context(|| format!("{}: cannot move aside", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Drop an attempt that lost to the trial's current row: its epochs leave epochs.csv and its
