@@ -5,7 +5,7 @@
 
 use crate::report::audit::spearman;
 use crate::report::configs::{Config, configurations};
-use crate::report::fmt::{MISSING, lr, num, pct};
+use crate::report::fmt::{MISSING, num, pct, setting_label};
 use crate::report::stats::{
     BOOTSTRAP_RESAMPLES, OUTLIER_Z, Summary, bootstrap_spearman, modified_z_scores, welch_p,
 };
@@ -24,19 +24,7 @@ pub struct Certainty {
 
 fn label(c: &Config) -> String {
     let r = c.first();
-    let mut s =
-        format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size);
-    // Settings that tell configurations apart beyond the usual ones.
-    if let Some(n) = r.threads {
-        s += &format!(" threads={n}");
-    }
-    if let Some(w) = r.gpu_power_limit_w {
-        s += &format!(" gpu_power_limit={w} W");
-    }
-    if !r.model_settings.is_empty() {
-        s += &format!(" {}", r.model_settings);
-    }
-    s
+    format!("{} {}", setting_label(r), r.model_settings).trim_end().to_string()
 }
 
 /// `12.3 ± 0.4` (mean ± 95 % half-width), or the mean alone for n = 1.

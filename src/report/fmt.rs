@@ -5,6 +5,20 @@
 /// Shown wherever a value is missing.
 pub const MISSING: &str = "—";
 
+/// "mlp adam lr=0.001 bs=64" (plus `threads=` and `gpu_power_limit=` where set): enough to
+/// tell trials and configurations apart at a glance.
+pub fn setting_label(r: &crate::results::ResultRow) -> String {
+    let mut s =
+        format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size);
+    if let Some(n) = r.threads {
+        s += &format!(" threads={n}");
+    }
+    if let Some(w) = r.gpu_power_limit_w {
+        s += &format!(" gpu_power_limit={w} W");
+    }
+    s
+}
+
 /// `Some(v)` only if `v` is present and finite.
 pub fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())

@@ -8,7 +8,7 @@ use crate::report::analysis::{
 };
 use crate::report::audit::{audit, audit_text};
 use crate::report::certainty::{certainty, config_audit_text};
-use crate::report::fmt::{MISSING, finite, lr, num, pct, text, times};
+use crate::report::fmt::{MISSING, finite, num, pct, setting_label, text, times};
 use crate::report::load::ReportData;
 use crate::results::ResultRow;
 
@@ -40,11 +40,6 @@ fn section(id: &str, title: &str) -> Section {
     Section { id: id.into(), title: title.into(), ..Section::default() }
 }
 
-/// "mlp adam lr=0.001 bs=64": enough to tell trials apart at a glance.
-fn label(r: &ResultRow) -> String {
-    format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size)
-}
-
 /// All sections, in page order. Sections name their plots; the renderer shows each plot's SVG
 /// or its skip note. `power_plots` are the power timelines' names from `build_plots`, so the
 /// page lists exactly the files written.
@@ -58,7 +53,7 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
         vec![
             (i + 1).to_string(),
             r.trial_id.clone(),
-            label(r),
+            setting_label(r),
             text(Some(&r.model_settings)),
             pct(r.test_accuracy),
             num(Some(r.train_time_s)),
@@ -100,7 +95,7 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     let rows = front.iter().map(|r| {
         vec![
             r.trial_id.clone(),
-            label(r),
+            setting_label(r),
             pct(r.test_accuracy),
             num(r.energy_j),
             num(Some(r.train_time_s)),
@@ -162,7 +157,7 @@ fn overview(data: &ReportData) -> Section {
         s.paragraphs.push(format!(
             "Background load: while trial {} ({}) trained, {} of the machine's busy CPU time was other processes (above [energy] max_other_cpu_share): RAPL counts whole packages, so its energy includes their work. Rerun it on a quiet machine, or set on_background_load = \"rerun\".",
             r.trial_id,
-            label(r),
+            setting_label(r),
             pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %"
         ));
     }
@@ -172,7 +167,7 @@ fn overview(data: &ReportData) -> Section {
         s.paragraphs.push(format!(
             "Shared GPU: while trial {} ({}) trained, NVML listed other processes running on a measured GPU (gpu_shared = {}): its GPU energy includes their work.",
             r.trial_id,
-            label(r),
+            setting_label(r),
             r.gpu_shared.as_deref().unwrap_or_default()
         ));
     }
@@ -180,7 +175,7 @@ fn overview(data: &ReportData) -> Section {
         s.paragraphs.push(format!(
             "Left out of every ranking: trial {} ({}): {} reads of its summed energy counters failed during training, so its energy may be an undercount (energy_complete = false).",
             r.trial_id,
-            label(r),
+            setting_label(r),
             r.read_failures.map_or("some".to_string(), |n| n.to_string())
         ));
     }
@@ -232,10 +227,10 @@ fn audit_section(data: &ReportData) -> Section {
         }
         let rows = a.discordant.iter().take(MAX_PAIRS).map(|d| {
             vec![
-                format!("{} ({})", d.faster.trial_id, label(d.faster)),
+                format!("{} ({})", d.faster.trial_id, setting_label(d.faster)),
                 num(Some(d.faster.train_time_s)),
                 num(d.faster.energy_j),
-                format!("{} ({})", d.slower.trial_id, label(d.slower)),
+                format!("{} ({})", d.slower.trial_id, setting_label(d.slower)),
                 num(Some(d.slower.train_time_s)),
                 num(d.slower.energy_j),
                 times(d.time_ratio),
@@ -266,7 +261,7 @@ fn target_section(data: &ReportData) -> Section {
     trials.extend(not_ok(&data.results));
     let rows = trials.iter().map(|r| {
         let epochs = attempt_epochs(r, &data.epochs);
-        let mut row = vec![r.trial_id.clone(), label(r), r.status.clone()];
+        let mut row = vec![r.trial_id.clone(), setting_label(r), r.status.clone()];
         for t in TARGETS {
             row.push(match (epochs.is_empty(), energy_to_target(&epochs, t)) {
                 (true, _) => format!("{MISSING} (no epoch rows)"),
@@ -304,7 +299,7 @@ fn snn_section(data: &ReportData) -> Section {
     let rows = snn.iter().map(|r| {
         vec![
             r.trial_id.clone(),
-            label(r),
+            setting_label(r),
             text(Some(&r.model_settings)),
             r.status.clone(),
             pct(r.test_accuracy),
@@ -335,9 +330,9 @@ fn failures_section(data: &ReportData) -> Section {
         return s;
     }
     s.paragraphs.push("Not ranked: their figures describe a broken or unfinished run.".into());
-    let rows = bad
-        .iter()
-        .map(|r| vec![r.trial_id.clone(), r.status.clone(), label(r), text(r.error.as_deref())]);
+    let rows = bad.iter().map(|r| {
+        vec![r.trial_id.clone(), r.status.clone(), setting_label(r), text(r.error.as_deref())]
+    });
     s.tables.push(table(&["trial", "status", "model optimizer lr batch", "error"], rows.collect()));
     s
 }

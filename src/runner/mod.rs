@@ -168,9 +168,8 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     let mut previous = latest_by_id(results.read_all().with_context(|| {
         format!("{} is damaged beyond a torn last line; fix that row, or start over with --fresh (which moves the file aside)", results.path().display())
     })?);
-    tidy_killed_reruns(&out, &previous, &epochs)?;
     let epoch_trials: HashSet<String> =
-        epochs.read_all()?.into_iter().map(|e| e.trial_id).collect();
+        tidy_killed_reruns(&out, &previous, &epochs)?.into_iter().map(|e| e.trial_id).collect();
     // A shard also skips trials finished in any other shard of the same output.
     if opts.shard.is_some() {
         for row in crate::shard::all_shard_rows(&base)? {
@@ -347,23 +346,14 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
         // The losing attempt's power series moves to power/superseded/ (the report reads only
         // power/*.csv), like its row to superseded.csv.
         let old_power = power_dir.join(format!("{}.csv", t.id));
-        let aside = power_dir.join("superseded");
-        std::fs::create_dir_all(&aside)
-            .with_context(|| format!("{}: cannot create", aside.display()))?;
         if cleaner {
             record(&results, &epochs, &again, true, true)?;
-            let _ = std::fs::rename(
-                &old_power,
-                aside.join(format!("{}-{}.csv", t.id, first.attempt_id)),
-            );
+            set_power_aside(&old_power, &format!("{}-{}", t.id, first.attempt_id))?;
             std::fs::rename(&rerun_power, &old_power)
                 .with_context(|| format!("{}: cannot move into place", rerun_power.display()))?;
         } else {
             discard(&results, &epochs, &again)?;
-            let _ = std::fs::rename(
-                &rerun_power,
-                aside.join(format!("{}-{}.csv", t.id, again.attempt_id)),
-            );
+            set_power_aside(&rerun_power, &format!("{}-{}", t.id, again.attempt_id))?;
         }
         after_trial(&out);
         progress.finish_trial(&format!(
@@ -380,34 +370,54 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
 /// A sweep killed while re-running a trial under background load leaves that attempt's epochs
 /// beside the trial's `ok` row, and its power series as `power/<id>.rerun.csv`: the `ok` row
 /// stands (it was never superseded), so both are set aside before anything else runs.
+/// Returns the epoch rows that remain, so the caller need not read the file again.
 fn tidy_killed_reruns(
     out: &Path,
     rows: &HashMap<String, ResultRow>,
     epochs: &CsvLog<EpochRow>,
-) -> Result<()> {
-    let all = epochs.read_all()?;
+) -> Result<Vec<EpochRow>> {
+    let mut all = epochs.read_all()?;
     let current = |e: &EpochRow| match rows.get(&e.trial_id) {
         Some(r) if r.status == "ok" => r.attempt_id == e.attempt_id,
         _ => true,
     };
     if !all.iter().all(current) {
-        let kept: Vec<EpochRow> = all.into_iter().filter(current).collect();
-        epochs.replace_all(&kept)?;
+        all.retain(current);
+        epochs.replace_all(&all)?;
         tracing::info!("{}: dropped the epochs of an interrupted rerun", epochs.path().display());
     }
-    let power = out.join("power");
-    let Ok(entries) = std::fs::read_dir(&power) else { return Ok(()) };
-    for path in entries.flatten().map(|e| e.path()) {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if let Some(id) = name.strip_suffix(".rerun.csv") {
-            let aside = power.join("superseded");
-            std::fs::create_dir_all(&aside)
-                .with_context(|| format!("{}: cannot create", aside.display()))?;
-            std::fs::rename(&path, aside.join(format!("{id}-interrupted-rerun.csv")))
-                .with_context(|| format!("{}: cannot move aside", path.display()))?;
+    if let Ok(entries) = std::fs::read_dir(out.join("power")) {
+        for path in entries.flatten().map(|e| e.path()) {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if let Some(id) = name.strip_suffix(".rerun.csv") {
+                set_power_aside(&path, &format!("{id}-interrupted-rerun"))?;
+            }
         }
     }
-    Ok(())
+    Ok(all)
+}
+
+/// Move a power series that no current row refers to into `power/superseded/<stem>.csv` (the
+/// report reads only `power/*.csv`), as its row goes to superseded.csv. A missing file is fine.
+fn set_power_aside(path: &Path, stem: &str) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let aside = path.parent().unwrap_or(Path::new(".")).join("superseded");
+    std::fs::create_dir_all(&aside)
+        .with_context(|| format!("{}: cannot create", aside.display()))?;
+    std::fs::rename(path, aside.join(format!("{stem}.csv")))
+        .with_context(|| format!("{}: cannot move aside", path.display()))
+}
+
+/// Append rows to `superseded.csv` beside `results`.
+fn supersede<'r>(
+    results: &CsvLog<ResultRow>,
+    rows: impl IntoIterator<Item = &'r ResultRow>,
+) -> Result<()> {
+    let dir = results.path().parent().unwrap_or(Path::new("."));
+    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
+    rows.into_iter().try_for_each(|r| superseded.append(r))
 }
 
 /// Drop an attempt that lost to the trial's current row: its epochs leave epochs.csv and its
@@ -419,9 +429,7 @@ fn discard(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultR
         .filter(|e| e.trial_id != row.trial_id || e.attempt_id != row.attempt_id)
         .collect();
     epochs.replace_all(&kept)?;
-    let dir = results.path().parent().unwrap_or(Path::new("."));
-    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
-    superseded.append(row)
+    supersede(results, [row])
 }
 
 /// Write a finished trial's row. A rerun supersedes the trial's earlier row and earlier epochs:
@@ -449,11 +457,7 @@ fn record(
         return results.append(row);
     }
     let rows = results.read_all()?;
-    let dir = results.path().parent().unwrap_or(Path::new("."));
-    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
-    for r in rows.iter().filter(|r| r.trial_id == row.trial_id) {
-        superseded.append(r)?;
-    }
+    supersede(results, rows.iter().filter(|r| r.trial_id == row.trial_id))?;
     // The new row takes the old one's place, so the file keeps the plan's order.
     let mut placed = false;
     let mut kept = Vec::with_capacity(rows.len());
