@@ -197,9 +197,11 @@ fn sensors(args: SensorArgs) -> Result<u8> {
 
 fn plan_cmd(args: PlanArgs) -> Result<u8> {
     let grid = load_grid(&args.grid)?;
-    let trials: Vec<_> = plan::expand(&grid)
+    let all = plan::expand(&grid);
+    plan::check_search(&grid, &all)?;
+    let trials: Vec<_> = all
         .into_iter()
-        .filter(|t| args.shard.is_none_or(|s| s.owns(&t.id)))
+        .filter(|t| args.shard.is_none_or(|s| plan::shard_owns(&grid, &s, t)))
         .collect();
     let mut out = std::io::stdout().lock();
     match args.format {

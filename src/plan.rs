@@ -3,11 +3,13 @@
 //! Order: axes expand in the fixed order of [`SETTING_KEYS`] (dataset outermost, seed innermost),
 //! then per-model axes; values keep the file's order; `[[include]]` trials follow; `[[exclude]]`
 //! drops partial matches; duplicates (same id) keep their first position. A shard is a filter on
-//! this list by id.
+//! this list by id (by configuration under successive halving, whose shards each halve their own
+//! configurations).
 
-use crate::config::Grid;
+use crate::config::{Grid, GridErrors, Problem, Search};
 use crate::models::ModelKind;
 use crate::names::Named;
+use crate::shard::Shard;
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::collections::HashSet;
 
@@ -139,5 +141,33 @@ fn matches(spec: &TrialSpec, key: &str, v: &Value) -> bool {
             probe.set_model(m, sk, v).is_ok() && probe == *spec
         }
         None => spec.matches(key, v),
+    }
+}
+
+/// Whether `shard` runs trial `t`. Under successive halving a configuration's seeds and repeats
+/// are judged together, so they stay in one shard: ownership goes by configuration.
+pub fn shard_owns(grid: &Grid, shard: &Shard, t: &Trial) -> bool {
+    match grid.search {
+        Search::Halving(_) => shard.owns(&t.spec.config_id()),
+        Search::Grid => shard.owns(&t.id),
+    }
+}
+
+/// `[search]` checks that need the expanded plan: `min_epochs` may not exceed any trial's
+/// `epochs` (which may be an axis).
+pub fn check_search(grid: &Grid, trials: &[Trial]) -> Result<(), GridErrors> {
+    let Search::Halving(h) = grid.search else { return Ok(()) };
+    let fewest = trials.iter().map(|t| t.spec.epochs).min();
+    match fewest {
+        Some(e) if h.min_epochs > e => Err(GridErrors {
+            path: grid.path.clone(),
+            problems: vec![Problem {
+                key: format!("search.min_epochs = {}", h.min_epochs),
+                message: format!(
+                    "must be ≤ epochs (a trial of this grid has epochs = {e}); the first rung cannot train more epochs than the trial has"
+                ),
+            }],
+        }),
+        _ => Ok(()),
     }
 }

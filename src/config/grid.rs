@@ -44,6 +44,53 @@ pub struct Budget {
     pub max_time_s: Option<f64>,
 }
 
+/// `[search]`: how the trials of the grid are run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Search {
+    /// Every trial to its `epochs` (the default).
+    #[default]
+    Grid,
+    /// Successive halving: every configuration to `min_epochs`, then the best 1/`eta` on to
+    /// `eta`× the epochs, and so on up to the trial's `epochs`; the rest end as `pruned`.
+    Halving(Halving),
+}
+
+/// `[search] strategy = "halving"` settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Halving {
+    /// Epochs of the first rung.
+    pub min_epochs: usize,
+    /// Keep the best 1/eta at each rung; the next rung trains eta× the epochs.
+    pub eta: usize,
+    pub objective: Objective,
+}
+
+/// Default `[search] eta`.
+pub const DEFAULT_ETA: usize = 3;
+
+/// `[search] objective`: what ranks configurations at a rung.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Objective {
+    /// Highest mean test accuracy.
+    Accuracy,
+    /// Fewest joules (cumulative training energy) per accuracy point.
+    JoulesPerAccuracyPoint,
+    /// On or nearest the (accuracy, cumulative energy) front.
+    Pareto,
+}
+
+impl Objective {
+    pub const NAMES: [&str; 3] = ["accuracy", "joules_per_accuracy_point", "pareto"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Objective::Accuracy => Self::NAMES[0],
+            Objective::JoulesPerAccuracyPoint => Self::NAMES[1],
+            Objective::Pareto => Self::NAMES[2],
+        }
+    }
+}
+
 /// Default `[energy] max_other_cpu_share`.
 pub const DEFAULT_MAX_OTHER_CPU_SHARE: f64 = 0.05;
 
@@ -84,6 +131,8 @@ pub struct Grid {
     pub exclude: Vec<Vec<(String, Value)>>,
     pub energy: EnergySettings,
     pub budget: Budget,
+    /// `[search]`: grid (default) or successive halving.
+    pub search: Search,
     /// `[slurm]` table, kept raw for the Slurm front end.
     pub slurm: toml::Table,
     /// The file's text, saved into run.json.

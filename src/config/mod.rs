@@ -11,5 +11,7 @@ pub(crate) mod parse;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use grid::{BackgroundLoad, Budget, EnergySettings, Grid};
+pub use grid::{
+    BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, Objective, Problem, Search,
+};
 pub use parse::load_grid;

@@ -2,16 +2,22 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::grid::{BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Problem};
+use super::grid::{
+    BackgroundLoad, Budget, DEFAULT_ETA, EnergySettings, Grid, GridErrors, Halving, Objective,
+    Problem, Search,
+};
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 10] = [
-    "name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "budget", "slurm",
+const TABLE_KEYS: [&str; 11] = [
+    "name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "budget",
+    "search", "slurm",
 ];
 const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
+const SEARCH_KEYS: [&str; 4] = ["strategy", "min_epochs", "eta", "objective"];
+const STRATEGIES: [&str; 2] = ["grid", "halving"];
 const ENERGY_KEYS: [&str; 8] = [
     "sample_hz",
     "idle_s",
@@ -196,6 +202,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         exclude: Vec::new(),
         energy: EnergySettings::default(),
         budget: Budget::default(),
+        search: Search::Grid,
         slurm: toml::Table::new(),
         source_text: text.to_string(),
     };
@@ -260,6 +267,11 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             "budget" => {
                 if let Some(t) = w.table("budget", v) {
                     grid.budget = parse_budget(&mut w, t);
+                }
+            }
+            "search" => {
+                if let Some(t) = w.table("search", v) {
+                    grid.search = parse_search(&mut w, t);
                 }
             }
             "slurm" => {
@@ -432,6 +444,86 @@ fn parse_budget(w: &mut Walker, t: &toml::Table) -> Budget {
         }
     }
     b
+}
+
+fn parse_search(w: &mut Walker, t: &toml::Table) -> Search {
+    let mut strategy = None;
+    let mut halving = Halving { min_epochs: 1, eta: DEFAULT_ETA, objective: Objective::Accuracy };
+    let mut halving_keys = Vec::new();
+    for (k, v) in t {
+        let at = format!("search.{k}");
+        match k.as_str() {
+            "strategy" => match v.as_str() {
+                Some(s) if STRATEGIES.contains(&s) => strategy = Some(s.to_string()),
+                Some(s) => w.problem(
+                    format!("{at} = {v}"),
+                    format!(
+                        "unknown strategy (expected \"grid\" or \"halving\"){}",
+                        nearest(s, STRATEGIES.iter().copied())
+                    ),
+                ),
+                None => w.problem(format!("{at} = {v}"), "must be \"grid\" or \"halving\""),
+            },
+            "min_epochs" | "eta" => {
+                halving_keys.push(at.clone());
+                let least = if k == "eta" { 2 } else { 1 };
+                match v.as_integer() {
+                    Some(n) if n >= least && n <= 1_000_000 => {
+                        if k == "eta" {
+                            halving.eta = n as usize;
+                        } else {
+                            halving.min_epochs = n as usize;
+                        }
+                    }
+                    _ if k == "eta" => w.problem(
+                        format!("{at} = {v}"),
+                        "must be a whole number ≥ 2 (each rung keeps the best 1/eta)",
+                    ),
+                    _ => w.problem(format!("{at} = {v}"), "must be a whole number ≥ 1"),
+                }
+            }
+            "objective" => {
+                halving_keys.push(at.clone());
+                match v.as_str() {
+                    Some(s) => match Objective::NAMES.iter().position(|n| *n == s) {
+                        Some(0) => halving.objective = Objective::Accuracy,
+                        Some(1) => halving.objective = Objective::JoulesPerAccuracyPoint,
+                        Some(_) => halving.objective = Objective::Pareto,
+                        None => w.problem(
+                            format!("{at} = {v}"),
+                            format!(
+                                "unknown objective (expected one of {}){}",
+                                Objective::NAMES.join(", "),
+                                nearest(s, Objective::NAMES.iter().copied())
+                            ),
+                        ),
+                    },
+                    None => w.problem(
+                        format!("{at} = {v}"),
+                        format!("must be one of {}", Objective::NAMES.join(", ")),
+                    ),
+                }
+            }
+            other => w.unknown(&at, other, &SEARCH_KEYS),
+        }
+    }
+    match strategy.as_deref() {
+        Some("halving") => Search::Halving(halving),
+        _ => {
+            if let (Some(key), Some(_)) = (halving_keys.first(), strategy.as_ref()) {
+                w.problem(
+                    key.clone(),
+                    "applies to strategy = \"halving\" only (this grid's strategy is \"grid\")",
+                );
+            } else if let Some(key) = halving_keys.first() {
+                w.problem(
+                    key.clone(),
+                    "applies to strategy = \"halving\" only: add `strategy = \"halving\"` to [search]",
+                );
+            }
+            Search::Grid
+        }
+    }
 }
 
 fn valid_name(n: &str) -> bool {

@@ -64,8 +64,9 @@ impl LoadProbe {
     }
 }
 
-/// Sums over a trial's training windows.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+/// Sums over a trial's training windows (saved in a checkpoint, so a continued trial goes on
+/// summing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoadWindows {
     machine_busy_s: f64,
     process_s: f64,

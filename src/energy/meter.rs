@@ -149,7 +149,16 @@ impl Meter {
     /// directories are created). A log still open is closed first, with a
     /// warning, so one forgotten `end_power_log` cannot break later trials.
     pub fn begin_power_log(&self, path: &Path) -> anyhow::Result<()> {
-        let log = powerlog::PowerLog::create(path, self.read())?;
+        self.open_power_log(powerlog::PowerLog::create(path, self.read())?)
+    }
+
+    /// Like [`begin_power_log`](Self::begin_power_log), but append to the series already in
+    /// `path` (a trial continued from a checkpoint).
+    pub fn continue_power_log(&self, path: &Path) -> anyhow::Result<()> {
+        self.open_power_log(powerlog::PowerLog::continue_at(path, self.read())?)
+    }
+
+    fn open_power_log(&self, log: powerlog::PowerLog) -> anyhow::Result<()> {
         let previous = lock(&self.shared.log).replace(log);
         if let Some(prev) = previous {
             tracing::warn!("power log {} was still open; closed it", prev.path().display());

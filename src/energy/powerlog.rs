@@ -10,7 +10,11 @@
 //! since the log was opened. One row per domain per sampler tick, plus a final
 //! set of rows taken when the log is closed so the last `energy_j` matches a
 //! window read at the same moment.
+//!
+//! A trial that continues from a checkpoint (successive halving) appends to its series: `t_s`
+//! and `energy_j` go on from the file's last row, so the gap between the two runs is left out.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::reading::Reading;
+use crate::results::{PowerSample, cut_torn_tail, read_tolerant};
 
 pub(crate) struct PowerLog {
     path: PathBuf,
@@ -25,6 +30,9 @@ pub(crate) struct PowerLog {
     start: Reading,
     last: Reading,
     rows: u64,
+    /// Where a continued series left off: seconds, and joules per domain.
+    t_offset_s: f64,
+    energy_offset_j: HashMap<String, f64>,
     /// First write error; reported by `finish` (the sampler cannot return it).
     error: Option<String>,
 }
@@ -46,6 +54,37 @@ impl PowerLog {
             last: start.clone(),
             start,
             rows: 0,
+            t_offset_s: 0.0,
+            energy_offset_j: HashMap::new(),
+            error: None,
+        })
+    }
+
+    /// Append to the series in `path` (a new one if there is none): times and cumulative
+    /// energies go on from its last complete row.
+    pub fn continue_at(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
+        let (samples, _) = read_tolerant::<PowerSample>(path)?;
+        if !path.exists() || samples.is_empty() {
+            return PowerLog::create(path, start);
+        }
+        cut_torn_tail(path)?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening power log {}", path.display()))?;
+        let t_offset_s = samples.last().map_or(0.0, |s| s.t_s);
+        let mut energy_offset_j = HashMap::new();
+        for s in &samples {
+            energy_offset_j.insert(s.domain.clone(), s.energy_j);
+        }
+        Ok(PowerLog {
+            path: path.to_path_buf(),
+            writer: csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(file)),
+            last: start.clone(),
+            start,
+            rows: 0,
+            t_offset_s,
+            energy_offset_j,
             error: None,
         })
     }
@@ -61,12 +100,13 @@ impl PowerLog {
             return;
         }
         let dt_s = reading.at.duration_since(self.last.at).as_secs_f64();
-        let t_s = reading.at.duration_since(self.start.at).as_secs_f64();
+        let t_s = self.t_offset_s + reading.at.duration_since(self.start.at).as_secs_f64();
         for d in &reading.domains {
             let prev = self.last.energy_uj(&d.domain).unwrap_or(d.energy_uj);
             let base = self.start.energy_uj(&d.domain).unwrap_or(d.energy_uj);
             let power_w = d.energy_uj.saturating_sub(prev) as f64 / 1e6 / dt_s;
-            let energy_j = d.energy_uj.saturating_sub(base) as f64 / 1e6;
+            let energy_j = self.energy_offset_j.get(&d.domain).copied().unwrap_or(0.0)
+                + d.energy_uj.saturating_sub(base) as f64 / 1e6;
             let record = [
                 format!("{t_s:.6}"),
                 d.domain.clone(),

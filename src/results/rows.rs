@@ -14,7 +14,8 @@ pub struct ResultRow {
     /// it (empty in rows written before it existed).
     #[serde(default)]
     pub config_id: String,
-    /// `ok`, `diverged`, `failed` or `interrupted`.
+    /// `ok`, `pruned` (stopped by successive halving at a rung; exit code 0), `diverged`,
+    /// `failed` or `interrupted`.
     pub status: String,
     /// Why a trial is not `ok` (one line), empty otherwise.
     pub error: Option<String>,
@@ -27,6 +28,10 @@ pub struct ResultRow {
     pub weight_decay: Option<f64>,
     pub batch_size: usize,
     pub epochs: usize,
+    /// Epochs trained and evaluated: `epochs` for an `ok` trial, fewer for one `pruned` by
+    /// successive halving or stopped early. Empty in rows of older versions.
+    #[serde(default)]
+    pub epochs_trained: Option<usize>,
     pub seed: u64,
     /// Which run of identical settings (`repeats = N` gives 0 … N−1); 0 in older rows.
     #[serde(default)]
@@ -173,4 +178,30 @@ pub struct PowerSample {
 /// Replace line breaks so a message stays one CSV line (a torn-row check relies on it).
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The file of successive halving's decisions, beside results.csv.
+pub const DECISIONS_FILE: &str = "halving.csv";
+
+/// One line of `halving.csv`: a configuration at a rung of successive halving, and what was
+/// decided for it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// 1-based rung.
+    pub rung: usize,
+    /// Epochs trained at this rung.
+    pub epochs: usize,
+    pub config_id: String,
+    pub trials: usize,
+    /// Mean test accuracy of the configuration's trials, 0–1.
+    pub accuracy: Option<f64>,
+    /// Mean cumulative training energy, joules.
+    pub energy_j: Option<f64>,
+    /// energy_j / (accuracy × 100).
+    pub joules_per_accuracy_point: Option<f64>,
+    /// Place in the ranking by the objective (1 = best); empty for `out`.
+    pub rank: Option<usize>,
+    /// `continue`, `pruned`, `done` (reached its epochs) or `out` (a trial failed).
+    pub decision: String,
+    pub objective: String,
 }

@@ -13,6 +13,21 @@ pub(super) fn complete_len(bytes: &[u8]) -> usize {
     bytes[..clean_end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
 }
 
+/// Cut a torn last line (or NUL padding) off `path` so that appending to it is safe; returns
+/// the bytes cut. Only for a file no one else is writing.
+pub fn cut_torn_tail(path: &Path) -> Result<u64> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let keep = complete_len(&bytes);
+    if keep < bytes.len() {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("{}: cannot open for writing", path.display()))?;
+        f.set_len(keep as u64).with_context(|| format!("{}: cannot truncate", path.display()))?;
+    }
+    Ok((bytes.len() - keep) as u64)
+}
+
 /// Parse CSV rows from any reader; errors name `path` and the line.
 pub fn read_rows<T: DeserializeOwned>(reader: impl std::io::Read, path: &Path) -> Result<Vec<T>> {
     let mut rdr = csv::Reader::from_reader(reader);

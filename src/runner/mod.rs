@@ -1,12 +1,18 @@
 //! The sweep: validate the grid and data before touching the output directory, lock it, repair
 //! what an earlier crash left, skip finished trials, measure idle power, run the rest one by one,
-//! writing each trial's row the moment it ends.
+//! writing each trial's row the moment it ends. With `[search] strategy = "halving"` the trials
+//! run rung by rung instead (halving.rs).
 
 mod budget;
+mod checkpoint;
 mod environment;
+mod halving;
 mod interrupt;
 mod lock;
 mod progress;
+mod record;
+mod rungs;
+mod totals;
 mod trial;
 
 use budget::BudgetState;
@@ -15,9 +21,9 @@ pub use environment::{Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
 pub use lock::OutputLock;
 pub use progress::Progress;
-pub use trial::{TrialEnv, run_trial};
+pub use trial::{Segment, TrialEnv, run_trial};
 
-use crate::config::{BackgroundLoad, Grid, load_grid};
+use crate::config::{BackgroundLoad, Grid, Search, load_grid};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::names::Named;
@@ -26,6 +32,7 @@ use crate::results::{CsvLog, EpochRow, Repair, ResultRow, latest_by_id, write_at
 use crate::shard::Shard;
 use crate::train::TrialData;
 use anyhow::{Context, Result, bail};
+use record::{discard, record, set_power_aside};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -55,6 +62,8 @@ pub struct SweepSummary {
     pub ran: usize,
     pub ok: usize,
     pub not_ok: usize,
+    /// Trials ended by successive halving (counted apart from `ok` and `not_ok`).
+    pub pruned: usize,
     pub interrupted: bool,
     /// Which `[budget]` limit stopped the sweep, in words.
     pub budget: Option<String>,
@@ -144,8 +153,9 @@ pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
 pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Result<SweepSummary> {
     let grid = load_grid(&opts.grid)?;
     let all = plan::expand(&grid);
+    plan::check_search(&grid, &all)?;
     let trials: Vec<Trial> = match &opts.shard {
-        Some(s) => all.into_iter().filter(|t| s.owns(&t.id)).collect(),
+        Some(s) => all.into_iter().filter(|t| plan::shard_owns(&grid, s, t)).collect(),
         None => all,
     };
     let datasets = load_datasets(&trials, opts.data_dir.as_deref(), opts.fetch)?;
@@ -178,20 +188,31 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             }
         }
     }
-    let to_run: Vec<&Trial> =
-        trials.iter().filter(|t| should_run(previous.get(&t.id), opts.retry_failed)).collect();
+    let halving = match grid.search {
+        Search::Halving(h) => Some(h),
+        Search::Grid => None,
+    };
+    let runs = |t: &Trial| match halving {
+        Some(_) => !halving::is_final(previous.get(&t.id), opts.retry_failed),
+        None => should_run(previous.get(&t.id), opts.retry_failed),
+    };
+    let to_run: Vec<&Trial> = trials.iter().filter(|t| runs(t)).collect();
     let mut summary = SweepSummary {
         out: out.clone(),
         planned: trials.len(),
         skipped: trials.len() - to_run.len(),
         ..Default::default()
     };
-    summary.not_ok = trials
-        .iter()
-        .filter(|t| !to_run.iter().any(|r| r.id == t.id))
-        .filter(|t| previous.get(&t.id).is_some_and(|r| r.status != "ok"))
-        .count();
-    summary.ok = summary.skipped - summary.not_ok;
+    let done_with = |status: &str| {
+        trials
+            .iter()
+            .filter(|t| !to_run.iter().any(|r| r.id == t.id))
+            .filter(|t| previous.get(&t.id).is_some_and(|r| r.status == status))
+            .count()
+    };
+    summary.pruned = done_with("pruned");
+    summary.ok = done_with("ok");
+    summary.not_ok = summary.skipped - summary.ok - summary.pruned;
     if summary.skipped > 0 {
         tracing::info!(
             "resuming: {} of {} trials already done ({} not ok; --retry-failed reruns them)",
@@ -242,7 +263,11 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     let job = slurm_job_id();
     let power_dir = out.join("power");
     let budget = BudgetState::new(grid.budget);
-    let run_one = |t: &Trial, attempt_id: String, power_path: PathBuf, progress: &mut Progress| {
+    let run_one = |t: &Trial,
+                   attempt_id: String,
+                   power_path: PathBuf,
+                   progress: &mut Progress,
+                   segment: Segment| {
         let data = &datasets[&t.spec.dataset];
         let trial_data =
             TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
@@ -270,8 +295,44 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             exclusive: opts.exclusive,
             budget: &budget,
         };
-        run_trial(t, &trial_data, &env, progress)
+        run_trial(t, &trial_data, &env, progress, segment)
     };
+    let whole = |t: &Trial| Segment { until: t.spec.epochs, checkpoints: None };
+    if let Some(h) = halving {
+        if grid.energy.on_background_load == BackgroundLoad::Rerun {
+            tracing::warn!(
+                "on_background_load = \"rerun\" does not apply to successive halving (a rerun would change the decisions taken); flagged trials are only warned about"
+            );
+        }
+        let ctx = halving::Ctx {
+            out: &out,
+            h,
+            results: &results,
+            epochs: &epochs,
+            retry_failed: opts.retry_failed,
+            interrupt: &interrupt,
+            budget: &budget,
+        };
+        let mut one = |t: &Trial, segment: Segment, progress: &mut Progress| {
+            run_one(t, attempt.clone(), power_dir.join(format!("{}.csv", t.id)), progress, segment)
+        };
+        let ended =
+            halving::run(&ctx, &trials, &mut previous, &mut one, &mut progress, after_trial)?;
+        progress.finish();
+        summary.ran = ended.ran;
+        summary.interrupted = ended.interrupted;
+        summary.budget = ended.budget;
+        let count = |status: &str| {
+            trials
+                .iter()
+                .filter(|t| previous.get(&t.id).is_some_and(|r| r.status == status))
+                .count()
+        };
+        summary.ok = count("ok");
+        summary.pruned = count("pruned");
+        summary.not_ok = count("failed") + count("diverged");
+        return Ok(summary);
+    }
     // Trials whose energy includes other processes' work, to run once more at the end.
     let mut flagged: Vec<(&Trial, ResultRow)> = Vec::new();
     for t in to_run {
@@ -283,8 +344,13 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             summary.budget = Some(why);
             break;
         }
-        let row =
-            run_one(t, attempt.clone(), power_dir.join(format!("{}.csv", t.id)), &mut progress)?;
+        let row = run_one(
+            t,
+            attempt.clone(),
+            power_dir.join(format!("{}.csv", t.id)),
+            &mut progress,
+            whole(t),
+        )?;
         let by_budget = row.status == "interrupted" && !interrupt.requested();
         if row.background_load == Some(true)
             && row.status == "ok"
@@ -335,7 +401,8 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             first.other_cpu_share.unwrap_or(f64::NAN) * 100.0
         );
         let rerun_power = power_dir.join(format!("{}.rerun.csv", t.id));
-        let again = run_one(t, format!("{attempt}-rerun"), rerun_power.clone(), &mut progress)?;
+        let again =
+            run_one(t, format!("{attempt}-rerun"), rerun_power.clone(), &mut progress, whole(t))?;
         summary.ran += 1;
         let cleaner = again.status == "ok"
             && again.other_cpu_share.unwrap_or(f64::INFINITY)
@@ -397,89 +464,13 @@ fn tidy_killed_reruns(
     Ok(all)
 }
 
-/// Move a power series that no current row refers to into `power/superseded/<stem>.csv` (the
-/// report reads only `power/*.csv`), as its row goes to superseded.csv. A missing file is fine.
-fn set_power_aside(path: &Path, stem: &str) -> Result<()> {
-    if !path.exists() {
-        return Ok(());
-    }
-    let aside = path.parent().unwrap_or(Path::new(".")).join("superseded");
-    std::fs::create_dir_all(&aside)
-        .with_context(|| format!("{}: cannot create", aside.display()))?;
-    std::fs::rename(path, aside.join(format!("{stem}.csv")))
-        .with_context(|| format!("{}: cannot move aside", path.display()))
-}
-
-/// Append rows to `superseded.csv` beside `results`.
-fn supersede<'r>(
-    results: &CsvLog<ResultRow>,
-    rows: impl IntoIterator<Item = &'r ResultRow>,
-) -> Result<()> {
-    let dir = results.path().parent().unwrap_or(Path::new("."));
-    let (superseded, _) = CsvLog::<ResultRow>::open(&dir.join("superseded.csv"))?;
-    rows.into_iter().try_for_each(|r| superseded.append(r))
-}
-
-/// Drop an attempt that lost to the trial's current row: its epochs leave epochs.csv and its
-/// row goes to superseded.csv, so nothing measured is deleted.
-fn discard(results: &CsvLog<ResultRow>, epochs: &CsvLog<EpochRow>, row: &ResultRow) -> Result<()> {
-    let kept: Vec<EpochRow> = epochs
-        .read_all()?
-        .into_iter()
-        .filter(|e| e.trial_id != row.trial_id || e.attempt_id != row.attempt_id)
-        .collect();
-    epochs.replace_all(&kept)?;
-    supersede(results, [row])
-}
-
-/// Write a finished trial's row. A rerun supersedes the trial's earlier row and earlier epochs:
-/// those move to `superseded.csv` and the files are rewritten atomically, so each trial has one
-/// row in results.csv and one attempt in epochs.csv.
-///
-/// `earlier_epochs`: whether epochs.csv held rows of this trial when the sweep started (an
-/// earlier attempt, finished or killed); only then is the growing file read and rewritten.
-fn record(
-    results: &CsvLog<ResultRow>,
-    epochs: &CsvLog<EpochRow>,
-    row: &ResultRow,
-    had_row: bool,
-    earlier_epochs: bool,
-) -> Result<()> {
-    if earlier_epochs {
-        let kept: Vec<EpochRow> = epochs
-            .read_all()?
-            .into_iter()
-            .filter(|e| e.trial_id != row.trial_id || e.attempt_id == row.attempt_id)
-            .collect();
-        epochs.replace_all(&kept)?;
-    }
-    if !had_row {
-        return results.append(row);
-    }
-    let rows = results.read_all()?;
-    supersede(results, rows.iter().filter(|r| r.trial_id == row.trial_id))?;
-    // The new row takes the old one's place, so the file keeps the plan's order.
-    let mut placed = false;
-    let mut kept = Vec::with_capacity(rows.len());
-    for r in rows {
-        if r.trial_id != row.trial_id {
-            kept.push(r);
-        } else if !placed {
-            kept.push(row.clone());
-            placed = true;
-        }
-    }
-    if !placed {
-        kept.push(row.clone());
-    }
-    results.replace_all(&kept)
-}
-
 /// `--fresh`: move results, epochs and power series aside under a timestamped name.
 fn move_aside(out: &Path) -> Result<()> {
     let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
     let mut moved = HashSet::new();
-    for name in ["results.csv", "epochs.csv", "superseded.csv", "power"] {
+    for name in
+        ["results.csv", "epochs.csv", "superseded.csv", "halving.csv", "checkpoints", "power"]
+    {
         let from = out.join(name);
         if from.exists() {
             let to = out.join(format!("previous-{stamp}")).join(name);

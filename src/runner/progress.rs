@@ -37,6 +37,14 @@ impl Progress {
         }
     }
 
+    /// Trials (or halving segments) still to run from now on, when the plan changes as it goes.
+    pub fn set_remaining(&mut self, remaining: usize) {
+        self.total = self.done + remaining;
+        if let Some(bar) = &self.bar {
+            bar.set_length(self.total as u64);
+        }
+    }
+
     pub fn start_trial(&mut self, label: String) {
         tracing::info!("trial {}/{}: {label}", self.done + 1, self.total);
         self.trial_label = label;

@@ -1,55 +1,39 @@
 //! One trial: open its power log → train with hooks that read the meter at every phase boundary
 //! (so window energies are counter differences) → write its epochs as they end → build its row.
 //! A panic inside Burn is caught here and becomes a `failed` row; the sweep goes on.
+//!
+//! Successive halving runs a trial in segments: up to a rung's epochs, saving a checkpoint after
+//! each epoch, then later on from the checkpoint. The sums go on across segments ([`Totals`]).
 
 use super::budget::BudgetState;
+use super::checkpoint::{Checkpoints, Saved};
 use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
+use super::totals::Totals;
 use crate::backend::Backend;
 use crate::config::EnergySettings;
-use crate::energy::{LoadProbe, LoadSample, LoadWindows, Meter, Reading, Window};
+use crate::energy::{LoadProbe, LoadSample, Meter, Reading, Window};
+use crate::models::Model;
 use crate::names::Named;
 use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
-use crate::train::{self, EpochReport, Hooks, Outcome, Phase, TrialData};
+use crate::train::{self, EpochReport, Hooks, Outcome, Phase, Resume, TrialData};
+use burn::optim::ModuleOptimizer;
 use std::panic::AssertUnwindSafe;
 
-/// Sums of windows, domain by domain; a domain stays `None` if no window measured it.
-#[derive(Clone, Debug, Default)]
-pub struct Energies {
-    pub total_j: f64,
-    pub cpu_j: Option<f64>,
-    pub dram_j: Option<f64>,
-    pub gpu_j: Option<f64>,
-    pub psys_j: Option<f64>,
-    pub source: String,
-    /// Domains summed, in first-seen order.
-    pub zones: Vec<String>,
-    pub counter_wraps: u64,
-    pub read_failures: u64,
-}
+/// The status of a trial stopped on purpose before its last epoch, to continue from its
+/// checkpoint: what [`run_trial`] returns for a halving rung. Never written to results.csv.
+pub const PAUSED: &str = "paused";
 
-impl Energies {
-    pub fn add(&mut self, w: &Window) {
-        let plus = |acc: Option<f64>, x: Option<f64>| match (acc, x) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
-        };
-        self.total_j += w.energy_j;
-        self.cpu_j = plus(self.cpu_j, w.cpu_energy_j);
-        self.dram_j = plus(self.dram_j, w.dram_energy_j);
-        self.gpu_j = plus(self.gpu_j, w.gpu_energy_j);
-        self.psys_j = plus(self.psys_j, w.psys_energy_j);
-        self.source = w.source.clone();
-        for z in &w.zones {
-            if !self.zones.contains(z) {
-                self.zones.push(z.clone());
-            }
-        }
-        self.counter_wraps += w.counter_wraps;
-        self.read_failures += w.read_failures;
-    }
+/// How far to train a trial in this call.
+#[derive(Clone, Copy)]
+pub struct Segment<'c> {
+    /// Stop after this epoch (the trial's `epochs` to train it whole).
+    pub until: usize,
+    /// Continue from the trial's checkpoint if it has one, and save one after every epoch
+    /// before its last.
+    pub checkpoints: Option<&'c Checkpoints>,
 }
 
 /// What a trial needs from the sweep around it.
@@ -72,17 +56,16 @@ struct MeterHooks<'a, 'p> {
     trial: &'a Trial,
     progress: &'p mut Progress,
     mark: Option<Reading>,
-    train: Energies,
+    totals: Totals,
     epoch_train: Option<Window>,
     last_eval: Option<Window>,
-    cumulative_time_s: f64,
-    cumulative_energy_j: f64,
     write_error: Option<anyhow::Error>,
     load: LoadProbe,
     load_mark: Option<Option<LoadSample>>,
-    load_windows: LoadWindows,
-    /// Per GPU: whether another process used it at some training-window end.
-    gpus_shared: Vec<Option<bool>>,
+    /// Where to save a checkpoint after each epoch, and the attempt's identity.
+    checkpoints: Option<&'a Checkpoints>,
+    attempt_id: String,
+    started_at: String,
 }
 
 impl Hooks for MeterHooks<'_, '_> {
@@ -97,25 +80,15 @@ impl Hooks for MeterHooks<'_, '_> {
             Phase::TrainEnd(_) => {
                 if let Some(start) = self.mark.take() {
                     let w = now.since(&start);
-                    self.train.add(&w);
+                    self.totals.energy.add(&w);
                     self.env.budget.add(w.energy_j);
                     self.epoch_train = Some(w);
                 }
                 if let Some(start) = self.load_mark.take() {
-                    self.load_windows.add(start, self.load.sample());
+                    self.totals.load.add(start, self.load.sample());
                 }
                 let uses_gpu = self.trial.spec.backend == Backend::TchCuda;
-                let now_shared = self.env.meter.gpus_shared(uses_gpu);
-                if self.gpus_shared.is_empty() {
-                    self.gpus_shared = now_shared;
-                } else {
-                    for (acc, s) in self.gpus_shared.iter_mut().zip(now_shared) {
-                        *acc = match (*acc, s) {
-                            (Some(a), Some(b)) => Some(a || b),
-                            (a, b) => a.or(b),
-                        };
-                    }
-                }
+                self.totals.add_gpus_shared(self.env.meter.gpus_shared(uses_gpu));
             }
             Phase::EvalEnd(_) => {
                 self.last_eval = self.mark.take().map(|start| now.since(&start));
@@ -131,9 +104,17 @@ impl Hooks for MeterHooks<'_, '_> {
     }
 
     fn epoch_done(&mut self, r: &EpochReport) {
-        let energy = self.epoch_train.as_ref().map(|w| w.energy_j);
-        self.cumulative_time_s += r.train_time_s;
-        self.cumulative_energy_j += energy.unwrap_or(0.0);
+        let energy = self.epoch_train.take().map(|w| w.energy_j);
+        let t = &mut self.totals;
+        t.epochs_done = r.epoch;
+        t.train_time_s += r.train_time_s;
+        t.images_trained += r.images;
+        t.epochs_energy_j += energy.unwrap_or(0.0);
+        t.epochs_measured &= energy.is_some();
+        t.test_accuracy = Some(r.test_accuracy);
+        t.eval_time_s = Some(r.eval_time_s);
+        t.eval_energy_j = self.last_eval.as_ref().map(|w| w.energy_j);
+        t.firing_rate = r.firing_rate;
         let row = EpochRow {
             trial_id: self.trial.id.clone(),
             epoch: r.epoch,
@@ -141,12 +122,12 @@ impl Hooks for MeterHooks<'_, '_> {
             test_accuracy: r.test_accuracy,
             epoch_time_s: r.train_time_s,
             energy_j: energy,
-            energy_source: self.train.source.clone(),
+            energy_source: t.energy.source.clone(),
             eval_time_s: r.eval_time_s,
-            eval_energy_j: self.last_eval.as_ref().map(|w| w.energy_j),
-            cumulative_time_s: self.cumulative_time_s,
-            cumulative_energy_j: energy.map(|_| self.cumulative_energy_j),
-            attempt_id: self.env.attempt_id.clone(),
+            eval_energy_j: t.eval_energy_j,
+            cumulative_time_s: t.train_time_s,
+            cumulative_energy_j: energy.map(|_| t.epochs_energy_j),
+            attempt_id: self.attempt_id.clone(),
         };
         if let Err(e) = self.env.epochs_log.append(&row) {
             self.write_error.get_or_insert(e);
@@ -159,6 +140,26 @@ impl Hooks for MeterHooks<'_, '_> {
 
     fn stop_after_epoch(&self) -> bool {
         self.env.budget.reached().is_some()
+    }
+
+    fn epoch_state(&mut self, epoch: usize, model: &Model, optim: &ModuleOptimizer) {
+        // The last epoch needs no checkpoint: the trial's row is written next.
+        let Some(checkpoints) = self.checkpoints.filter(|_| epoch < self.trial.spec.epochs) else {
+            return;
+        };
+        if self.write_error.is_some() {
+            return;
+        }
+        let saved = Saved {
+            epoch,
+            attempt_id: self.attempt_id.clone(),
+            started_at: self.started_at.clone(),
+            totals: self.totals.clone(),
+            row: None,
+        };
+        if let Err(e) = checkpoints.save(&self.trial.id, &saved, model, optim) {
+            self.write_error = Some(e);
+        }
     }
 }
 
@@ -183,31 +184,68 @@ impl Drop for PowerLimit<'_> {
     }
 }
 
-/// Train one trial and return its results row (not yet written).
+/// Train one trial (or one segment of it) and return its results row (not yet written).
 pub fn run_trial(
     trial: &Trial,
     data: &TrialData,
     env: &TrialEnv,
     progress: &mut Progress,
+    segment: Segment,
 ) -> anyhow::Result<ResultRow> {
-    let started_at = now_iso();
     crate::memory::reset_peak_rss();
-    env.meter.begin_power_log(&env.power_path)?;
+    // A continued trial picks up its checkpoint; one that cannot be read starts over.
+    let saved = match segment.checkpoints.map(|c| c.load(&trial.id)).transpose() {
+        Ok(s) => s.flatten(),
+        Err(e) => {
+            tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
+            None
+        }
+    };
+    let resume = match (&saved, segment.checkpoints) {
+        (Some(s), Some(c)) => {
+            let (model, optim) = c.records(&trial.id, s.epoch);
+            match train::load_state(&trial.spec, &model, &optim, s.epoch) {
+                Ok(r) => Some((s.clone(), r)),
+                Err(e) => {
+                    tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let (saved, resume): (Option<Saved>, Option<Resume>) = match resume {
+        Some((s, r)) => (Some(s), Some(r)),
+        None => (None, None),
+    };
+    if let Some(s) = &saved {
+        drop_epochs_after(env.epochs_log, &trial.id, s.epoch)?;
+        env.meter.continue_power_log(&env.power_path)?;
+    } else {
+        if segment.checkpoints.is_some() {
+            drop_epochs_after(env.epochs_log, &trial.id, 0)?;
+        }
+        env.meter.begin_power_log(&env.power_path)?;
+    }
+    let (attempt_id, started_at, totals) = match saved {
+        Some(s) => (s.attempt_id, s.started_at, s.totals),
+        None => (env.attempt_id.clone(), now_iso(), Totals::fresh(env.meter.source())),
+    };
+    let before = totals.clone();
     let mut hooks = MeterHooks {
         env,
         trial,
         progress,
         mark: None,
-        train: Energies { source: env.meter.source(), ..Default::default() },
+        totals,
         epoch_train: None,
         last_eval: None,
-        cumulative_time_s: 0.0,
-        cumulative_energy_j: 0.0,
         write_error: None,
         load: LoadProbe::system(),
         load_mark: None,
-        load_windows: LoadWindows::default(),
-        gpus_shared: Vec::new(),
+        checkpoints: segment.checkpoints,
+        attempt_id,
+        started_at,
     };
     // Restored when this guard drops: after training, after a caught panic, after Ctrl-C.
     let _limit = match trial.spec.gpu_power_limit_w {
@@ -218,11 +256,14 @@ pub fn run_trial(
         if std::env::var("WATTSWEEP_TEST_PANIC").is_ok_and(|m| m == trial.spec.model.name()) {
             panic!("injected failure (WATTSWEEP_TEST_PANIC)");
         }
+        let train = |hooks: &mut MeterHooks| {
+            train::train_until(&trial.spec, resume, segment.until, data, hooks)
+        };
         match trial.spec.threads {
-            None => train::train(&trial.spec, data, &mut hooks),
+            None => train(&mut hooks),
             // Burn's flex backend, gemm and the fused kernels all run on rayon's current pool.
             Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n).build() {
-                Ok(pool) => pool.install(|| train::train(&trial.spec, data, &mut hooks)),
+                Ok(pool) => pool.install(|| train(&mut hooks)),
                 Err(e) => panic!("cannot start a pool of {n} threads: {e}"),
             },
         }
@@ -231,8 +272,86 @@ pub fn run_trial(
     if let Some(e) = hooks.write_error.take() {
         return Err(e);
     }
+    let mut totals = hooks.totals;
+    totals.samples += samples;
+    let mut row = base_row(trial, data, env, &totals, &hooks.attempt_id, hooks.started_at);
+    let result = match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("panic");
+            row.status = "failed".into();
+            row.error = Some(one_line(&format!("panic: {msg}")));
+            return Ok(row);
+        }
+    };
+    // Time and images of a partial epoch (Ctrl-C, divergence) count too.
+    let epochs_time: f64 = result.epochs.iter().map(|e| e.train_time_s).sum();
+    let epochs_images: usize = result.epochs.iter().map(|e| e.images).sum();
+    totals.train_time_s += (result.train_time_s - epochs_time).max(0.0);
+    totals.images_trained += result.images_trained.saturating_sub(epochs_images);
+    row.params = result.params;
+    fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
+    if row.background_load == Some(true) {
+        tracing::warn!(
+            "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); its RAPL energy includes their work",
+            trial.id,
+            row.other_cpu_share.unwrap_or(0.0) * 100.0,
+            env.energy.max_other_cpu_share
+        );
+    }
+    let new_failures = totals.energy.read_failures - before.energy.read_failures;
+    if new_failures > 0 {
+        tracing::warn!(
+            "trial {}: {} failed counter reads during training: its energy may be an undercount (energy_complete = false; left out of rankings)",
+            trial.id,
+            new_failures
+        );
+    }
+    match result.outcome {
+        Outcome::Ok if totals.epochs_done < trial.spec.epochs => row.status = PAUSED.into(),
+        Outcome::Ok => row.status = "ok".into(),
+        Outcome::Diverged { epoch, batch } => {
+            row.status = "diverged".into();
+            row.error =
+                Some(format!("loss became NaN or infinite at epoch {epoch}, batch {batch}"));
+        }
+        Outcome::Interrupted => {
+            row.status = "interrupted".into();
+            row.error = Some(match env.budget.reached() {
+                Some(why) if !env.interrupt.requested() => format!("{why}; run again to resume"),
+                _ => "stopped by SIGINT/SIGTERM".into(),
+            });
+        }
+    }
+    // A paused trial's checkpoint also keeps its row (the row of a trial pruned at this rung)
+    // and this segment's power samples.
+    if row.status == PAUSED
+        && let Some(c) = segment.checkpoints
+        && let Some(mut s) = c.load(&trial.id)?
+        && s.epoch == totals.epochs_done
+    {
+        s.totals.samples = totals.samples;
+        s.row = Some(row.clone());
+        c.update(&trial.id, &s)?;
+    }
+    Ok(row)
+}
+
+/// The row's settings and identity, from the spec and the sums so far (status left empty).
+fn base_row(
+    trial: &Trial,
+    data: &TrialData,
+    env: &TrialEnv,
+    totals: &Totals,
+    attempt_id: &str,
+    started_at: String,
+) -> ResultRow {
     let s = &trial.spec;
-    let mut row = ResultRow {
+    ResultRow {
         trial_id: trial.id.clone(),
         config_id: s.config_id(),
         model: s.model.name().into(),
@@ -251,42 +370,38 @@ pub fn run_trial(
         train_images: data.train.len(),
         test_images: data.test.len(),
         model_settings: s.model_settings_text(),
-        energy_source: hooks.train.source.clone(),
+        energy_source: totals.energy.source.clone(),
         estimate_method: env.meter.estimate_method().map(String::from),
         idle_power_w: env.idle_power_w,
-        samples: Some(samples),
         peak_rss_mb: crate::memory::peak_rss_mb(),
         gpu_name: Some(env.meter.gpu_names().join(";")).filter(|n| !n.is_empty()),
         hostname: env.hostname.clone(),
         slurm_job_id: env.slurm_job_id.clone(),
         exclusive: env.exclusive,
-        attempt_id: env.attempt_id.clone(),
+        attempt_id: attempt_id.to_string(),
         started_at,
         finished_at: now_iso(),
         wattsweep_version: env!("CARGO_PKG_VERSION").into(),
         ..Default::default()
-    };
-    let result = match outcome {
-        Ok(result) => result,
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("panic");
-            row.status = "failed".into();
-            row.error = Some(one_line(&format!("panic: {msg}")));
-            return Ok(row);
-        }
-    };
-    row.params = result.params;
-    row.train_time_s = result.train_time_s;
-    row.test_accuracy = result.test_accuracy;
-    row.eval_time_s = result.test_accuracy.map(|_| result.eval_time_s);
-    row.images_per_s =
-        (result.train_time_s > 0.0).then(|| result.images_trained as f64 / result.train_time_s);
-    row.firing_rate = result.firing_rate;
-    let e = &hooks.train;
+    }
+}
+
+/// Times, energies and provenance from the sums.
+fn fill_from_totals(
+    row: &mut ResultRow,
+    t: &Totals,
+    energy: &crate::config::EnergySettings,
+    idle_power_w: Option<f64>,
+) {
+    let e = &t.energy;
+    row.epochs_trained = Some(t.epochs_done);
+    row.samples = Some(t.samples);
+    row.train_time_s = t.train_time_s;
+    row.test_accuracy = t.test_accuracy;
+    row.eval_time_s = t.eval_time_s;
+    row.images_per_s = (t.train_time_s > 0.0).then(|| t.images_trained as f64 / t.train_time_s);
+    row.firing_rate = t.firing_rate;
+    row.energy_source = e.source.clone();
     row.energy_j = Some(e.total_j);
     row.cpu_energy_j = e.cpu_j;
     row.dram_energy_j = e.dram_j;
@@ -296,51 +411,35 @@ pub fn run_trial(
     row.counter_wraps = Some(e.counter_wraps);
     row.read_failures = Some(e.read_failures);
     row.energy_complete = Some(e.read_failures == 0);
-    row.other_cpu_share = hooks.load_windows.other_cpu_share();
-    row.gpu_shared = (!hooks.gpus_shared.is_empty()).then(|| {
-        hooks
-            .gpus_shared
+    row.other_cpu_share = t.load.other_cpu_share();
+    row.gpu_shared = (!t.gpus_shared.is_empty()).then(|| {
+        t.gpus_shared
             .iter()
             .map(|s| s.map_or(String::new(), |b| b.to_string()))
             .collect::<Vec<_>>()
             .join(";")
     });
-    let limit = env.energy.max_other_cpu_share;
-    row.background_load = row.other_cpu_share.map(|s| s > limit);
-    if row.background_load == Some(true) {
-        tracing::warn!(
-            "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {limit}); its RAPL energy includes their work",
-            trial.id,
-            row.other_cpu_share.unwrap_or(0.0) * 100.0
-        );
-    }
-    if e.read_failures > 0 {
-        tracing::warn!(
-            "trial {}: {} failed counter reads during training: its energy may be an undercount (energy_complete = false; left out of rankings)",
-            trial.id,
-            e.read_failures
-        );
-    }
-    row.eval_energy_j = hooks.last_eval.as_ref().map(|w| w.energy_j);
-    row.mean_power_w = (result.train_time_s > 0.0).then(|| e.total_j / result.train_time_s);
-    row.net_energy_j = env.idle_power_w.map(|p| e.total_j - p * result.train_time_s);
-    row.co2_g = Some(e.total_j / 3.6e6 * env.energy.carbon_intensity_g_per_kwh);
+    row.background_load = row.other_cpu_share.map(|s| s > energy.max_other_cpu_share);
+    row.eval_energy_j = t.eval_energy_j;
+    row.mean_power_w = (t.train_time_s > 0.0).then(|| e.total_j / t.train_time_s);
+    row.net_energy_j = idle_power_w.map(|p| e.total_j - p * t.train_time_s);
+    row.co2_g = Some(e.total_j / 3.6e6 * energy.carbon_intensity_g_per_kwh);
     row.joules_per_accuracy_point =
-        result.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
-    match result.outcome {
-        Outcome::Ok => row.status = "ok".into(),
-        Outcome::Diverged { epoch, batch } => {
-            row.status = "diverged".into();
-            row.error =
-                Some(format!("loss became NaN or infinite at epoch {epoch}, batch {batch}"));
-        }
-        Outcome::Interrupted => {
-            row.status = "interrupted".into();
-            row.error = Some(match env.budget.reached() {
-                Some(why) if !env.interrupt.requested() => format!("{why}; run again to resume"),
-                _ => "stopped by SIGINT/SIGTERM".into(),
-            });
-        }
+        t.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
+}
+
+/// Drop the trial's epochs.csv rows after `epoch` (an epoch trained after its checkpoint by a
+/// run that was killed: it is trained again). Reads the file only when it has such rows.
+fn drop_epochs_after(
+    epochs: &CsvLog<EpochRow>,
+    trial_id: &str,
+    epoch: usize,
+) -> anyhow::Result<()> {
+    let all = epochs.read_all()?;
+    if all.iter().any(|e| e.trial_id == trial_id && e.epoch > epoch) {
+        let kept: Vec<EpochRow> =
+            all.into_iter().filter(|e| e.trial_id != trial_id || e.epoch <= epoch).collect();
+        epochs.replace_all(&kept)?;
     }
-    Ok(row)
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::models::{Model, PIXELS};
 use crate::trial::TrialSpec;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLoss;
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer, OptimizerRecord};
 use burn::prelude::*;
 use std::time::Instant;
 
@@ -44,6 +44,59 @@ pub trait Hooks {
     fn stop_after_epoch(&self) -> bool {
         false
     }
+    /// Called after [`epoch_done`](Hooks::epoch_done) with the training state at the end of
+    /// that epoch (to save a checkpoint).
+    fn epoch_state(&mut self, _epoch: usize, _model: &Model, _optim: &ModuleOptimizer) {}
+}
+
+/// Training state after `epochs_done` epochs, to continue from.
+pub struct Resume {
+    pub model: Model,
+    pub optim: ModuleOptimizer,
+    pub epochs_done: usize,
+}
+
+/// Save a training state with Burn's record format (burnpack): the model's parameters (with
+/// their ids) and the optimizer's per-parameter state (Adam's moments and step count, SGD's
+/// momentum, …), which is keyed by those ids.
+pub fn save_state(
+    model: &Model,
+    optim: &ModuleOptimizer,
+    model_path: &std::path::Path,
+    optim_path: &std::path::Path,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    model
+        .clone()
+        .save_file(model_path)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("{}: cannot save the model", model_path.display()))?;
+    optim
+        .to_record()
+        .save(optim_path)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("{}: cannot save the optimizer state", optim_path.display()))
+}
+
+/// Load a state saved by [`save_state`] for `spec`'s model and optimizer.
+pub fn load_state(
+    spec: &TrialSpec,
+    model_path: &std::path::Path,
+    optim_path: &std::path::Path,
+    epochs_done: usize,
+) -> anyhow::Result<Resume> {
+    use anyhow::Context;
+    let ad_device = spec.backend.device().autodiff();
+    let model = init_model(&spec.model_settings, &ad_device, spec.seed)
+        .try_load_file(model_path)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("{}: cannot load the model", model_path.display()))?;
+    let record = OptimizerRecord::load(optim_path)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .with_context(|| format!("{}: cannot load the optimizer state", optim_path.display()))?;
+    let optim = optim::build(spec.optimizer, spec.momentum, spec.weight_decay, &ad_device)
+        .load_record(record);
+    Ok(Resume { model, optim, epochs_done })
 }
 
 /// Hooks that observe nothing (tests, benchmarks).
@@ -62,6 +115,10 @@ pub struct EpochReport {
     pub train_time_s: f64,
     /// Seconds of the evaluation after this epoch.
     pub eval_time_s: f64,
+    /// Images trained in this epoch.
+    pub images: usize,
+    /// Spiking models: the evaluation's firing rate.
+    pub firing_rate: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -115,21 +172,44 @@ pub fn init_model(settings: &crate::models::ModelSettings, device: &Device, seed
 
 /// Train and evaluate one trial on `data`.
 pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
-    let ad_device = spec.backend.device().autodiff();
-    let model = init_model(&spec.model_settings, &ad_device, spec.seed);
-    train_model(spec, model, data, hooks)
+    train_until(spec, None, spec.epochs, data, hooks)
 }
 
 /// [`train`] from an already initialised `model` (on the trial's autodiff device).
+#[cfg(test)]
 pub fn train_model(
     spec: &TrialSpec,
-    mut model: Model,
+    model: Model,
+    data: &TrialData,
+    hooks: &mut dyn Hooks,
+) -> TrainResult {
+    let ad_device = spec.backend.device().autodiff();
+    let optim = optim::build(spec.optimizer, spec.momentum, spec.weight_decay, &ad_device);
+    train_until(spec, Some(Resume { model, optim, epochs_done: 0 }), spec.epochs, data, hooks)
+}
+
+/// Train from `resume` (or from the seed's initial model) until epoch `until` (at most the
+/// trial's `epochs`). Epoch `k` sees the same batches whether or not training stopped before it,
+/// so a continued trial trains exactly as one that never stopped. The result covers the epochs
+/// trained in this call.
+pub fn train_until(
+    spec: &TrialSpec,
+    resume: Option<Resume>,
+    until: usize,
     data: &TrialData,
     hooks: &mut dyn Hooks,
 ) -> TrainResult {
     let device = spec.backend.device();
     let ad_device = device.clone().autodiff();
-    let mut optim = optim::build(spec.optimizer, spec.momentum, spec.weight_decay, &ad_device);
+    let Resume { mut model, mut optim, epochs_done } = match resume {
+        Some(r) => r,
+        None => Resume {
+            model: init_model(&spec.model_settings, &ad_device, spec.seed),
+            optim: optim::build(spec.optimizer, spec.momentum, spec.weight_decay, &ad_device),
+            epochs_done: 0,
+        },
+    };
+    let until = until.min(spec.epochs);
     let loss_fn = CrossEntropyLoss::new(None, &ad_device);
     let mut result = TrainResult {
         outcome: Outcome::Ok,
@@ -144,10 +224,11 @@ pub fn train_model(
     let n = data.train.len();
     let batches = n.div_ceil(spec.batch_size);
 
-    for epoch in 1..=spec.epochs {
+    for epoch in epochs_done + 1..=until {
         let order = epoch_order(n, spec.seed, epoch - 1);
         hooks.phase(Phase::TrainStart(epoch));
         let started = Instant::now();
+        let images_before = result.images_trained;
         let mut loss_sum = 0.0f64;
         for (b, chunk) in order.chunks(spec.batch_size).enumerate() {
             if hooks.cancelled() {
@@ -192,13 +273,16 @@ pub fn train_model(
             test_accuracy: accuracy,
             train_time_s,
             eval_time_s,
+            images: result.images_trained - images_before,
+            firing_rate,
         };
         hooks.epoch_done(&report);
+        hooks.epoch_state(epoch, &model, &optim);
         result.epochs.push(report);
         result.eval_time_s = eval_time_s;
         result.test_accuracy = Some(accuracy);
         result.firing_rate = firing_rate;
-        if epoch < spec.epochs && hooks.stop_after_epoch() {
+        if epoch < until && hooks.stop_after_epoch() {
             result.outcome = Outcome::Interrupted;
             return result;
         }

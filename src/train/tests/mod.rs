@@ -130,3 +130,67 @@ fn epoch_order_is_a_seeded_permutation() {
     assert_ne!(a, epoch_order(100, 3, 1));
     assert_ne!(a, epoch_order(100, 4, 0));
 }
+
+/// Hooks that save the training state after one epoch.
+struct SaveAfter {
+    epoch: usize,
+    dir: std::path::PathBuf,
+}
+impl Hooks for SaveAfter {
+    fn epoch_state(&mut self, epoch: usize, model: &Model, optim: &ModuleOptimizer) {
+        if epoch == self.epoch {
+            save_state(model, optim, &self.dir.join("m.bpk"), &self.dir.join("o.bpk")).unwrap();
+        }
+    }
+}
+
+#[test]
+fn training_continued_from_a_saved_state_equals_training_that_never_stopped() {
+    // Model and optimizer state (Adam's moments and step count, SGD's and RMSprop's momentum)
+    // come back exactly, so epoch 3 after a save and load is epoch 3 without one.
+    let data = tiny_data();
+    for (model, optimizer) in [
+        (ModelKind::Mlp, OptimizerKind::Adam),
+        (ModelKind::Mlp, OptimizerKind::AdamW),
+        (ModelKind::Cnn, OptimizerKind::RmsProp),
+        (ModelKind::Mlp, OptimizerKind::Sgd),
+    ] {
+        let mut s = spec(model, 3);
+        s.optimizer = optimizer;
+        s.momentum = 0.9;
+        let whole = train(&s, &data, &mut NoHooks);
+        let dir = tempfile::tempdir().unwrap();
+        let first = train_until(
+            &s,
+            None,
+            2,
+            &data,
+            &mut SaveAfter { epoch: 2, dir: dir.path().to_path_buf() },
+        );
+        assert_eq!(first.epochs.len(), 2);
+        let resume =
+            load_state(&s, &dir.path().join("m.bpk"), &dir.path().join("o.bpk"), 2).unwrap();
+        let rest = train_until(&s, Some(resume), 3, &data, &mut NoHooks);
+        assert_eq!(rest.epochs.len(), 1, "{model:?} {optimizer:?}: only epoch 3 is trained");
+        assert_eq!(rest.epochs[0].epoch, 3);
+        assert_eq!(
+            rest.epochs[0].train_loss, whole.epochs[2].train_loss,
+            "{model:?} {optimizer:?}: epoch 3's loss differs after a checkpoint"
+        );
+        assert_eq!(rest.test_accuracy, whole.test_accuracy, "{model:?} {optimizer:?}");
+    }
+}
+
+#[test]
+fn a_state_that_does_not_fit_the_model_is_an_error_not_a_panic() {
+    let data = tiny_data();
+    let dir = tempfile::tempdir().unwrap();
+    let s = spec(ModelKind::Mlp, 1);
+    train_until(&s, None, 1, &data, &mut SaveAfter { epoch: 1, dir: dir.path().to_path_buf() });
+    let cnn = spec(ModelKind::Cnn, 1);
+    let err = load_state(&cnn, &dir.path().join("m.bpk"), &dir.path().join("o.bpk"), 1)
+        .err()
+        .expect("an MLP's record cannot load into a CNN");
+    assert!(format!("{err:#}").contains("m.bpk"), "{err:#}");
+    assert!(load_state(&s, &dir.path().join("missing.bpk"), &dir.path().join("o.bpk"), 1).is_err());
+}
