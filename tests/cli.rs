@@ -644,3 +644,172 @@ fn a_sweep_killed_during_a_rerun_keeps_the_ok_row_and_sets_the_rerun_aside() {
     assert!(!s.path(&format!("out/power/{id}.rerun.csv")).exists());
     assert!(s.path(&format!("out/power/superseded/{id}-interrupted-rerun.csv")).is_file());
 }
+
+/// 4 learning rates × 2 optimizers on the MLP, 9 epochs, eta 3, first rung 1 epoch: the issue's
+/// example at a synthetic scale.
+const HALVING: &str = "name = \"h\"\nepochs = 9\nthreads = 1\nbatch_size = 32\n[energy]\nidle_s = 0\n[search]\nstrategy = \"halving\"\nmin_epochs = 1\neta = 3\nobjective = \"accuracy\"\n[grid]\nmodel = [\"mlp\"]\noptimizer = [\"adam\", \"sgd\"]\nlearning_rate = [0.00001, 0.0001, 0.001, 0.01]\n";
+
+fn column<'r>(rows: &'r [HashMap<String, String>], col: &str) -> Vec<&'r str> {
+    rows.iter().map(|r| r[col].as_str()).collect()
+}
+
+#[test]
+fn successive_halving_prunes_early_and_keeps_the_best_to_the_end() {
+    let s = Sandbox::with_sizes(300, 60);
+    let g = s.grid("g.toml", HALVING);
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "pruned trials are not failures: {}", stderr(&o));
+    let rows = s.rows("out/results.csv");
+    assert_eq!(rows.len(), 8, "one row per trial");
+    let ok: Vec<_> = rows.iter().filter(|r| r["status"] == "ok").collect();
+    assert_eq!(ok.len(), 1, "8 → 2 → 1 configurations");
+    assert_eq!(ok[0]["epochs_trained"], "9");
+    let mut trained: Vec<&str> = column(&rows, "epochs_trained");
+    trained.sort();
+    assert_eq!(trained, vec!["1", "1", "1", "1", "1", "1", "3", "9"]);
+    for r in rows.iter().filter(|r| r["status"] == "pruned") {
+        assert_eq!(r["epochs"], "9", "the trial's setting stays (its id too)");
+        assert!(r["error"].contains("pruned by successive halving at rung"), "{}", r["error"]);
+        assert!(!r["energy_j"].is_empty() && !r["test_accuracy"].is_empty());
+    }
+    // 8×1 + 2×2 + 1×6 epochs instead of 72.
+    let epochs = s.rows("out/epochs.csv");
+    assert_eq!(epochs.len(), 18);
+    // A continued trial's epochs are one attempt, numbered 1…9, with sums that go on.
+    let best = &ok[0]["trial_id"];
+    let its: Vec<_> = epochs.iter().filter(|e| &e["trial_id"] == best).collect();
+    assert_eq!(
+        column(&its.iter().map(|e| (*e).clone()).collect::<Vec<_>>(), "epoch"),
+        vec!["1", "2", "3", "4", "5", "6", "7", "8", "9"]
+    );
+    assert!(its.iter().all(|e| e["attempt_id"] == ok[0]["attempt_id"]));
+    let cum: Vec<f64> = its.iter().map(|e| e["cumulative_time_s"].parse().unwrap()).collect();
+    assert!(cum.windows(2).all(|w| w[1] > w[0]), "{cum:?}");
+    let last_acc = its.last().unwrap()["test_accuracy"].clone();
+    assert_eq!(ok[0]["test_accuracy"], last_acc);
+    // The best at rung 2 went on: no configuration kept at rung 2 had a higher accuracy there.
+    let d = s.rows("out/halving.csv");
+    assert_eq!(d.len(), 8 + 2 + 1);
+    let rung2: Vec<_> = d.iter().filter(|x| x["rung"] == "2").collect();
+    let went_on = rung2.iter().find(|x| x["decision"] == "continue").expect("one goes on");
+    assert!(
+        rung2.iter().all(|x| x["accuracy"].parse::<f64>().unwrap()
+            <= went_on["accuracy"].parse::<f64>().unwrap())
+    );
+    assert_eq!(
+        d.iter().filter(|x| x["rung"] == "3").map(|x| x["decision"].as_str()).collect::<Vec<_>>(),
+        vec!["done"]
+    );
+    assert!(!s.path("out/checkpoints").exists(), "checkpoints go when no longer needed");
+    let power = std::fs::read_to_string(s.path(&format!("out/power/{best}.csv"))).unwrap();
+    assert_eq!(power.matches("t_s,").count(), 1, "one header: the series continues");
+    // The report says what halving saved.
+    let summary = std::fs::read_to_string(s.path("out/summary.md")).unwrap();
+    assert!(summary.contains("Successive halving"), "{summary}");
+    assert!(summary.contains("would have spent"), "{summary}");
+    // Done is done: a second run trains nothing.
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(s.rows("out/epochs.csv").len(), 18);
+}
+
+#[test]
+fn a_halving_sweep_killed_at_random_moments_takes_the_same_decisions() {
+    // Reference: uninterrupted, in a sandbox of its own with the same data.
+    let whole = Sandbox::with_sizes(4000, 60);
+    let o = whole.run(&whole.grid("g.toml", HALVING), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let s = Sandbox::with_sizes(4000, 60);
+    let g = s.grid("g.toml", HALVING);
+    // Killed again and again, then finished.
+    let mut rng = 0x2545_f491_u64;
+    let (mut mid_sweep, mut with_checkpoints) = (0, 0);
+    for _ in 0..6 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = 100 + rng % 900;
+        let mut child = s.run_cmd(&g, &["-q"]).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        mid_sweep += usize::from(count_rows(&s.path("out/results.csv")) < 8);
+        with_checkpoints += usize::from(s.path("out/checkpoints").exists());
+    }
+    assert!(
+        mid_sweep >= 3 && with_checkpoints >= 2,
+        "the kills must land inside the sweep: {mid_sweep} before its end, {with_checkpoints} with checkpoints"
+    );
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let key = |s: &Sandbox| {
+        let mut rows: Vec<String> = s
+            .rows("out/results.csv")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r["trial_id"], r["status"], r["epochs_trained"], r["test_accuracy"], r["error"]
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(key(&s), key(&whole), "same rows");
+    let decisions = |s: &Sandbox| {
+        s.rows("out/halving.csv")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {} {}",
+                    r["rung"], r["config_id"], r["accuracy"], r["rank"], r["decision"]
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(decisions(&s), decisions(&whole), "same decisions");
+    let epochs = |s: &Sandbox| {
+        let mut e: Vec<String> = s
+            .rows("out/epochs.csv")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r["trial_id"], r["epoch"], r["train_loss"], r["test_accuracy"]
+                )
+            })
+            .collect();
+        e.sort();
+        e
+    };
+    assert_eq!(epochs(&s), epochs(&whole), "no epoch twice, none missing, same numbers");
+    assert!(!s.path("out/checkpoints").exists());
+}
+
+#[test]
+fn bad_search_settings_exit_2_name_the_key_and_write_nothing() {
+    let s = Sandbox::new();
+    for (text, culprit) in [
+        ("epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"halving\"\neta = 1\n", "search.eta"),
+        (
+            "epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"halving\"\nmin_epochs = 4\n",
+            "search.min_epochs",
+        ),
+        (
+            "epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"halving\"\nobjective = \"joules\"\n",
+            "search.objective",
+        ),
+        ("epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"hyperband\"\n", "search.strategy"),
+        ("epochs = 3\nmodel = \"mlp\"\n[search]\neta = 3\n", "search.eta"),
+        ("epochs = 3\nmodel = \"mlp\"\nthreads = 0\n", "threads"),
+    ] {
+        let g = s.grid("bad.toml", text);
+        let o = s.run(&g, &[]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(culprit), "{text}: {}", stderr(&o));
+        assert!(!s.path("out").exists(), "{text}: nothing written");
+        let o = s.cmd(&["plan", g.to_str().unwrap()]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "plan too: {text}");
+    }
+}

@@ -7,7 +7,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::results::{EpochRow, PowerSample, ResultRow, last_row_per_trial, read_complete};
+use crate::results::{
+    DECISIONS_FILE, Decision, EpochRow, PowerSample, ResultRow, last_row_per_trial, read_complete,
+    read_tolerant,
+};
 
 /// Everything the report shows, read from the CSVs.
 #[derive(Clone, Debug, Default)]
@@ -18,6 +21,8 @@ pub struct ReportData {
     pub epochs: Vec<EpochRow>,
     /// Power samples by trial id (the file stem of `power/<trial_id>.csv`).
     pub power: BTreeMap<String, Vec<PowerSample>>,
+    /// Successive halving's decisions (halving.csv; empty for a grid sweep).
+    pub decisions: Vec<Decision>,
     pub title: String,
     /// The sweep is still running: the page says so and reloads itself.
     pub live: bool,
@@ -72,7 +77,8 @@ pub fn load_report_data(out: &Path) -> Result<ReportData> {
         }
     }
 
-    Ok(ReportData { results, epochs, power, title: title_for(out), live: false })
+    let decisions = read_tolerant::<Decision>(&out.join(DECISIONS_FILE))?.0;
+    Ok(ReportData { results, epochs, power, decisions, title: title_for(out), live: false })
 }
 
 /// `wattsweep report — <directory name>`: the directory is named after the grid by default.

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod certainty;
 pub mod configs;
 pub mod fmt;
+pub mod halving;
 pub mod html;
 pub mod load;
 pub mod plots;

@@ -9,6 +9,7 @@ use crate::report::analysis::{
 use crate::report::audit::{audit, audit_text};
 use crate::report::certainty::{certainty, config_audit_text};
 use crate::report::fmt::{MISSING, finite, num, pct, setting_label, text, times};
+use crate::report::halving::{HEADERS, halving_text};
 use crate::report::load::ReportData;
 use crate::results::ResultRow;
 
@@ -114,6 +115,12 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     s.plots = vec!["accuracy-vs-energy".into()];
     out.push(s);
 
+    if let Some(h) = halving_text(data) {
+        let mut s = section("halving", "Successive halving: energy saved");
+        s.paragraphs = h.paragraphs;
+        s.tables.push(table(&HEADERS, h.rows));
+        out.push(s);
+    }
     out.push(audit_section(data));
     out.push(target_section(data));
 
@@ -324,9 +331,12 @@ fn snn_section(data: &ReportData) -> Section {
 
 fn failures_section(data: &ReportData) -> Section {
     let mut s = section("not-ok", "Trials that did not finish ok");
-    let bad = not_ok(&data.results);
+    // Pruned trials ended as planned: the halving section lists them.
+    let bad: Vec<&ResultRow> =
+        not_ok(&data.results).into_iter().filter(|r| r.status != "pruned").collect();
     if bad.is_empty() {
-        s.paragraphs.push("None: every trial finished ok.".into());
+        s.paragraphs
+            .push("None: every trial finished ok (or was pruned by successive halving).".into());
         return s;
     }
     s.paragraphs.push("Not ranked: their figures describe a broken or unfinished run.".into());

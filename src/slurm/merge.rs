@@ -14,7 +14,9 @@
 //! - Shard files are read up to their last complete line: a task may be appending, or may have
 //!   been killed mid-write, and merging must not repair (i.e. write) another run's files.
 
-use crate::results::{EpochRow, ResultRow, encode, read_tolerant, write_atomic};
+use crate::results::{
+    DECISIONS_FILE, Decision, EpochRow, ResultRow, encode, read_tolerant, write_atomic,
+};
 use anyhow::{Context, Result};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -262,6 +264,26 @@ pub fn read_sources(out: &Path) -> Result<Vec<Source>> {
     Ok(sources)
 }
 
+/// Successive halving: each shard halves its own configurations, so the shards' halving.csv
+/// files hold disjoint configurations; `<out>/halving.csv` is their concatenation (by rung,
+/// then shard). Without shard decisions an existing file (a non-sharded run) is left alone.
+fn merge_decisions(out: &Path) -> Result<()> {
+    let mut all: Vec<(usize, Decision)> = Vec::new();
+    let Ok(entries) = std::fs::read_dir(out.join("shards")) else { return Ok(()) };
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    dirs.sort();
+    for (i, d) in dirs.iter().enumerate() {
+        let (rows, _) = read_tolerant::<Decision>(&d.join(DECISIONS_FILE))?;
+        all.extend(rows.into_iter().map(|r| (i, r)));
+    }
+    if all.is_empty() {
+        return Ok(());
+    }
+    all.sort_by_key(|(i, d)| (d.rung, *i));
+    let rows: Vec<Decision> = all.into_iter().map(|(_, d)| d).collect();
+    write_atomic(&out.join(DECISIONS_FILE), &encode(&rows, true)?)
+}
+
 /// Read, merge and write `<out>/results.csv`, `<out>/epochs.csv`, `<out>/conflicts.csv` (only
 /// with conflicts) and the kept attempts' power series under `<out>/power/`. The caller holds
 /// `<out>/.lock`, so no non-sharded run appends to `<out>/results.csv` meanwhile.
@@ -276,6 +298,7 @@ pub fn merge_dir(out: &Path) -> Result<MergeReport> {
     let m = merge(&sources);
     write_atomic(&out.join("results.csv"), &encode(&m.results, true)?)?;
     write_atomic(&out.join("epochs.csv"), &encode(&m.epochs, true)?)?;
+    merge_decisions(out)?;
     let conflicts = out.join("conflicts.csv");
     if m.conflict_rows.is_empty() {
         // A conflicts.csv from an earlier merge would describe a state that no longer exists.

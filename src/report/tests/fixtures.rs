@@ -125,5 +125,12 @@ pub fn sample_data() -> ReportData {
         })
         .collect();
     power.insert("t-mlp-a".to_string(), samples);
-    ReportData { results, epochs, power, title: "wattsweep report — sample".into(), live: false }
+    ReportData {
+        results,
+        epochs,
+        power,
+        decisions: Vec::new(),
+        title: "wattsweep report — sample".into(),
+        live: false,
+    }
 }
