@@ -171,11 +171,17 @@ fn run(args: RunArgs, quiet: bool) -> Result<u8> {
         );
     }
     tracing::info!(
-        "{} trials planned: {} skipped as done, {} ran; {} ok, {} not ok{}",
+        "{} trials planned: {} skipped as done, {} ran{}; {} ok, {}{} not ok{}",
         summary.planned,
         summary.skipped,
         summary.ran,
+        if summary.pruned > 0 || summary.ran > summary.planned {
+            " (halving segments)"
+        } else {
+            ""
+        },
         summary.ok,
+        if summary.pruned > 0 { format!("{} pruned, ", summary.pruned) } else { String::new() },
         summary.not_ok,
         if summary.interrupted { "; interrupted" } else { "" }
     );

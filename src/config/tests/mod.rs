@@ -280,3 +280,28 @@ fn a_gpu_power_limit_is_an_axis_in_watts() {
         "{p:?}"
     );
 }
+
+#[test]
+fn search_settings_parse_and_default() {
+    use crate::config::{Halving, Objective, Search};
+    let g = parse("model = \"mlp\"\n").unwrap();
+    assert_eq!(g.search, Search::Grid);
+    let g = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\n").unwrap();
+    assert_eq!(
+        g.search,
+        Search::Halving(Halving { min_epochs: 1, eta: 3, objective: Objective::Accuracy })
+    );
+    let g = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\nmin_epochs = 2\neta = 4\nobjective = \"pareto\"\n").unwrap();
+    assert_eq!(
+        g.search,
+        Search::Halving(Halving { min_epochs: 2, eta: 4, objective: Objective::Pareto })
+    );
+    let e = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\nobjective = \"joules_per_acuracy_point\"\nfoo = 1\n").unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("search.objective")
+            && text.contains("did you mean `joules_per_accuracy_point`"),
+        "{text}"
+    );
+    assert!(text.contains("search.foo: unknown key"), "{text}");
+}

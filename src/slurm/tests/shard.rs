@@ -89,3 +89,27 @@ fn the_grid_slurm_table_resolves() {
     .unwrap();
     assert_eq!((s.tasks, s.max_parallel, s.exclusive), (6, 2, true));
 }
+
+#[test]
+fn under_halving_a_configurations_seeds_share_a_shard() {
+    let text = format!("{GRID}[search]\nstrategy = \"halving\"\n");
+    let g = parse_grid(Path::new("t.toml"), &text).unwrap();
+    let trials = expand(&g);
+    for n in [2u64, 3, 5] {
+        let mut shard_of: HashMap<String, u64> = HashMap::new();
+        let mut owned = 0;
+        for i in 0..n {
+            let s = Shard { index: i, count: n };
+            for t in trials.iter().filter(|t| crate::plan::shard_owns(&g, &s, t)) {
+                owned += 1;
+                let prev = shard_of.insert(t.spec.config_id(), i);
+                assert!(
+                    prev.is_none_or(|p| p == i),
+                    "N = {n}: a configuration split across shards"
+                );
+            }
+        }
+        assert_eq!(owned, trials.len(), "N = {n}: every trial in one shard");
+        assert_eq!(shard_of.len(), 18, "54 trials = 18 configurations × 3 seeds");
+    }
+}
