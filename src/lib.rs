@@ -31,6 +31,7 @@ pub(crate) mod shard;
 pub(crate) mod slurm;
 pub(crate) mod train;
 pub(crate) mod trial;
+pub(crate) mod value;
 
 /// For the integration tests: MNIST-like IDX files and the output-directory lock.
 pub use data::{encode_idx_images, encode_idx_labels, synthetic};

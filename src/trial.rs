@@ -9,6 +9,8 @@ use crate::names::{Named, parse_named};
 use crate::optimizer::OptimizerKind;
 use sha2::{Digest, Sha256};
 
+pub use crate::value::Value;
+
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
 /// and the order of the canonical form. Per-model settings live under `models.<name>`.
 pub const SETTING_KEYS: [&str; 15] = [
@@ -52,45 +54,6 @@ pub struct TrialSpec {
     /// Which run of identical settings this is (measurement noise; `seed` samples training
     /// variance). 0 keeps the id a trial had before repeats existed.
     pub repeat: u64,
-}
-
-/// A value from the grid file, already stripped of TOML: numbers, strings or booleans.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Int(i64),
-    Float(f64),
-    Str(String),
-    Bool(bool),
-}
-
-impl Value {
-    pub fn from_toml(v: &toml::Value) -> Option<Value> {
-        match v {
-            toml::Value::Integer(i) => Some(Value::Int(*i)),
-            toml::Value::Float(f) => Some(Value::Float(*f)),
-            toml::Value::String(s) => Some(Value::Str(s.clone())),
-            toml::Value::Boolean(b) => Some(Value::Bool(*b)),
-            _ => None,
-        }
-    }
-    fn number(&self) -> Option<f64> {
-        match self {
-            Value::Int(i) => Some(*i as f64),
-            Value::Float(f) => Some(*f),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Value {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => write!(f, "\"{s}\""),
-            Value::Bool(b) => write!(f, "{b}"),
-        }
-    }
 }
 
 fn whole(v: &Value, min: u64) -> Result<u64, String> {
@@ -189,12 +152,11 @@ impl TrialSpec {
     /// Set one of the model's own settings (`[models.<name>]`); ignored when the trial trains
     /// another model.
     pub fn set_model(&mut self, model: ModelKind, key: &str, v: &Value) -> Result<(), String> {
-        let x = v.number().ok_or_else(|| "must be a number".to_string())?;
         if model != self.model {
             // Still validate the value against that model's defaults.
-            return ModelSettings::defaults(model).set(key, x);
+            return ModelSettings::defaults(model).set(key, v);
         }
-        self.model_settings.set(key, x)
+        self.model_settings.set(key, v)
     }
 
     /// `key=value;…` of every setting, defaults filled in, in a fixed order and format.

@@ -12,7 +12,8 @@
 //! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `load` (other processes'
 //! share of the CPU), `powerlog`
 //! (per-trial CSV), `sampler` (live sensors + thread), `meter`, `sensors`
-//! (`wattsweep sensors`). This file only declares and re-exports.
+//! (`wattsweep sensors`); apart from them, `ops` (modelled energy per inference image from
+//! operation counts). This file only declares and re-exports.
 
 mod counter;
 mod cpuinfo;
@@ -20,6 +21,7 @@ mod estimate;
 mod load;
 mod meter;
 mod nvml;
+mod ops;
 mod options;
 mod powerlog;
 mod rapl;
@@ -32,6 +34,7 @@ mod tests;
 
 pub use load::{LoadProbe, LoadSample, LoadWindows};
 pub use meter::Meter;
+pub use ops::{LayerOps, OpEnergies, OpsEnergy, SpikeProfile, price, ram_pj};
 pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
 pub use reading::{Reading, Window};
 pub use sensors::sensors_report;

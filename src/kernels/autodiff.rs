@@ -3,7 +3,7 @@
 //! hands the gradients of every tracked input back to Burn.
 
 use super::flex::{dims, f32s, output};
-use super::lif::Lif;
+use super::lif::{Lif, Surrogate};
 use super::recurrent::{self, Cell, Weights};
 use super::{Kernels, cell_of, conv, run_conv, run_recurrent};
 use burn::backend::Flex;
@@ -120,9 +120,9 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         steps: usize,
         beta: f32,
         threshold: f32,
-        slope: f32,
+        surrogate: Surrogate,
     ) -> FloatTensor<Self> {
-        let lif = Lif { steps, beta, threshold, slope };
+        let lif = Lif { steps, beta, threshold, surrogate };
         let (current, guard) = current.into_parts();
         match LifBackward.prepare::<C>([guard]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
@@ -132,7 +132,7 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
                 prep.finish(Arc::new((factor, dims(&current))), out)
             }
             OpsKind::UnTracked(prep) => {
-                prep.finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, slope))
+                prep.finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, surrogate))
             }
         }
     }

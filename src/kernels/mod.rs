@@ -23,7 +23,7 @@ use burn::prelude::*;
 use burn_flex::FlexTensor;
 use conv::ConvDims;
 use flex::{dims, f32s, output};
-use lif::Lif;
+use lif::{Lif, Surrogate};
 use recurrent::{Cell, Dims, Weights};
 
 #[backend_extension(Flex, Autodiff)]
@@ -34,7 +34,7 @@ pub trait Kernels: burn::backend::Backend {
         steps: usize,
         beta: f32,
         threshold: f32,
-        slope: f32,
+        surrogate: Surrogate,
     ) -> FloatTensor<Self>;
     /// Last hidden state `[batch, hidden]` of a recurrent layer over `seq` `[batch, steps, in]`.
     /// `cell`: 0 tanh (its `b_hh` is ignored), 1 LSTM, 2 GRU.
@@ -135,7 +135,7 @@ pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
         lif.steps,
         lif.beta,
         lif.threshold,
-        lif.slope,
+        lif.surrogate,
     ))
 }
 
@@ -221,9 +221,9 @@ impl Kernels for Flex {
         steps: usize,
         beta: f32,
         threshold: f32,
-        slope: f32,
+        surrogate: Surrogate,
     ) -> FloatTensor<Self> {
-        let lif = Lif { steps, beta, threshold, slope };
+        let lif = Lif { steps, beta, threshold, surrogate };
         output(lif.forward(&f32s(&current), None), dims(&current))
     }
 

@@ -2,10 +2,13 @@
 //! ([`ModelSettings`]), with the canonical form behind trial ids.
 
 use super::cnn::CnnSettings;
+use super::csnn::CsnnSettings;
 use super::mlp::MlpSettings;
 use super::rnn::{RecurrentCell, RecurrentSettings};
 use super::snn::SnnSettings;
-use crate::names::Named;
+use super::spiking::SurrogateKind;
+use crate::names::{Named, parse_named};
+use crate::value::Value;
 use serde::{Deserialize, Serialize};
 
 /// Which architecture a trial trains.
@@ -18,6 +21,7 @@ pub enum ModelKind {
     Lstm,
     Gru,
     Snn,
+    Csnn,
 }
 
 impl Named for ModelKind {
@@ -28,6 +32,7 @@ impl Named for ModelKind {
         ModelKind::Lstm,
         ModelKind::Gru,
         ModelKind::Snn,
+        ModelKind::Csnn,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -37,6 +42,7 @@ impl Named for ModelKind {
             ModelKind::Lstm => "lstm",
             ModelKind::Gru => "gru",
             ModelKind::Snn => "snn",
+            ModelKind::Csnn => "csnn",
         }
     }
 }
@@ -52,6 +58,7 @@ pub enum ModelSettings {
     Cnn(CnnSettings),
     Recurrent(RecurrentSettings),
     Snn(SnnSettings),
+    Csnn(CsnnSettings),
 }
 
 impl ModelSettings {
@@ -63,6 +70,7 @@ impl ModelSettings {
             ModelKind::Lstm => Self::Recurrent(RecurrentSettings::new(RecurrentCell::Lstm)),
             ModelKind::Gru => Self::Recurrent(RecurrentSettings::new(RecurrentCell::Gru)),
             ModelKind::Snn => Self::Snn(SnnSettings::default()),
+            ModelKind::Csnn => Self::Csnn(CsnnSettings::default()),
         }
     }
 
@@ -72,12 +80,42 @@ impl ModelSettings {
             ModelKind::Mlp => &["hidden"],
             ModelKind::Cnn => &["channels1", "channels2"],
             ModelKind::Rnn | ModelKind::Lstm | ModelKind::Gru => &["hidden"],
-            ModelKind::Snn => &["hidden", "steps", "beta", "threshold", "slope"],
+            ModelKind::Snn => {
+                &["hidden", "steps", "beta", "threshold", "surrogate", "slope", "alpha"]
+            }
+            ModelKind::Csnn => &[
+                "channels1",
+                "channels2",
+                "steps",
+                "beta",
+                "threshold",
+                "surrogate",
+                "slope",
+                "alpha",
+            ],
         }
     }
 
-    /// Set one key from a number; `Err` says what is wrong with the value.
-    pub fn set(&mut self, key: &str, value: f64) -> Result<(), String> {
+    /// Set one key from a grid value; `Err` says what is wrong with the value.
+    pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
+        if key == "surrogate" {
+            let kind: SurrogateKind = match v {
+                Value::Str(s) => parse_named(s)?,
+                _ => return Err("must be a string: \"atan\" or \"fast-sigmoid\"".into()),
+            };
+            match self {
+                Self::Snn(s) => s.surrogate = kind,
+                Self::Csnn(s) => s.surrogate = kind,
+                _ => return Err("unknown setting `surrogate` for this model".into()),
+            }
+            return Ok(());
+        }
+        let value = v.number().ok_or_else(|| "must be a number".to_string())?;
+        self.set_number(key, value)
+    }
+
+    /// Set one numeric key; `Err` says what is wrong with the value.
+    pub fn set_number(&mut self, key: &str, value: f64) -> Result<(), String> {
         // Sizes and step counts: a million is far beyond any model here and keeps a typo
         // (an extra zero or two) from allocating gigabytes.
         let count = |v: f64| -> Result<usize, String> {
@@ -92,6 +130,9 @@ impl ModelSettings {
         let positive = |v: f64| -> Result<f64, String> {
             if v.is_finite() && v > 0.0 { Ok(v) } else { Err("must be > 0".into()) }
         };
+        let beta = |v: f64| -> Result<f64, String> {
+            if v > 0.0 && v <= 1.0 { Ok(v) } else { Err("must be in (0, 1]".into()) }
+        };
         match (self, key) {
             (Self::Mlp(s), "hidden") => s.hidden = count(value)?,
             (Self::Cnn(s), "channels1") => s.channels1 = count(value)?,
@@ -99,14 +140,17 @@ impl ModelSettings {
             (Self::Recurrent(s), "hidden") => s.hidden = count(value)?,
             (Self::Snn(s), "hidden") => s.hidden = count(value)?,
             (Self::Snn(s), "steps") => s.steps = count(value)?,
-            (Self::Snn(s), "beta") => {
-                if !(value > 0.0 && value <= 1.0) {
-                    return Err("must be in (0, 1]".into());
-                }
-                s.beta = value;
-            }
+            (Self::Snn(s), "beta") => s.beta = beta(value)?,
             (Self::Snn(s), "threshold") => s.threshold = positive(value)?,
             (Self::Snn(s), "slope") => s.slope = positive(value)?,
+            (Self::Snn(s), "alpha") => s.alpha = positive(value)?,
+            (Self::Csnn(s), "channels1") => s.channels1 = count(value)?,
+            (Self::Csnn(s), "channels2") => s.channels2 = count(value)?,
+            (Self::Csnn(s), "steps") => s.steps = count(value)?,
+            (Self::Csnn(s), "beta") => s.beta = beta(value)?,
+            (Self::Csnn(s), "threshold") => s.threshold = positive(value)?,
+            (Self::Csnn(s), "slope") => s.slope = positive(value)?,
+            (Self::Csnn(s), "alpha") => s.alpha = positive(value)?,
             (_, k) => return Err(format!("unknown setting `{k}` for this model")),
         }
         Ok(())
@@ -120,13 +164,8 @@ impl ModelSettings {
                 vec![("channels1", s.channels1.to_string()), ("channels2", s.channels2.to_string())]
             }
             Self::Recurrent(s) => vec![("hidden", s.hidden.to_string())],
-            Self::Snn(s) => vec![
-                ("hidden", s.hidden.to_string()),
-                ("steps", s.steps.to_string()),
-                ("beta", format!("{:?}", s.beta)),
-                ("threshold", format!("{:?}", s.threshold)),
-                ("slope", format!("{:?}", s.slope)),
-            ],
+            Self::Snn(s) => s.canonical(),
+            Self::Csnn(s) => s.canonical(),
         }
     }
 }

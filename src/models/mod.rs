@@ -2,20 +2,24 @@
 //! an `init(device)` and a `forward` from a batch of flattened, normalised 28×28 images
 //! (`[batch, 784]`) to class logits (`[batch, 10]`). `Model` is the closed set the runner trains.
 //!
-//! Files, each depending only on those listed before it: `shape`, the models (`mlp`, `cnn`,
-//! `fused`, `rnn`, `snn`), `kind` (names and settings), `model`. This file only re-exports.
+//! Files, each depending only on those listed before it: `shape`, `spiking` (surrogates, LIF
+//! steps), the models (`mlp`, `cnn`, `fused`, `rnn`, `snn`, `csnn`), `kind` (names and settings),
+//! `model`, `ops` (operation counts per inference image). This file only re-exports.
 
 pub(crate) mod cnn;
+pub(crate) mod csnn;
 mod fused;
 mod kind;
 mod mlp;
 mod model;
+pub(crate) mod ops;
 pub(crate) mod rnn;
 mod shape;
 pub(crate) mod snn;
+pub(crate) mod spiking;
 
 pub use kind::{ModelKind, ModelSettings};
-pub use model::Model;
+pub use model::{Model, Spikes};
 pub use shape::PIXELS;
 
 #[cfg(test)]

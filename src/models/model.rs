@@ -1,6 +1,7 @@
 //! [`Model`]: an initialised network of any kind, the closed set the runner trains.
 
 use super::cnn::Cnn;
+use super::csnn::Csnn;
 use super::kind::ModelSettings;
 use super::mlp::Mlp;
 use super::rnn::Recurrent;
@@ -18,6 +19,15 @@ pub enum Model {
     Cnn(Cnn),
     Recurrent(Recurrent),
     Snn(Snn),
+    Csnn(Csnn),
+}
+
+/// What the spiking layers of a model did on a batch (1-element tensors, summed over images and
+/// steps): spikes per spiking layer, and the accumulates an event-driven chip would do for them
+/// (each spike × the synapses it reaches in the next layer).
+pub struct Spikes {
+    pub per_layer: Vec<Tensor<1>>,
+    pub accumulates: Tensor<1>,
 }
 
 impl Model {
@@ -27,6 +37,7 @@ impl Model {
             ModelSettings::Cnn(s) => Model::Cnn(s.init(device)),
             ModelSettings::Recurrent(s) => Model::Recurrent(s.init(device)),
             ModelSettings::Snn(s) => Model::Snn(s.init(device)),
+            ModelSettings::Csnn(s) => Model::Csnn(s.init(device)),
         }
     }
 
@@ -37,24 +48,32 @@ impl Model {
             Model::Cnn(m) => m.forward(images),
             Model::Recurrent(m) => m.forward(images),
             Model::Snn(m) => m.forward(images).0,
+            Model::Csnn(m) => m.forward(images).0,
         }
     }
 
-    /// Logits and, for spiking models, the number of spikes emitted (a 1-element tensor).
-    pub fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, Option<Tensor<1>>) {
+    /// Logits and, for spiking models, what their spiking layers did.
+    pub fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, Option<Spikes>) {
         match self {
             Model::Snn(m) => {
                 let (logits, spikes) = m.forward(images);
-                (logits, Some(spikes))
+                // Each hidden spike reaches the 10 read-out neurons.
+                let accumulates = spikes.clone() * super::shape::CLASSES as f64;
+                (logits, Some(Spikes { per_layer: vec![spikes], accumulates }))
+            }
+            Model::Csnn(m) => {
+                let (logits, s) = m.forward(images);
+                (logits, Some(Spikes { per_layer: vec![s.layer1, s.layer2], accumulates: s.accumulates }))
             }
             other => (other.forward(images), None),
         }
     }
 
-    /// Spiking neurons × time steps per image, the denominator of the firing rate.
-    pub fn spike_slots_per_image(&self) -> Option<usize> {
+    /// Per spiking layer, neurons × time steps per image: the denominators of firing rates.
+    pub fn spike_slots_per_image(&self) -> Option<Vec<usize>> {
         match self {
-            Model::Snn(m) => Some(m.hidden() * m.steps()),
+            Model::Snn(m) => Some(vec![m.hidden() * m.steps()]),
+            Model::Csnn(m) => Some(m.neurons().iter().map(|n| n * m.steps()).collect()),
             _ => None,
         }
     }

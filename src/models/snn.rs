@@ -5,10 +5,13 @@
 //! LIF dynamics (snnTorch's `Leaky` with reset by subtraction):
 //!   mem_t = beta·mem_{t-1} + I − reset_{t-1}·threshold,  spk_t = H(mem_t − threshold),
 //!   reset_t = spk_t (detached, as snnTorch does).
-//! The Heaviside step has no useful gradient, so the backward pass uses the fast-sigmoid
-//! surrogate ∂spk/∂u = 1 / (1 + slope·|u|)², see [`spike_fn`].
+//! The Heaviside step has no useful gradient, so the backward pass uses a surrogate (spiking.rs):
+//! arctan by default, as snnTorch's `Leaky`, or the fast sigmoid.
 
 use super::shape::{CLASSES, PIXELS};
+use super::spiking::{
+    DEFAULT_ALPHA, DEFAULT_SLOPE, SurrogateKind, spike_fn, surrogate, surrogate_canonical,
+};
 use crate::kernels::{self, lif::Lif};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
@@ -23,13 +26,25 @@ pub struct SnnSettings {
     pub beta: f64,
     /// Firing threshold of the membrane potential.
     pub threshold: f64,
-    /// Slope of the fast-sigmoid surrogate gradient.
+    /// Surrogate gradient of the spike.
+    pub surrogate: SurrogateKind,
+    /// Slope of the fast-sigmoid surrogate.
     pub slope: f64,
+    /// α of the arctan surrogate.
+    pub alpha: f64,
 }
 
 impl Default for SnnSettings {
     fn default() -> Self {
-        Self { hidden: 512, steps: 25, beta: 0.9, threshold: 1.0, slope: 25.0 }
+        Self {
+            hidden: 512,
+            steps: 25,
+            beta: 0.9,
+            threshold: 1.0,
+            surrogate: SurrogateKind::Atan,
+            slope: DEFAULT_SLOPE,
+            alpha: DEFAULT_ALPHA,
+        }
     }
 }
 
@@ -42,8 +57,20 @@ impl SnnSettings {
             steps: self.steps,
             beta: self.beta,
             threshold: self.threshold,
-            slope: self.slope,
+            surrogate: surrogate(self.surrogate, self.slope, self.alpha),
         }
+    }
+
+    /// `key=value` pairs for the canonical form (see `surrogate_canonical`).
+    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("hidden", self.hidden.to_string()),
+            ("steps", self.steps.to_string()),
+            ("beta", format!("{:?}", self.beta)),
+            ("threshold", format!("{:?}", self.threshold)),
+        ];
+        out.extend(surrogate_canonical(self.surrogate, self.slope, self.alpha));
+        out
     }
 }
 
@@ -55,18 +82,8 @@ pub struct Snn {
     steps: usize,
     beta: f64,
     threshold: f64,
-    slope: f64,
-}
-
-/// Heaviside spike of `u` (= membrane − threshold) forward, fast-sigmoid surrogate backward.
-///
-/// Written as `H(u) + (f(u) − f(u).detach())` with `f(u) = u / (1 + slope·|u|)`: the bracket is
-/// exactly zero in the forward pass, and its gradient is f'(u) = 1 / (1 + slope·|u|)², the
-/// surrogate snnTorch calls `fast_sigmoid`.
-pub fn spike_fn(u: Tensor<2>, slope: f64) -> Tensor<2> {
-    let heaviside = u.clone().greater_elem(0.0).float().detach();
-    let soft = u.clone() / (u.abs() * slope + 1.0);
-    heaviside + (soft.clone() - soft.detach())
+    #[module(skip)]
+    surrogate: crate::kernels::lif::Surrogate,
 }
 
 impl Snn {
@@ -86,7 +103,7 @@ impl Snn {
         let mut spike_sum: Tensor<2> = Tensor::zeros([batch, hidden], &device);
         for _ in 0..self.steps {
             mem = mem * self.beta + current.clone() - reset * self.threshold;
-            let spikes = spike_fn(mem.clone() - self.threshold, self.slope);
+            let spikes = spike_fn(mem.clone() - self.threshold, self.surrogate);
             reset = spikes.clone().detach();
             spike_sum = spike_sum + spikes;
         }
@@ -101,7 +118,7 @@ impl Snn {
                 steps: self.steps,
                 beta: self.beta as f32,
                 threshold: self.threshold as f32,
-                slope: self.slope as f32,
+                surrogate: self.surrogate,
             };
             kernels::lif_spikes(current, lif)
         } else {

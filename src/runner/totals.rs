@@ -2,7 +2,7 @@
 //! The row of a trial is built from these; a checkpoint saves them, so a trial continued from
 //! one (successive halving) reports the sums over all its epochs.
 
-use crate::energy::{LoadWindows, Window};
+use crate::energy::{LoadWindows, SpikeProfile, Window};
 use serde::{Deserialize, Serialize};
 
 /// Sums of windows, domain by domain; a domain stays `None` if no window measured it.
@@ -66,6 +66,9 @@ pub struct Totals {
     pub eval_time_s: Option<f64>,
     pub eval_energy_j: Option<f64>,
     pub firing_rate: Option<f64>,
+    /// Spiking models: the last evaluation's spikes per layer.
+    #[serde(default)]
+    pub spikes: Option<SpikeProfile>,
 }
 
 impl Totals {

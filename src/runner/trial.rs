@@ -115,6 +115,7 @@ impl Hooks for MeterHooks<'_, '_> {
         t.eval_time_s = Some(r.eval_time_s);
         t.eval_energy_j = self.last_eval.as_ref().map(|w| w.energy_j);
         t.firing_rate = r.firing_rate;
+        t.spikes = r.spikes.clone();
         let row = EpochRow {
             trial_id: self.trial.id.clone(),
             epoch: r.epoch,

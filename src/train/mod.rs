@@ -9,6 +9,7 @@ mod optim;
 
 pub use batches::{Prepared, TrialData, epoch_order};
 
+use crate::energy::SpikeProfile;
 use crate::models::{Model, PIXELS};
 use crate::trial::TrialSpec;
 use burn::module::Module;
@@ -119,6 +120,8 @@ pub struct EpochReport {
     pub images: usize,
     /// Spiking models: the evaluation's firing rate.
     pub firing_rate: Option<f64>,
+    /// Spiking models: the evaluation's spikes per layer.
+    pub spikes: Option<SpikeProfile>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -146,6 +149,8 @@ pub struct TrainResult {
     pub params: usize,
     /// Spiking models: spikes / (neurons × steps × images) in the final evaluation.
     pub firing_rate: Option<f64>,
+    /// Spiking models: the final evaluation's spikes per layer.
+    pub spikes: Option<SpikeProfile>,
 }
 
 /// The device's random generator is process-wide, and Burn draws a parameter's initial values
@@ -220,6 +225,7 @@ pub fn train_until(
         images_trained: 0,
         params: model.num_params(),
         firing_rate: None,
+        spikes: None,
     };
     let n = data.train.len();
     let batches = n.div_ceil(spec.batch_size);
@@ -263,7 +269,8 @@ pub fn train_until(
 
         hooks.phase(Phase::EvalStart(epoch));
         let eval_started = Instant::now();
-        let (accuracy, firing_rate) = evaluate(&model.valid(), &data.test, &device);
+        let Evaluation { accuracy, firing_rate, spikes } =
+            evaluate(&model.valid(), &data.test, &device);
         let eval_time_s = eval_started.elapsed().as_secs_f64();
         hooks.phase(Phase::EvalEnd(epoch));
 
@@ -275,6 +282,7 @@ pub fn train_until(
             eval_time_s,
             images: result.images_trained - images_before,
             firing_rate,
+            spikes: spikes.clone(),
         };
         hooks.epoch_done(&report);
         hooks.epoch_state(epoch, &model, &optim);
@@ -282,6 +290,7 @@ pub fn train_until(
         result.eval_time_s = eval_time_s;
         result.test_accuracy = Some(accuracy);
         result.firing_rate = firing_rate;
+        result.spikes = spikes;
         if epoch < until && hooks.stop_after_epoch() {
             result.outcome = Outcome::Interrupted;
             return result;
@@ -290,25 +299,49 @@ pub fn train_until(
     result
 }
 
-/// Test accuracy (0–1) and, for spiking models, the mean firing rate.
-pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> (f64, Option<f64>) {
+/// What an evaluation on the test set found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Test accuracy, 0–1.
+    pub accuracy: f64,
+    /// Spiking models: all spikes / all neuron-step slots.
+    pub firing_rate: Option<f64>,
+    /// Spiking models: per-layer spikes and accumulates per image.
+    pub spikes: Option<SpikeProfile>,
+}
+
+/// Evaluate `model` on the test set.
+pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
     let mut correct = 0i64;
-    let mut spikes = 0f64;
+    let mut per_layer: Vec<f64> = Vec::new();
+    let mut accumulates = 0f64;
     let indices: Vec<usize> = (0..test.len()).collect();
     for chunk in indices.chunks(EVAL_BATCH) {
         let (xs, ys) = test.gather(chunk);
         let images = Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), device);
         let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), device);
-        let (logits, count) = model.forward_counting(images);
+        let (logits, spikes) = model.forward_counting(images);
         let predicted = logits.argmax(1).squeeze_dim::<1>(1);
         correct += predicted.equal(targets).int().sum().into_scalar::<i64>();
-        if let Some(count) = count {
-            spikes += count.into_scalar::<f32>() as f64;
+        if let Some(s) = spikes {
+            per_layer.resize(s.per_layer.len(), 0.0);
+            for (acc, t) in per_layer.iter_mut().zip(s.per_layer) {
+                *acc += t.into_scalar::<f32>() as f64;
+            }
+            accumulates += s.accumulates.into_scalar::<f32>() as f64;
         }
     }
     let n = test.len().max(1) as f64;
-    let rate = model.spike_slots_per_image().map(|slots| spikes / (slots as f64 * n));
-    (correct as f64 / n, rate)
+    let slots = model.spike_slots_per_image();
+    let firing_rate = slots.as_ref().map(|slots| {
+        per_layer.iter().sum::<f64>() / (slots.iter().sum::<usize>() as f64 * n)
+    });
+    let spikes = slots.map(|slots| SpikeProfile {
+        rates: per_layer.iter().zip(&slots).map(|(s, k)| s / (*k as f64 * n)).collect(),
+        per_layer: per_layer.iter().map(|s| s / n).collect(),
+        accumulates: accumulates / n,
+    });
+    Evaluation { accuracy: correct as f64 / n, firing_rate, spikes }
 }
 
 #[cfg(test)]

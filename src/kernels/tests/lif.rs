@@ -10,7 +10,13 @@ fn reference(lif: &Lif, i: f32) -> (f32, f32) {
         let spk = if u > 0.0 { 1.0 } else { 0.0 };
         reset = spk;
         sum += spk;
-        surrogate.push(1.0 / (1.0 + lif.slope * u.abs()).powi(2));
+        surrogate.push(match lif.surrogate {
+            Surrogate::FastSigmoid { slope } => 1.0 / (1.0 + slope * u.abs()).powi(2),
+            Surrogate::Atan { alpha } => {
+                let x = std::f32::consts::PI / 2.0 * alpha * u;
+                alpha / 2.0 / (1.0 + x * x)
+            }
+        });
     }
     // d out / d mem_t = s_t + β · d out / d mem_{t+1}; d out / d I = Σ_t d out / d mem_t.
     let (mut dmem, mut di) = (0.0f32, 0.0f32);
@@ -23,7 +29,12 @@ fn reference(lif: &Lif, i: f32) -> (f32, f32) {
 
 #[test]
 fn spikes_and_gradient_match_the_recursion() {
-    let lif = Lif { steps: 25, beta: 0.9, threshold: 1.0, slope: 25.0 };
+    for surrogate in [Surrogate::FastSigmoid { slope: 25.0 }, Surrogate::Atan { alpha: 2.0 }] {
+        check_against_recursion(Lif { steps: 25, beta: 0.9, threshold: 1.0, surrogate });
+    }
+}
+
+fn check_against_recursion(lif: Lif) {
     let current: Vec<f32> = (0..5000).map(|k| (k as f32 * 0.0137).sin() * 0.6 + 0.1).collect();
     let mut factor = vec![0.0; current.len()];
     let sum = lif.forward(&current, Some(&mut factor));

@@ -1,0 +1,103 @@
+//! Modelled energy per inference image on dedicated hardware, from operation counts priced per
+//! operation: the SNN literature's answer to "would this network save energy on the chip it is
+//! designed for?", which a CPU or GPU cannot answer (there a spike costs the same dense
+//! arithmetic as any activation).
+//!
+//! Compute: E = E_MAC·(MACs + neuron updates) + E_AC·ACs, with Horowitz's 45 nm fp32 figures by
+//! default (ISSCC 2014: multiply 3.7 pJ + add 0.9 pJ = E_MAC 4.6 pJ; add = E_AC 0.9 pJ). A LIF
+//! neuron update is priced as a MAC (its leak is a multiply).
+//!
+//! Memory (Lemaire et al., ICONIP 2022, as LEAT-EDGE/qualia-plugin-snn implements it): every
+//! access to a memory of n elements of `memory_bits` bits costs E_ram(n) = 1.09·10⁻⁵·n·bits +
+//! 13.2 pJ (their linear fit to Horowitz's SRAM figures); each layer reads its inputs, weights and
+//! biases and writes its outputs, and a spiking layer also reads and writes a membrane potential
+//! per synaptic event and per neuron update.
+
+use serde::{Deserialize, Serialize};
+
+/// `[energy.ops]`: picojoules per operation and the memory word width.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpEnergies {
+    /// A multiply-accumulate (dense layers, LIF leaks).
+    pub mac_pj: f64,
+    /// An accumulate (a spike arriving at a synapse).
+    pub ac_pj: f64,
+    /// Bits per stored value (weights, potentials, activations).
+    pub memory_bits: f64,
+}
+
+impl Default for OpEnergies {
+    fn default() -> Self {
+        OpEnergies { mac_pj: 4.6, ac_pj: 0.9, memory_bits: 32.0 }
+    }
+}
+
+/// What a spiking model's layers emitted on the test set, per image.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpikeProfile {
+    /// Spikes per image of each spiking layer, summed over the time steps.
+    pub per_layer: Vec<f64>,
+    /// Firing rate of each spiking layer: spikes / (neurons × steps).
+    pub rates: Vec<f64>,
+    /// Accumulates per image: each spike × the synapses it reaches in the next layer.
+    pub accumulates: f64,
+}
+
+/// One layer's work per inference image. Sizes are in elements; counts are accesses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerOps {
+    pub name: &'static str,
+    pub macs: f64,
+    pub acs: f64,
+    pub neuron_updates: f64,
+    pub input_size: f64,
+    pub input_reads: f64,
+    pub weight_size: f64,
+    pub weight_reads: f64,
+    pub bias_size: f64,
+    pub bias_reads: f64,
+    pub output_size: f64,
+    pub output_writes: f64,
+    /// Membrane potential reads (and as many writes), priced at `output_size`.
+    pub potential_accesses: f64,
+}
+
+/// Totals over the layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct OpsEnergy {
+    pub macs: f64,
+    pub acs: f64,
+    pub neuron_updates: f64,
+    /// Arithmetic only, pJ.
+    pub compute_pj: f64,
+    /// Arithmetic and memory accesses, pJ.
+    pub with_memory_pj: f64,
+}
+
+/// Lemaire et al.'s memory access energy for a memory of `elements` values, pJ.
+pub fn ram_pj(elements: f64, bits: f64) -> f64 {
+    if elements <= 0.0 { 0.0 } else { 1.09e-5 * elements * bits + 13.2 }
+}
+
+pub fn price(layers: &[LayerOps], e: &OpEnergies) -> OpsEnergy {
+    let mut t = OpsEnergy::default();
+    let mut memory = 0.0;
+    for l in layers {
+        t.macs += l.macs;
+        t.acs += l.acs;
+        t.neuron_updates += l.neuron_updates;
+        let ram = |n: f64| ram_pj(n, e.memory_bits);
+        memory += l.input_reads * ram(l.input_size)
+            + l.weight_reads * ram(l.weight_size)
+            + l.bias_reads * ram(l.bias_size)
+            + l.output_writes * ram(l.output_size)
+            + 2.0 * l.potential_accesses * ram(l.output_size);
+    }
+    t.compute_pj = e.mac_pj * (t.macs + t.neuron_updates) + e.ac_pj * t.acs;
+    t.with_memory_pj = t.compute_pj + memory;
+    t
+}
+
+#[cfg(test)]
+#[path = "tests/ops.rs"]
+mod tests;
