@@ -1,5 +1,6 @@
 //! A validated grid and what can be wrong with one: the types the parser produces.
 
+use crate::energy::OpEnergies;
 use crate::models::ModelKind;
 use crate::trial::Value;
 use std::path::PathBuf;
@@ -23,6 +24,26 @@ pub struct EnergySettings {
     pub max_other_cpu_share: f64,
     /// What to do with a flagged trial: warn, or run it once more at the end of the sweep.
     pub on_background_load: BackgroundLoad,
+    /// `[energy.ops]`: per-operation energies of the modelled inference energy.
+    pub ops: OpEnergies,
+}
+
+/// `inference`, `inference_images`: the measured inference phase after training.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InferenceSettings {
+    /// `inference = false` skips the phase.
+    pub enabled: bool,
+    /// Images classified one at a time (batch 1).
+    pub images: usize,
+}
+
+/// Default `inference_images`.
+pub const DEFAULT_INFERENCE_IMAGES: usize = 1000;
+
+impl Default for InferenceSettings {
+    fn default() -> Self {
+        InferenceSettings { enabled: true, images: DEFAULT_INFERENCE_IMAGES }
+    }
 }
 
 /// `[energy] on_background_load`.
@@ -108,6 +129,7 @@ impl Default for EnergySettings {
             vcpu_max_w: None,
             max_other_cpu_share: DEFAULT_MAX_OTHER_CPU_SHARE,
             on_background_load: BackgroundLoad::Warn,
+            ops: OpEnergies::default(),
         }
     }
 }
@@ -133,6 +155,8 @@ pub struct Grid {
     pub budget: Budget,
     /// `[search]`: grid (default) or successive halving.
     pub search: Search,
+    /// The measured inference phase after training.
+    pub inference: InferenceSettings,
     /// `[slurm]` table, kept raw for the Slurm front end.
     pub slurm: toml::Table,
     /// The file's text, saved into run.json.

@@ -12,6 +12,7 @@ pub(crate) mod parse;
 mod tests;
 
 pub use grid::{
-    BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, Objective, Problem, Search,
+    BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, InferenceSettings,
+    Objective, Problem, Search,
 };
 pub use parse::load_grid;

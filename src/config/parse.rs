@@ -3,22 +3,35 @@
 //! would stop at one, and could not suggest the nearest valid name).
 
 use super::grid::{
-    BackgroundLoad, Budget, DEFAULT_ETA, EnergySettings, Grid, GridErrors, Halving, Objective,
-    Problem, Search,
+    BackgroundLoad, Budget, DEFAULT_ETA, EnergySettings, Grid, GridErrors, Halving,
+    InferenceSettings, Objective, Problem, Search,
 };
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
 use crate::trial::{SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 11] = [
-    "name", "seeds", "repeats", "grid", "models", "include", "exclude", "energy", "budget",
-    "search", "slurm",
+const TABLE_KEYS: [&str; 13] = [
+    "name",
+    "seeds",
+    "repeats",
+    "grid",
+    "models",
+    "include",
+    "exclude",
+    "energy",
+    "budget",
+    "search",
+    "slurm",
+    "inference",
+    "inference_images",
 ];
+const OPS_KEYS: [&str; 3] = ["mac_pj", "ac_pj", "memory_bits"];
 const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
 const SEARCH_KEYS: [&str; 4] = ["strategy", "min_epochs", "eta", "objective"];
 const STRATEGIES: [&str; 2] = ["grid", "halving"];
-const ENERGY_KEYS: [&str; 8] = [
+const ENERGY_KEYS: [&str; 9] = [
+    "ops",
     "sample_hz",
     "idle_s",
     "cpu_tdp_w",
@@ -203,6 +216,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         energy: EnergySettings::default(),
         budget: Budget::default(),
         search: Search::Grid,
+        inference: InferenceSettings::default(),
         slurm: toml::Table::new(),
         source_text: text.to_string(),
     };
@@ -269,6 +283,20 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
                     grid.budget = parse_budget(&mut w, t);
                 }
             }
+            "inference" => match v.as_bool() {
+                Some(b) => grid.inference.enabled = b,
+                None => w.problem(
+                    format!("inference = {v}"),
+                    "must be true or false (false skips the measured inference phase)",
+                ),
+            },
+            "inference_images" => match v.as_integer() {
+                Some(n) if (1..=1_000_000).contains(&n) => grid.inference.images = n as usize,
+                _ => w.problem(
+                    format!("inference_images = {v}"),
+                    "must be a whole number from 1 to 1000000 (images classified one at a time; `inference = false` skips the phase)",
+                ),
+            },
             "search" => {
                 if let Some(t) = w.table("search", v) {
                     grid.search = parse_search(&mut w, t);
@@ -374,6 +402,12 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
     let mut e = EnergySettings::default();
     for (k, v) in t {
         let at = format!("energy.{k}");
+        if k == "ops" {
+            if let Some(ops) = w.table(&at, v) {
+                parse_ops(w, ops, &mut e.ops);
+            }
+            continue;
+        }
         if k == "on_background_load" {
             match v.as_str() {
                 Some("warn") => e.on_background_load = BackgroundLoad::Warn,
@@ -421,6 +455,34 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
         );
     }
     e
+}
+
+/// `[energy.ops]`: picojoules per operation (≥ 0) and the memory word width in bits.
+fn parse_ops(w: &mut Walker, t: &toml::Table, ops: &mut crate::energy::OpEnergies) {
+    for (k, v) in t {
+        let at = format!("energy.ops.{k}");
+        let x = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+        match (k.as_str(), x) {
+            ("mac_pj" | "ac_pj", Some(x)) if x.is_finite() && x >= 0.0 => {
+                if k == "mac_pj" {
+                    ops.mac_pj = x
+                } else {
+                    ops.ac_pj = x
+                }
+            }
+            ("mac_pj" | "ac_pj", _) => {
+                w.problem(format!("{at} = {v}"), "must be a number ≥ 0 (picojoules per operation)")
+            }
+            ("memory_bits", Some(x)) if x.fract() == 0.0 && (1.0..=64.0).contains(&x) => {
+                ops.memory_bits = x
+            }
+            ("memory_bits", _) => w.problem(
+                format!("{at} = {v}"),
+                "must be a whole number from 1 to 64 (bits per stored value)",
+            ),
+            (other, _) => w.unknown(&at, other, &OPS_KEYS),
+        }
+    }
 }
 
 fn parse_budget(w: &mut Walker, t: &toml::Table) -> Budget {

@@ -34,7 +34,7 @@ mod tests;
 
 pub use load::{LoadProbe, LoadSample, LoadWindows};
 pub use meter::Meter;
-pub use ops::{LayerOps, OpEnergies, OpsEnergy, SpikeProfile, price, ram_pj};
+pub use ops::{LayerOps, OpEnergies, SpikeProfile, price};
 pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
 pub use reading::{Reading, Window};
 pub use sensors::sensors_report;

@@ -131,9 +131,8 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
                 let out = output(lif.forward(&c, Some(&mut factor)), dims(&current));
                 prep.finish(Arc::new((factor, dims(&current))), out)
             }
-            OpsKind::UnTracked(prep) => {
-                prep.finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, surrogate))
-            }
+            OpsKind::UnTracked(prep) => prep
+                .finish(<Flex as Kernels>::lif_spikes(current, steps, beta, threshold, surrogate)),
         }
     }
 

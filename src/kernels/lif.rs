@@ -28,20 +28,6 @@ pub enum Surrogate {
 }
 
 impl Surrogate {
-    /// ∂spike/∂u at `u` = membrane − threshold.
-    pub fn grad(self, u: f32) -> f32 {
-        match self {
-            Surrogate::FastSigmoid { slope } => {
-                let d = 1.0 + slope * u.abs();
-                1.0 / (d * d)
-            }
-            Surrogate::Atan { alpha } => {
-                let x = std::f32::consts::FRAC_PI_2 * alpha * u;
-                alpha / 2.0 / (1.0 + x * x)
-            }
-        }
-    }
-
     /// (is arctan, k, numerator) for the kernel's inner loop.
     fn coefficients(self) -> (bool, f32, f32) {
         match self {

@@ -111,9 +111,6 @@ impl Csnn {
     pub fn steps(&self) -> usize {
         self.steps
     }
-    pub fn channels(&self) -> [usize; 2] {
-        [self.channels1, self.channels2]
-    }
 
     pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, CsnnSpikes) {
         let [batch, _] = images.dims();

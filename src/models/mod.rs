@@ -19,7 +19,7 @@ pub(crate) mod snn;
 pub(crate) mod spiking;
 
 pub use kind::{ModelKind, ModelSettings};
-pub use model::{Model, Spikes};
+pub use model::Model;
 pub use shape::PIXELS;
 
 #[cfg(test)]

@@ -63,7 +63,13 @@ impl Model {
             }
             Model::Csnn(m) => {
                 let (logits, s) = m.forward(images);
-                (logits, Some(Spikes { per_layer: vec![s.layer1, s.layer2], accumulates: s.accumulates }))
+                (
+                    logits,
+                    Some(Spikes {
+                        per_layer: vec![s.layer1, s.layer2],
+                        accumulates: s.accumulates,
+                    }),
+                )
             }
             other => (other.forward(images), None),
         }

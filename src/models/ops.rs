@@ -94,7 +94,8 @@ fn spiking(
 /// Per-layer work of one inference image. `spikes`: what a spiking model emitted (its ACs and
 /// spike writes are zero without it).
 pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
-    let emitted = |layer: usize| spikes.and_then(|s| s.per_layer.get(layer).copied()).unwrap_or(0.0);
+    let emitted =
+        |layer: usize| spikes.and_then(|s| s.per_layer.get(layer).copied()).unwrap_or(0.0);
     match settings {
         ModelSettings::Mlp(s) => {
             vec![dense("fc1", PIXELS, s.hidden, true, 1), dense("fc2", s.hidden, CLASSES, true, 1)]
@@ -122,7 +123,14 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
             vec![
                 dense("fc1", PIXELS, s.hidden, true, 1),
                 lif("lif", s.hidden, s.steps, hidden_spikes),
-                spiking("readout", s.hidden, s.hidden * CLASSES, CLASSES, hidden_spikes, hidden_spikes * CLASSES as f64),
+                spiking(
+                    "readout",
+                    s.hidden,
+                    s.hidden * CLASSES,
+                    CLASSES,
+                    hidden_spikes,
+                    hidden_spikes * CLASSES as f64,
+                ),
             ]
         }
         ModelSettings::Csnn(s) => csnn_ops(s, spikes),
@@ -137,7 +145,10 @@ fn csnn_ops(s: &CsnnSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
     let side1 = (SIDE - 2) / 2;
     let side2 = csnn_side2();
     let (s1, s2) = match spikes {
-        Some(p) => (p.per_layer.first().copied().unwrap_or(0.0), p.per_layer.get(1).copied().unwrap_or(0.0)),
+        Some(p) => (
+            p.per_layer.first().copied().unwrap_or(0.0),
+            p.per_layer.get(1).copied().unwrap_or(0.0),
+        ),
         None => (0.0, 0.0),
     };
     let readout_acs = s2 * CLASSES as f64;

@@ -118,6 +118,45 @@ pub struct ResultRow {
     pub samples: Option<u64>,
     /// SNN only: spikes / (neurons × time steps × images) in the final evaluation, 0–1.
     pub firing_rate: Option<f64>,
+    /// Spiking models: the firing rate of each spiking layer, `;`-separated, input side first.
+    #[serde(default)]
+    pub layer_firing_rates: Option<String>,
+    /// Dense multiply-accumulates per inference image (weights × inputs; biases and activations
+    /// not counted), from the model's shapes.
+    #[serde(default)]
+    pub macs_per_image: Option<f64>,
+    /// Accumulate-only synaptic operations per image: spikes × fan-out of the layers fed by
+    /// spikes, from the spikes emitted on the test set (0 for non-spiking models).
+    #[serde(default)]
+    pub acs_per_image: Option<f64>,
+    /// LIF state updates per image: spiking neurons × steps.
+    #[serde(default)]
+    pub neuron_updates_per_image: Option<f64>,
+    /// Modelled energy per image on dedicated hardware, arithmetic only: E_MAC·(MACs + neuron
+    /// updates) + E_AC·ACs, picojoules (45 nm figures unless `[energy.ops]` says otherwise).
+    #[serde(default)]
+    pub ops_energy_pj_per_image: Option<f64>,
+    /// The same with memory accesses priced as Lemaire et al. (ICONIP 2022), picojoules.
+    #[serde(default)]
+    pub ops_mem_energy_pj_per_image: Option<f64>,
+    /// Measured inference: test images per second at the training batch size.
+    #[serde(default)]
+    pub infer_images_per_s: Option<f64>,
+    /// Measured joules per test image at the training batch size.
+    #[serde(default)]
+    pub infer_j_per_image: Option<f64>,
+    /// `infer_j_per_image` less idle power × time, joules.
+    #[serde(default)]
+    pub infer_net_j_per_image: Option<f64>,
+    /// Median milliseconds of one image classified alone (batch 1).
+    #[serde(default)]
+    pub infer_b1_latency_ms: Option<f64>,
+    /// Measured joules per image classified alone (batch 1).
+    #[serde(default)]
+    pub infer_b1_j_per_image: Option<f64>,
+    /// `infer_b1_j_per_image` less idle power × time, joules.
+    #[serde(default)]
+    pub infer_b1_net_j_per_image: Option<f64>,
     /// Peak resident memory of the process when the trial ended, MiB.
     pub peak_rss_mb: Option<f64>,
     /// GPU names (`;`-separated) when GPUs were measured.

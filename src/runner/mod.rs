@@ -294,6 +294,7 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             slurm_job_id: job.clone(),
             exclusive: opts.exclusive,
             budget: &budget,
+            inference: grid.inference,
         };
         run_trial(t, &trial_data, &env, progress, segment)
     };

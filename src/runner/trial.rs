@@ -12,12 +12,13 @@ use super::interrupt::Interrupt;
 use super::progress::Progress;
 use super::totals::Totals;
 use crate::backend::Backend;
-use crate::config::EnergySettings;
+use crate::config::{EnergySettings, InferenceSettings};
 use crate::energy::{LoadProbe, LoadSample, Meter, Reading, Window};
 use crate::models::Model;
 use crate::names::Named;
 use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
+use crate::train::infer::{self, InferPhase, InferReport};
 use crate::train::{self, EpochReport, Hooks, Outcome, Phase, Resume, TrialData};
 use burn::optim::ModuleOptimizer;
 use std::panic::AssertUnwindSafe;
@@ -49,11 +50,21 @@ pub struct TrialEnv<'a> {
     pub slurm_job_id: Option<String>,
     pub exclusive: Option<bool>,
     pub budget: &'a BudgetState,
+    pub inference: InferenceSettings,
+}
+
+/// The inference phase's timings and energy windows (batch, then batch 1).
+struct Inference {
+    report: InferReport,
+    batch: Option<Window>,
+    single: Option<Window>,
 }
 
 struct MeterHooks<'a, 'p> {
     env: &'a TrialEnv<'a>,
     trial: &'a Trial,
+    data: &'a TrialData,
+    inference: Option<Inference>,
     progress: &'p mut Progress,
     mark: Option<Reading>,
     totals: Totals,
@@ -141,6 +152,33 @@ impl Hooks for MeterHooks<'_, '_> {
 
     fn stop_after_epoch(&self) -> bool {
         self.env.budget.reached().is_some()
+    }
+
+    fn trained(&mut self, model: &Model) {
+        if !self.env.inference.enabled || self.cancelled() {
+            return;
+        }
+        let meter = self.env.meter;
+        let (mut mark, mut batch, mut single) = (None, None, None);
+        let report = infer::measure(
+            model,
+            &self.data.test,
+            self.trial.spec.batch_size,
+            self.env.inference.images,
+            &self.trial.spec.backend.device(),
+            &mut |p| {
+                let now = meter.read();
+                match p {
+                    InferPhase::BatchStart | InferPhase::SingleStart => mark = Some(now),
+                    InferPhase::BatchEnd => batch = mark.take().map(|s: Reading| now.since(&s)),
+                    InferPhase::SingleEnd => single = mark.take().map(|s: Reading| now.since(&s)),
+                }
+            },
+        );
+        for w in [&batch, &single].into_iter().flatten() {
+            self.env.budget.add(w.energy_j);
+        }
+        self.inference = Some(Inference { report, batch, single });
     }
 
     fn epoch_state(&mut self, epoch: usize, model: &Model, optim: &ModuleOptimizer) {
@@ -236,6 +274,8 @@ pub fn run_trial(
     let mut hooks = MeterHooks {
         env,
         trial,
+        data,
+        inference: None,
         progress,
         mark: None,
         totals,
@@ -296,6 +336,10 @@ pub fn run_trial(
     totals.images_trained += result.images_trained.saturating_sub(epochs_images);
     row.params = result.params;
     fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
+    fill_ops(&mut row, trial, &totals, env.energy);
+    if let Some(inf) = &hooks.inference {
+        fill_inference(&mut row, inf, env.idle_power_w);
+    }
     if row.background_load == Some(true) {
         tracing::warn!(
             "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); its RAPL energy includes their work",
@@ -427,6 +471,43 @@ fn fill_from_totals(
     row.co2_g = Some(e.total_j / 3.6e6 * energy.carbon_intensity_g_per_kwh);
     row.joules_per_accuracy_point =
         t.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
+}
+
+/// Operation counts and modelled energy per inference image (once the trial has an evaluation).
+fn fill_ops(row: &mut ResultRow, trial: &Trial, t: &Totals, energy: &EnergySettings) {
+    if t.test_accuracy.is_none() {
+        return;
+    }
+    let layers = crate::models::ops::layer_ops(&trial.spec.model_settings, t.spikes.as_ref());
+    let priced = crate::energy::price(&layers, &energy.ops);
+    row.macs_per_image = Some(priced.macs);
+    row.acs_per_image = Some(priced.acs);
+    row.neuron_updates_per_image = Some(priced.neuron_updates);
+    row.ops_energy_pj_per_image = Some(priced.compute_pj);
+    row.ops_mem_energy_pj_per_image = Some(priced.with_memory_pj);
+    row.layer_firing_rates = t
+        .spikes
+        .as_ref()
+        .map(|s| s.rates.iter().map(|r| format!("{r:.6}")).collect::<Vec<_>>().join(";"));
+}
+
+/// The measured inference columns.
+fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64>) {
+    let r = &inf.report;
+    let per = |w: &Option<Window>, n: usize| {
+        w.as_ref().filter(|_| n > 0).map(|w| (w.energy_j / n as f64, w.duration_s))
+    };
+    let net = |e: Option<(f64, f64)>, n: usize| {
+        e.zip(idle_power_w).map(|((j, d), p)| j - p * d / n.max(1) as f64)
+    };
+    row.infer_images_per_s = (r.batch_time_s > 0.0).then(|| r.batch_images as f64 / r.batch_time_s);
+    let batch = per(&inf.batch, r.batch_images);
+    row.infer_j_per_image = batch.map(|(j, _)| j);
+    row.infer_net_j_per_image = net(batch, r.batch_images);
+    row.infer_b1_latency_ms = (r.single_images > 0).then(|| r.single_median_s * 1e3);
+    let single = per(&inf.single, r.single_images);
+    row.infer_b1_j_per_image = single.map(|(j, _)| j);
+    row.infer_b1_net_j_per_image = net(single, r.single_images);
 }
 
 /// Drop the trial's epochs.csv rows after `epoch` (an epoch trained after its checkpoint by a

@@ -5,6 +5,7 @@
 
 mod adam;
 mod batches;
+pub mod infer;
 mod optim;
 
 pub use batches::{Prepared, TrialData, epoch_order};
@@ -48,6 +49,8 @@ pub trait Hooks {
     /// Called after [`epoch_done`](Hooks::epoch_done) with the training state at the end of
     /// that epoch (to save a checkpoint).
     fn epoch_state(&mut self, _epoch: usize, _model: &Model, _optim: &ModuleOptimizer) {}
+    /// Called once the trial's last epoch is done, with the trained model (inference phase).
+    fn trained(&mut self, _model: &Model) {}
 }
 
 /// Training state after `epochs_done` epochs, to continue from.
@@ -295,6 +298,9 @@ pub fn train_until(
             result.outcome = Outcome::Interrupted;
             return result;
         }
+        if epoch == spec.epochs {
+            hooks.trained(&model.valid());
+        }
     }
     result
 }
@@ -333,9 +339,9 @@ pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
     }
     let n = test.len().max(1) as f64;
     let slots = model.spike_slots_per_image();
-    let firing_rate = slots.as_ref().map(|slots| {
-        per_layer.iter().sum::<f64>() / (slots.iter().sum::<usize>() as f64 * n)
-    });
+    let firing_rate = slots
+        .as_ref()
+        .map(|slots| per_layer.iter().sum::<f64>() / (slots.iter().sum::<usize>() as f64 * n));
     let spikes = slots.map(|slots| SpikeProfile {
         rates: per_layer.iter().zip(&slots).map(|(s, k)| s / (*k as f64 * n)).collect(),
         per_layer: per_layer.iter().map(|s| s / n).collect(),

@@ -72,7 +72,7 @@ fn include_adds_and_exclude_drops_partial_matches() {
     assert_eq!(t[3].spec.learning_rate, 0.0005);
     assert_eq!(
         t[3].spec.model_settings_text(),
-        "hidden=512 steps=10 beta=0.9 threshold=1.0 slope=25.0"
+        "hidden=512 steps=10 beta=0.9 threshold=1.0 surrogate=atan alpha=2.0"
     );
 }
 
@@ -92,7 +92,7 @@ fn model_settings_apply_only_to_their_model() {
     assert_eq!(t[0].spec.model_settings_text(), "hidden=64");
     assert_eq!(
         t[1].spec.model_settings_text(),
-        "hidden=512 steps=5 beta=0.9 threshold=1.0 slope=25.0"
+        "hidden=512 steps=5 beta=0.9 threshold=1.0 surrogate=atan alpha=2.0"
     );
 }
 

@@ -23,7 +23,10 @@ fn compute_and_memory_follow_the_formulas() {
     let t = price(std::slice::from_ref(&l), &e);
     assert_eq!(t.compute_pj, 4.6 * 1050.0 + 0.9 * 200.0);
     let ram = |n: f64| 1.09e-5 * n * 32.0 + 13.2;
-    let memory = 100.0 * ram(100.0) + 1000.0 * ram(1000.0) + 10.0 * ram(10.0) + 10.0 * ram(10.0)
+    let memory = 100.0 * ram(100.0)
+        + 1000.0 * ram(1000.0)
+        + 10.0 * ram(10.0)
+        + 10.0 * ram(10.0)
         + 2.0 * 5.0 * ram(10.0);
     assert!((t.with_memory_pj - t.compute_pj - memory).abs() < 1e-6);
     // int8 arithmetic: the per-operation figures scale the compute part only.

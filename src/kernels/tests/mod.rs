@@ -135,6 +135,6 @@ fn training_with_kernels_matches_the_reference_path() {
                 y.train_loss
             );
         }
-        assert_eq!(fused.firing_rate.is_some(), kind == ModelKind::Snn);
+        assert_eq!(fused.firing_rate.is_some(), matches!(kind, ModelKind::Snn | ModelKind::Csnn));
     }
 }

@@ -36,7 +36,7 @@ fn every_model_learns_the_synthetic_set() {
         assert!(last < first * 0.8, "{model:?}: loss {first} -> {last} did not fall");
         assert!(r.test_accuracy.unwrap() > 0.5, "{model:?}: accuracy {:?}", r.test_accuracy);
         assert_eq!(r.images_trained, 3 * 320);
-        assert_eq!(r.firing_rate.is_some(), model == ModelKind::Snn);
+        assert_eq!(r.firing_rate.is_some(), matches!(model, ModelKind::Snn | ModelKind::Csnn));
     }
 }
 
