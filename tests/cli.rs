@@ -813,3 +813,72 @@ fn bad_search_settings_exit_2_name_the_key_and_write_nothing() {
         assert_eq!(o.status.code(), Some(2), "plan too: {text}");
     }
 }
+
+#[test]
+fn inference_is_measured_after_training_and_can_be_skipped() {
+    let s = Sandbox::new();
+    let g = s.grid(
+        "g.toml",
+        "epochs = 1\ninference_images = 7\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"mlp\", \"csnn\"]\n[models.csnn]\nsteps = 2\n",
+    );
+    let o = s.run(&g, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = s.rows("out/results.csv");
+    for r in &rows {
+        for col in [
+            "infer_images_per_s",
+            "infer_j_per_image",
+            "infer_b1_latency_ms",
+            "infer_b1_j_per_image",
+            "macs_per_image",
+            "ops_energy_pj_per_image",
+            "ops_mem_energy_pj_per_image",
+        ] {
+            let v: f64 =
+                r[col].parse().unwrap_or_else(|_| panic!("{} {col} = {:?}", r["model"], r[col]));
+            assert!(v > 0.0, "{} {col} = {v}", r["model"]);
+        }
+        let compute: f64 = r["ops_energy_pj_per_image"].parse().unwrap();
+        let memory: f64 = r["ops_mem_energy_pj_per_image"].parse().unwrap();
+        assert!(memory > compute, "memory accesses add energy");
+    }
+    assert_eq!(rows[0]["macs_per_image"], "406528");
+    assert_eq!(rows[0]["acs_per_image"], "0.0");
+    let csnn = &rows[1];
+    assert_eq!(csnn["neuron_updates_per_image"], ((32 * 13 * 13 + 64 * 5 * 5) * 2).to_string());
+    assert_eq!(csnn["layer_firing_rates"].split(';').count(), 2, "one rate per spiking layer");
+    let summary = std::fs::read_to_string(s.path("out/summary.md")).unwrap();
+    assert!(summary.contains("Inference: measured here, modelled for dedicated hardware"));
+    // inference = false: no measured columns, the op counts stay.
+    let g = s
+        .grid("off.toml", "epochs = 1\ninference = false\nmodel = \"mlp\"\n[energy]\nidle_s = 0\n");
+    let o = s.run_cmd(&g, &["--fresh"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = &s.rows("out/results.csv")[0];
+    assert_eq!(r["infer_j_per_image"], "");
+    assert_eq!(r["infer_b1_latency_ms"], "");
+    assert_eq!(r["macs_per_image"], "406528");
+}
+
+#[test]
+fn bad_inference_and_spiking_settings_exit_2_name_the_key_and_write_nothing() {
+    let s = Sandbox::new();
+    for (text, culprit) in [
+        ("model = \"mlp\"\ninference_images = 0\n", "inference_images"),
+        ("model = \"mlp\"\ninference = \"yes\"\n", "inference"),
+        ("model = \"mlp\"\n[energy.ops]\nmac_pj = -4.6\n", "energy.ops.mac_pj"),
+        ("model = \"mlp\"\n[energy.ops]\nac_pj = -0.1\n", "energy.ops.ac_pj"),
+        ("model = \"mlp\"\n[energy.ops]\nmac_pjj = 1\n", "energy.ops.mac_pjj"),
+        ("model = \"snn\"\n[models.snn]\nsurrogate = \"sigmoid\"\n", "models.snn.surrogate"),
+        (
+            "model = \"csnn\"\n[grid.models.csnn]\nsurrogate = [\"atan\", \"arctan\"]\n",
+            "grid.models.csnn.surrogate",
+        ),
+    ] {
+        let g = s.grid("bad.toml", text);
+        let o = s.run(&g, &[]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(culprit), "{text}: {}", stderr(&o));
+        assert!(!s.path("out").exists(), "{text}: nothing written");
+    }
+}

@@ -17,12 +17,13 @@ import xml.etree.ElementTree as ET
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 NUMERIC_SUFFIXES = (
     "_s", "_j", "_w", "_g", "_mb", "_rate", "_images", "_loss", "_count", "_share",
-    "_mean", "_sd", "_ci95", "_min", "_max",
+    "_mean", "_sd", "_ci95", "_min", "_max", "_per_image", "_ms",
 )
 NUMERIC_NAMES = {
     "params", "batch_size", "epochs", "epoch", "seed", "samples", "learning_rate",
     "momentum", "weight_decay", "images_per_s", "joules_per_accuracy_point",
     "repeat", "n", "trials", "counter_wraps", "read_failures", "threads",
+    "epochs_trained",
 }
 TEXT_TYPES = {"s", "str", "inlineStr", "b", "e"}
 MAX_REPORTED = 25

@@ -136,7 +136,9 @@ pub fn energy_to_target(epochs: &[&EpochRow], target: f64) -> Option<TargetHit> 
 
 /// SNN trials: by model name, or by having a firing rate at all (a renamed spiking model).
 pub fn is_snn(r: &ResultRow) -> bool {
-    r.model.eq_ignore_ascii_case("snn") || finite(r.firing_rate).is_some()
+    r.model.eq_ignore_ascii_case("snn")
+        || r.model.eq_ignore_ascii_case("csnn")
+        || finite(r.firing_rate).is_some()
 }
 
 /// Trials that are not `ok`, in sweep order.

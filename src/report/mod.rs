@@ -8,6 +8,7 @@ pub mod configs;
 pub mod fmt;
 pub mod halving;
 pub mod html;
+pub mod inference;
 pub mod load;
 pub mod plots;
 pub mod sections;

@@ -10,6 +10,7 @@ use crate::report::audit::{audit, audit_text};
 use crate::report::certainty::{certainty, config_audit_text};
 use crate::report::fmt::{MISSING, finite, num, pct, setting_label, text, times};
 use crate::report::halving::{HEADERS, halving_text};
+use crate::report::inference::{HEADERS as INFERENCE_HEADERS, inference_text};
 use crate::report::load::ReportData;
 use crate::results::ResultRow;
 
@@ -130,6 +131,17 @@ pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     out.push(s);
 
     out.push(snn_section(data));
+
+    let mut s = section("inference", "Inference: measured here, modelled for dedicated hardware");
+    match inference_text(data) {
+        Some(t) => {
+            s.paragraphs = t.paragraphs;
+            s.tables.push(table(&INFERENCE_HEADERS, t.rows));
+        }
+        None => s.paragraphs.push("No trial has an inference measurement or operation counts (an output of an older version, or `inference = false` with no ok trial).".into()),
+    }
+    s.plots = vec!["inference-energy".into()];
+    out.push(s);
 
     let mut s = section("power", "Power over time");
     s.paragraphs.push(format!("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most {} points per domain for drawing).", crate::report::plots::MAX_POINTS));
@@ -311,6 +323,7 @@ fn snn_section(data: &ReportData) -> Section {
             r.status.clone(),
             pct(r.test_accuracy),
             num(r.firing_rate),
+            text(r.layer_firing_rates.as_deref()),
             num(r.energy_j),
         ]
     });
@@ -322,6 +335,7 @@ fn snn_section(data: &ReportData) -> Section {
             "status",
             "test accuracy (%)",
             "mean firing rate",
+            "firing rate per spiking layer",
             "energy (J)",
         ],
         rows.collect(),

@@ -124,14 +124,14 @@ pub struct ResultRow {
     /// Dense multiply-accumulates per inference image (weights × inputs; biases and activations
     /// not counted), from the model's shapes.
     #[serde(default)]
-    pub macs_per_image: Option<f64>,
+    pub macs_per_image: Option<u64>,
     /// Accumulate-only synaptic operations per image: spikes × fan-out of the layers fed by
     /// spikes, from the spikes emitted on the test set (0 for non-spiking models).
     #[serde(default)]
     pub acs_per_image: Option<f64>,
     /// LIF state updates per image: spiking neurons × steps.
     #[serde(default)]
-    pub neuron_updates_per_image: Option<f64>,
+    pub neuron_updates_per_image: Option<u64>,
     /// Modelled energy per image on dedicated hardware, arithmetic only: E_MAC·(MACs + neuron
     /// updates) + E_AC·ACs, picojoules (45 nm figures unless `[energy.ops]` says otherwise).
     #[serde(default)]

@@ -480,9 +480,10 @@ fn fill_ops(row: &mut ResultRow, trial: &Trial, t: &Totals, energy: &EnergySetti
     }
     let layers = crate::models::ops::layer_ops(&trial.spec.model_settings, t.spikes.as_ref());
     let priced = crate::energy::price(&layers, &energy.ops);
-    row.macs_per_image = Some(priced.macs);
+    // Both are whole numbers by construction (shapes and steps).
+    row.macs_per_image = Some(priced.macs.round() as u64);
     row.acs_per_image = Some(priced.acs);
-    row.neuron_updates_per_image = Some(priced.neuron_updates);
+    row.neuron_updates_per_image = Some(priced.neuron_updates.round() as u64);
     row.ops_energy_pj_per_image = Some(priced.compute_pj);
     row.ops_mem_energy_pj_per_image = Some(priced.with_memory_pj);
     row.layer_firing_rates = t

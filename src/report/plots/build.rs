@@ -53,6 +53,11 @@ pub fn build_plots(data: &ReportData) -> Plots {
             "Test accuracy against cumulative energy, per epoch",
             plot_accuracy_vs_epoch_energy(r, &data.epochs),
         ),
+        plot(
+            "inference-energy",
+            "Inference energy per image: measured and modelled",
+            super::inference::plot_inference_energy(r),
+        ),
     ];
     // Power timelines in ranking order, then the other trials, then power files without a
     // results row (a trial still running or killed before its row was written).
