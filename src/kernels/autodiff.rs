@@ -168,18 +168,19 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self> {
         let (x, g0) = x.into_parts();
         let (weight, g1) = weight.into_parts();
         let (bias, g2) = bias.into_parts();
         match ConvBackward.prepare::<C>([g0, g1, g2]).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let (out, d, saved) = run_conv(&x, &weight, &bias, true);
+                let (out, d, saved) = run_conv(&x, &weight, &bias, relu, true);
                 let state = ConvState { d, weight, saved: saved.expect("kept for backward") };
                 prep.finish(Arc::new(state), out)
             }
             OpsKind::UnTracked(prep) => {
-                prep.finish(<Flex as Kernels>::conv_relu_pool(x, weight, bias))
+                prep.finish(<Flex as Kernels>::conv_relu_pool(x, weight, bias, relu))
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The CNN's block in one operation: 3×3 convolution (stride 1, no padding) + bias, ReLU and 2×2
-//! max-pooling (stride 2, floor), NCHW in and out, forward and backward.
+//! max-pooling (stride 2, floor), NCHW in and out, forward and backward. Without the ReLU
+//! (`relu = false`) it is the hybrid CNN-SNN's block, whose pooled output is an input current.
 //!
 //! The convolution is an im2col copy and one matrix product per image (the way oneDNN and
 //! PyTorch's CPU path do it); bias, ReLU and pooling are applied to the product while it is still
@@ -19,6 +20,8 @@ pub struct ConvDims {
     pub height: usize,
     pub width: usize,
     pub cout: usize,
+    /// Apply ReLU before pooling.
+    pub relu: bool,
 }
 
 /// Marks a pooled output whose maximum was not positive: ReLU passes no gradient back.
@@ -130,7 +133,7 @@ fn im2col(d: &ConvDims, x: &[f32], col: &mut [f32]) {
     }
 }
 
-/// Bias, ReLU and 2×2 max-pool of one image's product `out` (`[positions, cout]`) into `y`.
+/// Bias, ReLU (if `d.relu`) and 2×2 max-pool of one image's product `out` (`[positions, cout]`) into `y`.
 fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<&mut [u32]>) {
     let (ph, pw) = d.pooled();
     let (ow, co) = (d.ow(), d.cout);
@@ -153,9 +156,10 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
             );
             for o in 0..co {
                 let i = (o * ph + py) * pw + px;
-                y[i] = best[o].max(0.0);
+                let pass = !d.relu || best[o] > 0.0;
+                y[i] = if pass { best[o] } else { 0.0 };
                 if let Some(arg) = arg.as_deref_mut() {
-                    arg[i] = if best[o] > 0.0 { at[o] } else { NONE };
+                    arg[i] = if pass { at[o] } else { NONE };
                 }
             }
         }

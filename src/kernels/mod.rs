@@ -46,11 +46,12 @@ pub trait Kernels: burn::backend::Backend {
         b_hh: FloatTensor<Self>,
         cell: u8,
     ) -> FloatTensor<Self>;
-    /// 3×3 convolution + bias → ReLU → 2×2 max-pool, NCHW.
+    /// 3×3 convolution + bias → ReLU (if `relu`) → 2×2 max-pool, NCHW.
     fn conv_relu_pool(
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self>;
 }
 
@@ -162,20 +163,30 @@ pub fn recurrent_last(
 
 /// See [`Kernels::conv_relu_pool`].
 pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+    conv_block(x, weight, bias, true)
+}
+
+/// 3×3 convolution + bias → 2×2 max-pool, no ReLU (the hybrid CNN-SNN's input currents).
+pub fn conv_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+    conv_block(x, weight, bias, false)
+}
+
+fn conv_block(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>, relu: bool) -> Tensor<4> {
     count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::conv_relu_pool(
         x.into_dispatch(),
         weight.into_dispatch(),
         bias.into_dispatch(),
+        relu,
     ))
 }
 
-fn conv_dims(x: &[usize], weight: &[usize]) -> ConvDims {
+fn conv_dims(x: &[usize], weight: &[usize], relu: bool) -> ConvDims {
     assert!(
         x.len() == 4 && weight.len() == 4 && weight[2] == 3 && weight[3] == 3 && weight[1] == x[1],
         "conv_relu_pool: shapes {x:?} and {weight:?}"
     );
-    ConvDims { batch: x[0], cin: x[1], height: x[2], width: x[3], cout: weight[0] }
+    ConvDims { batch: x[0], cin: x[1], height: x[2], width: x[3], cout: weight[0], relu }
 }
 
 fn rnn_dims(seq: &[usize], w_hh: &[usize]) -> Dims {
@@ -207,9 +218,10 @@ fn run_conv(
     x: &FlexTensor,
     weight: &FlexTensor,
     bias: &FlexTensor,
+    relu: bool,
     keep: bool,
 ) -> (FlexTensor, ConvDims, Option<conv::Saved>) {
-    let d = conv_dims(&dims(x), &dims(weight));
+    let d = conv_dims(&dims(x), &dims(weight), relu);
     let (y, saved) = conv::forward(d, &f32s(x), &f32s(weight), &f32s(bias), keep);
     let (ph, pw) = d.pooled();
     (output(y, vec![d.batch, d.cout, ph, pw]), d, saved)
@@ -243,8 +255,9 @@ impl Kernels for Flex {
         x: FloatTensor<Self>,
         weight: FloatTensor<Self>,
         bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self> {
-        run_conv(&x, &weight, &bias, false).0
+        run_conv(&x, &weight, &bias, relu, false).0
     }
 }
 

@@ -12,7 +12,7 @@ use super::shape::{CLASSES, SIDE};
 use super::spiking::{
     DEFAULT_ALPHA, DEFAULT_SLOPE, LifState, SurrogateKind, surrogate, surrogate_canonical,
 };
-use crate::kernels::lif::Surrogate;
+use crate::kernels::{self, lif::Surrogate};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig};
@@ -116,12 +116,12 @@ impl Csnn {
         let [batch, _] = images.dims();
         let device = images.device();
         let x = images.reshape([batch, 1, SIDE, SIDE]);
-        let current1 = self.pool.forward(self.conv1.forward(x));
+        let current1 = self.block(&self.conv1, x);
         let mut lif1 = LifState::new(self.beta, self.threshold, self.surrogate);
         let spikes1: Vec<Tensor<4>> =
             (0..self.steps).map(|_| lif1.step(current1.clone())).collect();
         let spikes1 = Tensor::cat(spikes1, 0); // [steps·batch, c1, 13, 13]
-        let current2 = self.pool.forward(self.conv2.forward(spikes1.clone()));
+        let current2 = self.block(&self.conv2, spikes1.clone());
         let width = self.channels2 * SIDE2 * SIDE2;
         let current2 = current2.reshape([self.steps, batch, width]);
         let mut lif2 = LifState::new(self.beta, self.threshold, self.surrogate);
@@ -144,6 +144,17 @@ impl Csnn {
             logits = logits + bias.val().unsqueeze::<2>() * (self.steps as f64 - 1.0);
         }
         (logits, stats)
+    }
+}
+
+impl Csnn {
+    /// conv → pool (no ReLU: the pooled output is a current, negative values inhibit): one fused
+    /// kernel on flex (src/kernels/conv.rs), Burn's modules elsewhere.
+    fn block(&self, conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+        if let (true, Some(bias)) = (kernels::available(&x.device()), &conv.bias) {
+            return kernels::conv_pool(x, conv.weight.val(), bias.val());
+        }
+        self.pool.forward(conv.forward(x))
     }
 }
 
