@@ -35,6 +35,24 @@ impl Backward<Flex, 1> for LifBackward {
 }
 
 #[derive(Debug)]
+struct LifSequenceBackward;
+
+impl Backward<Flex, 1> for LifSequenceBackward {
+    /// σ'(mem_t − θ) per step and neuron, β, and the shape (steps first).
+    type State = Arc<(Vec<f32>, f32, Vec<usize>)>;
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let [parent] = ops.parents;
+        if let Some(node) = parent {
+            let (slopes, beta, shape) = &*ops.state;
+            let g = super::lif::sequence_backward(&f32s(&grad), slopes, shape[0], *beta);
+            grads.register::<Flex>(node.id, output(g, shape.clone()));
+        }
+    }
+}
+
+#[derive(Debug)]
 struct RecurrentState {
     cell: Cell,
     d: recurrent::Dims,
@@ -115,6 +133,33 @@ impl Backward<Flex, 3> for ConvBackward {
 }
 
 impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
+    fn lif_sequence(
+        current: FloatTensor<Self>,
+        beta: f32,
+        threshold: f32,
+        surrogate: Surrogate,
+    ) -> FloatTensor<Self> {
+        let (current, guard) = current.into_parts();
+        match LifSequenceBackward.prepare::<C>([guard]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let shape = dims(&current);
+                let steps = shape.first().copied().unwrap_or(1);
+                let (spikes, slopes) = super::lif::sequence_forward(
+                    &f32s(&current),
+                    steps,
+                    beta,
+                    threshold,
+                    Some(surrogate),
+                );
+                let out = output(spikes, shape.clone());
+                prep.finish(Arc::new((slopes.expect("asked for"), beta, shape)), out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as Kernels>::lif_sequence(current, beta, threshold, surrogate))
+            }
+        }
+    }
+
     fn lif_spikes(
         current: FloatTensor<Self>,
         steps: usize,

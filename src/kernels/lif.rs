@@ -110,6 +110,128 @@ simd_fn! {
     }
 }
 
+/// LIF neurons over a sequence of input currents, `current` `[steps, neurons]` (time-major):
+/// the spikes of every step (the hybrid CNN-SNN's layers, whose next layer needs each step's
+/// spikes, not their sum). With `surrogate` given, also σ'(mem_t − θ) per step and neuron.
+///
+/// Backward (reset detached): mem_t depends on I_τ (τ ≤ t) with weight β^(t−τ), so
+/// ∂L/∂I_τ = Σ_{t≥τ} g_t·σ'_t·β^(t−τ), one reverse pass: a_τ = g_τ·σ'_τ + β·a_{τ+1}.
+pub fn sequence_forward(
+    current: &[f32],
+    steps: usize,
+    beta: f32,
+    threshold: f32,
+    surrogate: Option<Surrogate>,
+) -> (Vec<f32>, Option<Vec<f32>>) {
+    let n = current.len() / steps.max(1);
+    assert_eq!(
+        n * steps,
+        current.len(),
+        "lif sequence: {} values are not {steps} steps",
+        current.len()
+    );
+    let mut spikes = vec![0.0f32; current.len()];
+    let mut slopes = surrogate.map(|_| vec![0.0f32; current.len()]);
+    let (atan, k, num) = surrogate.map_or((false, 0.0, 0.0), Surrogate::coefficients);
+    // Neuron ranges per task; each task walks all steps of its neurons.
+    let chunks: Vec<(usize, usize)> =
+        (0..n).step_by(CHUNK).map(|a| (a, (a + CHUNK).min(n))).collect();
+    let out = SendPtr(spikes.as_mut_ptr());
+    let sl = SendPtr(slopes.as_mut().map_or(std::ptr::null_mut(), |v| v.as_mut_ptr()));
+    chunks.par_iter().for_each(|&(a, b)| {
+        let (out, sl) = (&out, &sl);
+        let mut mem = vec![0.0f32; b - a];
+        let mut reset = vec![0.0f32; b - a];
+        for t in 0..steps {
+            let row = t * n;
+            // SAFETY: tasks write disjoint ranges [row + a, row + b) of both buffers.
+            let spk = unsafe { std::slice::from_raw_parts_mut(out.0.add(row + a), b - a) };
+            let slope = (!sl.0.is_null())
+                .then(|| unsafe { std::slice::from_raw_parts_mut(sl.0.add(row + a), b - a) });
+            step_lanes(
+                &current[row + a..row + b],
+                &mut mem,
+                &mut reset,
+                spk,
+                slope.unwrap_or(&mut []),
+                beta,
+                threshold,
+                atan,
+                k,
+                num,
+            );
+        }
+    });
+    (spikes, slopes)
+}
+
+/// ∂L/∂current from ∂L/∂spikes and the saved slopes, both `[steps, neurons]`.
+pub fn sequence_backward(grad: &[f32], slopes: &[f32], steps: usize, beta: f32) -> Vec<f32> {
+    let n = grad.len() / steps.max(1);
+    let mut out = vec![0.0f32; grad.len()];
+    let chunks: Vec<(usize, usize)> =
+        (0..n).step_by(CHUNK).map(|a| (a, (a + CHUNK).min(n))).collect();
+    let ptr = SendPtr(out.as_mut_ptr());
+    chunks.par_iter().for_each(|&(a, b)| {
+        let ptr = &ptr;
+        let mut acc = vec![0.0f32; b - a];
+        for t in (0..steps).rev() {
+            let row = t * n;
+            // SAFETY: tasks write disjoint ranges [row + a, row + b).
+            let dst = unsafe { std::slice::from_raw_parts_mut(ptr.0.add(row + a), b - a) };
+            back_lanes(&grad[row + a..row + b], &slopes[row + a..row + b], &mut acc, dst, beta);
+        }
+    });
+    out
+}
+
+/// A raw pointer rayon tasks may share; each task touches its own range.
+struct SendPtr(*mut f32);
+unsafe impl Sync for SendPtr {}
+unsafe impl Send for SendPtr {}
+
+simd_fn! {
+    /// One step of neurons: membrane update, spike, reset, and the surrogate's slope.
+    fn step_lanes(cur: &[f32], mem: &mut [f32], reset: &mut [f32], spk: &mut [f32], slope: &mut [f32], beta: f32, thr: f32, atan: bool, k: f32, num: f32) {
+        let n = cur.len();
+        let (mem, reset, spk) = (&mut mem[..n], &mut reset[..n], &mut spk[..n]);
+        for j in 0..n {
+            // The same operation order as the reference path (spiking.rs), so spikes agree.
+            let m = mem[j] * beta + cur[j] - reset[j] * thr;
+            mem[j] = m;
+            let u = m - thr;
+            let s = if u > 0.0 { 1.0 } else { 0.0 };
+            reset[j] = s;
+            spk[j] = s;
+        }
+        if slope.len() >= n {
+            let slope = &mut slope[..n];
+            for j in 0..n {
+                let u = mem[j] - thr;
+                slope[j] = if atan {
+                    let x = k * u;
+                    num / (1.0 + x * x)
+                } else {
+                    let d = 1.0 + k * u.abs();
+                    1.0 / (d * d)
+                };
+            }
+        }
+    }
+}
+
+simd_fn! {
+    fn back_lanes(g: &[f32], slope: &[f32], acc: &mut [f32], dst: &mut [f32], beta: f32) {
+        let n = g.len();
+        let (slope, acc, dst) = (&slope[..n], &mut acc[..n], &mut dst[..n]);
+        for j in 0..n {
+            let a = g[j] * slope[j] + beta * acc[j];
+            acc[j] = a;
+            dst[j] = a;
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "tests/lif.rs"]
 mod tests;

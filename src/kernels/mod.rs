@@ -36,6 +36,13 @@ pub trait Kernels: burn::backend::Backend {
         threshold: f32,
         surrogate: Surrogate,
     ) -> FloatTensor<Self>;
+    /// Spikes `[steps, …]` of LIF neurons driven by `current` `[steps, …]`, one current per step.
+    fn lif_sequence(
+        current: FloatTensor<Self>,
+        beta: f32,
+        threshold: f32,
+        surrogate: Surrogate,
+    ) -> FloatTensor<Self>;
     /// Last hidden state `[batch, hidden]` of a recurrent layer over `seq` `[batch, steps, in]`.
     /// `cell`: 0 tanh (its `b_hh` is ignored), 1 LSTM, 2 GRU.
     fn recurrent_last(
@@ -140,6 +147,17 @@ pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
     ))
 }
 
+/// See [`Kernels::lif_sequence`]: time on the first axis.
+pub fn lif_sequence<const D: usize>(current: Tensor<D>, lif: Lif) -> Tensor<D> {
+    count_call();
+    Tensor::from_dispatch(<Dispatch as Kernels>::lif_sequence(
+        current.into_dispatch(),
+        lif.beta,
+        lif.threshold,
+        lif.surrogate,
+    ))
+}
+
 /// See [`Kernels::recurrent_last`]; `b_hh` is `None` for the tanh RNN.
 pub fn recurrent_last(
     cell: Cell,
@@ -228,6 +246,18 @@ fn run_conv(
 }
 
 impl Kernels for Flex {
+    fn lif_sequence(
+        current: FloatTensor<Self>,
+        beta: f32,
+        threshold: f32,
+        _surrogate: Surrogate,
+    ) -> FloatTensor<Self> {
+        let shape = dims(&current);
+        let steps = shape.first().copied().unwrap_or(1);
+        let (spikes, _) = lif::sequence_forward(&f32s(&current), steps, beta, threshold, None);
+        output(spikes, shape)
+    }
+
     fn lif_spikes(
         current: FloatTensor<Self>,
         steps: usize,

@@ -12,7 +12,10 @@ use super::shape::{CLASSES, SIDE};
 use super::spiking::{
     DEFAULT_ALPHA, DEFAULT_SLOPE, LifState, SurrogateKind, surrogate, surrogate_canonical,
 };
-use crate::kernels::{self, lif::Surrogate};
+use crate::kernels::{
+    self,
+    lif::{Lif, Surrogate},
+};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig};
@@ -117,19 +120,40 @@ impl Csnn {
         let device = images.device();
         let x = images.reshape([batch, 1, SIDE, SIDE]);
         let current1 = self.block(&self.conv1, x);
-        let mut lif1 = LifState::new(self.beta, self.threshold, self.surrogate);
-        let spikes1: Vec<Tensor<4>> =
-            (0..self.steps).map(|_| lif1.step(current1.clone())).collect();
-        let spikes1 = Tensor::cat(spikes1, 0); // [steps·batch, c1, 13, 13]
-        let current2 = self.block(&self.conv2, spikes1.clone());
+        let [_, c1, h1, w1] = current1.dims();
         let width = self.channels2 * SIDE2 * SIDE2;
-        let current2 = current2.reshape([self.steps, batch, width]);
-        let mut lif2 = LifState::new(self.beta, self.threshold, self.surrogate);
-        let mut sum2: Tensor<2> = Tensor::zeros([batch, width], &device);
-        for t in 0..self.steps {
-            let i = current2.clone().slice([t..t + 1, 0..batch, 0..width]).reshape([batch, width]);
-            sum2 = sum2 + lif2.step(i);
-        }
+        let (spikes1, sum2) = if kernels::available(&device) {
+            // The same current at every step: repeated along a leading time axis (its gradient
+            // sums over the steps), then one pass over all steps per layer.
+            let lif = Lif {
+                steps: self.steps,
+                beta: self.beta as f32,
+                threshold: self.threshold as f32,
+                surrogate: self.surrogate,
+            };
+            let repeated = current1.unsqueeze::<5>().repeat_dim(0, self.steps);
+            let spikes1 =
+                kernels::lif_sequence(repeated, lif).reshape([self.steps * batch, c1, h1, w1]);
+            let current2 =
+                self.block(&self.conv2, spikes1.clone()).reshape([self.steps, batch, width]);
+            let spikes2 = kernels::lif_sequence(current2, lif);
+            (spikes1, spikes2.sum_dim(0).reshape([batch, width]))
+        } else {
+            let mut lif1 = LifState::new(self.beta, self.threshold, self.surrogate);
+            let spikes1: Vec<Tensor<4>> =
+                (0..self.steps).map(|_| lif1.step(current1.clone())).collect();
+            let spikes1 = Tensor::cat(spikes1, 0); // [steps·batch, c1, 13, 13]
+            let current2 =
+                self.block(&self.conv2, spikes1.clone()).reshape([self.steps, batch, width]);
+            let mut lif2 = LifState::new(self.beta, self.threshold, self.surrogate);
+            let mut sum2: Tensor<2> = Tensor::zeros([batch, width], &device);
+            for t in 0..self.steps {
+                let i =
+                    current2.clone().slice([t..t + 1, 0..batch, 0..width]).reshape([batch, width]);
+                sum2 = sum2 + lif2.step(i);
+            }
+            (spikes1, sum2)
+        };
         let stats = {
             let s1 = spikes1.detach();
             let count2 = sum2.clone().detach().sum();

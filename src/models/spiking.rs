@@ -67,7 +67,9 @@ pub fn surrogate_canonical(
 pub fn spike_fn<const D: usize>(u: Tensor<D>, s: Surrogate) -> Tensor<D> {
     let heaviside = u.clone().greater_elem(0.0).float().detach();
     let slope = match s {
-        Surrogate::FastSigmoid { slope } => (u.clone().abs() * slope as f64 + 1.0).powi_scalar(2).recip(),
+        Surrogate::FastSigmoid { slope } => {
+            (u.clone().abs() * slope as f64 + 1.0).powi_scalar(2).recip()
+        }
         Surrogate::Atan { alpha } => {
             let x = u.clone() * (std::f64::consts::FRAC_PI_2 * alpha as f64);
             (x.clone() * x + 1.0).recip() * (alpha as f64 / 2.0)

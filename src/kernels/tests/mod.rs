@@ -25,6 +25,14 @@ fn small(kind: ModelKind) -> ModelSettings {
         ModelSettings::Snn(_) => {
             ModelSettings::Snn(SnnSettings { hidden: 40, steps: 12, ..SnnSettings::default() })
         }
+        ModelSettings::Csnn(_) => ModelSettings::Csnn(crate::models::csnn::CsnnSettings {
+            channels1: 4,
+            channels2: 6,
+            steps: 3,
+            // A low threshold so that the small random net fires and gradients reach conv1.
+            threshold: 0.2,
+            ..Default::default()
+        }),
         other => other,
     }
 }
@@ -79,7 +87,14 @@ fn every_kernel_gives_burns_logits_and_gradients() {
         .try_to_vec::<f32>()
         .unwrap();
     let labels: Vec<i64> = (0..n as i64).map(|i| i % 10).collect();
-    for kind in [ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru, ModelKind::Snn] {
+    for kind in [
+        ModelKind::Cnn,
+        ModelKind::Rnn,
+        ModelKind::Lstm,
+        ModelKind::Gru,
+        ModelKind::Snn,
+        ModelKind::Csnn,
+    ] {
         // One model for both paths: other tests draw from the same process-wide RNG.
         let model = train::init_model(&small(kind), &Device::flex().autodiff(), 3);
         let before = calls();
@@ -109,7 +124,14 @@ fn training_with_kernels_matches_the_reference_path() {
         train: Prepared::from_split(&synthetic(256, 5), None, norm),
         test: Prepared::from_split(&synthetic(128, 6), None, norm),
     };
-    for kind in [ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru, ModelKind::Snn] {
+    for kind in [
+        ModelKind::Cnn,
+        ModelKind::Rnn,
+        ModelKind::Lstm,
+        ModelKind::Gru,
+        ModelKind::Snn,
+        ModelKind::Csnn,
+    ] {
         let mut spec = TrialSpec::defaults(kind);
         spec.model_settings = small(kind);
         spec.epochs = 2;
