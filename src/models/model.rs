@@ -10,10 +10,6 @@ use burn::prelude::*;
 
 /// An initialised network of any kind. Burn's `Module` derive handles the enum.
 #[derive(Module, Debug)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one Model per trial, moved rarely; boxing a variant would only add an indirection"
-)]
 pub enum Model {
     Mlp(Mlp),
     Cnn(Cnn),

@@ -505,7 +505,7 @@ fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64
     let batch = per(&inf.batch, r.batch_images);
     row.infer_j_per_image = batch.map(|(j, _)| j);
     row.infer_net_j_per_image = net(batch, r.batch_images);
-    row.infer_b1_latency_ms = (r.single_images > 0).then(|| r.single_median_s * 1e3);
+    row.infer_b1_latency_ms = (r.single_images > 0).then_some(r.single_median_s * 1e3);
     let single = per(&inf.single, r.single_images);
     row.infer_b1_j_per_image = single.map(|(j, _)| j);
     row.infer_b1_net_j_per_image = net(single, r.single_images);

@@ -61,7 +61,7 @@ fn the_snn_readout_accumulates_its_input_spikes_times_ten() {
 fn csnn_accumulates_are_spikes_times_their_real_fan_out() {
     // Fan-out of a 13×13 map into a valid 3×3 convolution: 9 inside, 6 on an edge, 4 in a corner.
     let device = Device::flex();
-    let f: Vec<f32> = fan_out(13, &device).into_data().to_vec().unwrap();
+    let f: Vec<f32> = fan_out(13, &device).into_data().try_to_vec::<f32>().unwrap();
     assert_eq!((f[0], f[1], f[2], f[13 * 6 + 6], f[13 * 13 - 1]), (1.0, 2.0, 3.0, 9.0, 1.0));
     // Brute force: count, for every input position, the 11×11 outputs whose window covers it.
     for y in 0..13usize {

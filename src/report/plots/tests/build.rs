@@ -20,6 +20,7 @@ fn every_plot_of_a_complete_sweep_is_drawn_as_svg() {
             "lr-sensitivity",
             "adam-vs-sgd",
             "accuracy-vs-epoch-energy",
+            "inference-energy",
             "power-t-mlp-a"
         ]
     );
