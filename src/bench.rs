@@ -4,9 +4,10 @@
 
 use crate::backend::Backend;
 use crate::data::{Dataset, LoadedData};
+use crate::models::Model;
 use crate::models::ModelKind;
 use crate::names::Named;
-use crate::train::{self, NoHooks, TrialData};
+use crate::train::{self, Hooks, TrialData};
 use crate::trial::TrialSpec;
 use serde::Serialize;
 
@@ -19,8 +20,14 @@ pub struct BenchResult {
     pub test_images: usize,
     /// Training images per second (one epoch, Adam 0.001, the trial's loop).
     pub train_images_per_s: f64,
-    /// Test images per second in evaluation.
+    /// Test images per second in evaluation (batches of 1000, spikes counted).
     pub eval_images_per_s: f64,
+    /// Inference: test images per second at the training batch size.
+    pub infer_images_per_s: f64,
+    /// Inference: images per second one at a time (1 / median batch-1 latency).
+    pub infer_b1_images_per_s: f64,
+    /// Inference: median milliseconds per image at batch 1.
+    pub infer_b1_latency_ms: f64,
     pub test_accuracy: f64,
     pub train_time_s: f64,
     /// Peak resident memory during this model's run, MiB.
@@ -35,9 +42,34 @@ pub struct BenchOptions {
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
     pub seed: u64,
+    /// Images classified one at a time for the batch-1 figures.
+    pub b1_images: usize,
 }
 
-/// Train each model for one epoch and evaluate it once.
+/// Runs the inference phase on the trained model, as a trial does.
+struct Infer<'a> {
+    data: &'a TrialData,
+    spec: &'a TrialSpec,
+    b1_images: usize,
+    report: Option<train::infer::InferReport>,
+}
+
+impl Hooks for Infer<'_> {
+    fn trained(&mut self, model: &Model) {
+        let device = self.spec.backend.device();
+        self.report = Some(train::infer::measure(
+            model,
+            &self.data.test,
+            self.spec.batch_size,
+            self.b1_images,
+            &device,
+            &mut |_| {},
+        ));
+    }
+}
+
+/// Train each model for one epoch, evaluate it once, then time inference at the batch size and
+/// at batch 1 (as a trial's inference phase).
 pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<BenchResult> {
     let trial_data = TrialData::new(data, dataset, opts.train_limit, opts.test_limit);
     opts.models
@@ -49,7 +81,11 @@ pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<Benc
             spec.batch_size = opts.batch_size;
             spec.seed = opts.seed;
             crate::memory::reset_peak_rss();
-            let r = train::train(&spec, &trial_data, &mut NoHooks);
+            let mut hooks =
+                Infer { data: &trial_data, spec: &spec, b1_images: opts.b1_images, report: None };
+            let r = train::train(&spec, &trial_data, &mut hooks);
+            let inf = hooks.report.unwrap_or_default();
+            let per_s = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { f64::NAN };
             BenchResult {
                 model: model.name(),
                 backend: opts.backend.name(),
@@ -58,6 +94,9 @@ pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<Benc
                 test_images: trial_data.test.len(),
                 train_images_per_s: r.images_trained as f64 / r.train_time_s.max(1e-9),
                 eval_images_per_s: trial_data.test.len() as f64 / r.eval_time_s.max(1e-9),
+                infer_images_per_s: per_s(inf.batch_images, inf.batch_time_s),
+                infer_b1_images_per_s: per_s(1, inf.single_median_s),
+                infer_b1_latency_ms: inf.single_median_s * 1e3,
                 test_accuracy: r.test_accuracy.unwrap_or(f64::NAN),
                 train_time_s: r.train_time_s,
                 peak_rss_mb: crate::memory::peak_rss_mb(),

@@ -192,6 +192,9 @@ pub struct BenchArgs {
     /// Evaluate on the first N test images (default: all 10 000).
     #[arg(long, value_name = "N", value_parser = at_least_one)]
     pub test_limit: Option<usize>,
+    /// Images classified one at a time for the batch-1 inference figures.
+    #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = 1000)]
+    pub b1_images: usize,
     /// Print one JSON object per model instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -143,6 +143,7 @@ impl From<&BenchArgs> for BenchOptions {
             train_limit: args.train_limit,
             test_limit: args.test_limit,
             seed: 0,
+            b1_images: args.b1_images,
         }
     }
 }
@@ -295,8 +296,15 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
     if !args.json {
         writeln!(
             out,
-            "{:<6} {:>8} {:>14} {:>14} {:>9} {:>10}",
-            "model", "backend", "train img/s", "eval img/s", "accuracy", "peak MiB"
+            "{:<6} {:>8} {:>12} {:>12} {:>13} {:>13} {:>9} {:>9}",
+            "model",
+            "backend",
+            "train img/s",
+            "eval img/s",
+            "infer img/s",
+            "b1 latency ms",
+            "accuracy",
+            "peak MiB"
         )?;
     }
     for model in opts.models.clone() {
@@ -308,11 +316,13 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
                 let mem = r.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}"));
                 writeln!(
                     out,
-                    "{:<6} {:>8} {:>14.0} {:>14.0} {:>9.4} {:>10}",
+                    "{:<6} {:>8} {:>12.0} {:>12.0} {:>13.0} {:>13.4} {:>9.4} {:>9}",
                     r.model,
                     r.backend,
                     r.train_images_per_s,
                     r.eval_images_per_s,
+                    r.infer_images_per_s,
+                    r.infer_b1_latency_ms,
                     r.test_accuracy,
                     mem
                 )?;

@@ -4,7 +4,7 @@
 For each repeat and each model it runs `wattsweep bench --json --models M` and then
 `reference.py --models M` (fresh processes, one at a time, so neither shares the CPU with the
 other), and prints per model the training-throughput ratio wattsweep/PyTorch with min/median/max
-over the repeats. Run it on a quiet machine: any other load makes both sides meaningless.
+over the repeats, then the same for evaluation and inference (training batch size and batch 1). Run it on a quiet machine: any other load makes both sides meaningless.
 
     scripts/bench/compare.py --data-dir data/mnist --repeats 3 --train-limit 20000
     scripts/bench/compare.py --data-dir data/mnist --showdown     # full showdown wall time, both sides
@@ -55,7 +55,7 @@ def showdown(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", default="data/mnist")
-    p.add_argument("--models", default="mlp,cnn,rnn,lstm,gru,snn")
+    p.add_argument("--models", default="mlp,cnn,rnn,lstm,gru,snn,csnn")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--train-limit", type=int, default=20000)
     p.add_argument("--test-limit", type=int, default=10000)
@@ -78,14 +78,29 @@ def main():
             rows.setdefault(m, []).append((ours, ref))
             print(f"repeat {rep + 1}: {m}: wattsweep {ours['train_images_per_s']:.0f} img/s, "
                   f"pytorch {ref['train_images_per_s']:.0f} img/s, ratio {r:.2f}", file=sys.stderr, flush=True)
-    print(f"| model | wattsweep train img/s | PyTorch train img/s | ratio min | ratio median | ratio max | "
-          f"wattsweep eval img/s | PyTorch eval img/s | wattsweep peak MiB | PyTorch peak MiB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    # Training: wattsweep / PyTorch images per second, min–median–max over the repeats.
+    print("| model | wattsweep train img/s | PyTorch train img/s | ratio min | ratio median | ratio max | "
+          "wattsweep peak MiB | PyTorch peak MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     for m, rs in ratios.items():
         med = lambda key, i: statistics.median(x[i][key] for x in rows[m])
         print(f"| {m} | {med('train_images_per_s', 0):.0f} | {med('train_images_per_s', 1):.0f} | {min(rs):.2f} | "
-              f"{statistics.median(rs):.2f} | {max(rs):.2f} | {med('eval_images_per_s', 0):.0f} | "
-              f"{med('eval_images_per_s', 1):.0f} | {med('peak_rss_mb', 0):.0f} | {med('peak_rss_mb', 1):.0f} |")
+              f"{statistics.median(rs):.2f} | {max(rs):.2f} | {med('peak_rss_mb', 0):.0f} | {med('peak_rss_mb', 1):.0f} |")
+    # Inference: evaluation (batches of 1000), the training batch size and batch 1, each as a
+    # ratio of images per second (min–median–max).
+    print()
+    print("| model | eval (1000) ratio | infer batch ratio | batch-1 ratio | wattsweep infer img/s | PyTorch infer img/s | "
+          "wattsweep b1 latency ms | PyTorch b1 latency ms |")
+    print("|---|---|---|---|---|---|---|---|")
+    for m in ratios:
+        def spread(key):
+            rs = [o[key] / r[key] for o, r in rows[m]]
+            return f"{min(rs):.2f}–{statistics.median(rs):.2f}–{max(rs):.2f}"
+        med = lambda key, i: statistics.median(x[i][key] for x in rows[m])
+        print(f"| {m} | {spread('eval_images_per_s')} | {spread('infer_images_per_s')} | "
+              f"{spread('infer_b1_images_per_s')} | {med('infer_images_per_s', 0):.0f} | "
+              f"{med('infer_images_per_s', 1):.0f} | {med('infer_b1_latency_ms', 0):.3f} | "
+              f"{med('infer_b1_latency_ms', 1):.3f} |")
 
 
 if __name__ == "__main__":

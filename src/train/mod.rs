@@ -103,8 +103,10 @@ pub fn load_state(
     Ok(Resume { model, optim, epochs_done })
 }
 
-/// Hooks that observe nothing (tests, benchmarks).
+/// Hooks that observe nothing (tests).
+#[cfg(test)]
 pub struct NoHooks;
+#[cfg(test)]
 impl Hooks for NoHooks {}
 
 #[derive(Clone, Debug, PartialEq)]
