@@ -486,7 +486,9 @@ fn sensors_explains_a_missing_powercap_tree() {
 
 #[test]
 fn sensors_and_rows_name_the_estimate_method() {
-    let s = Sandbox::new();
+    // Enough images that training spans several /proc/stat ticks (10 ms): over a shorter window
+    // the machine's busy time can read 0 and the share is rightly unknown (empty).
+    let s = Sandbox::with_sizes(4000, 50);
     let sensors = |extra: &[&str]| {
         let mut args = vec!["sensors", "--powercap-root", "nowhere", "--no-nvml"];
         args.extend_from_slice(extra);
@@ -785,6 +787,22 @@ fn a_halving_sweep_killed_at_random_moments_takes_the_same_decisions() {
     };
     assert_eq!(epochs(&s), epochs(&whole), "no epoch twice, none missing, same numbers");
     assert!(!s.path("out/checkpoints").exists());
+    // Each power series holds exactly the samples its row counts: what killed runs wrote after a
+    // checkpoint was cut off, and times and cumulative energies only go up.
+    for r in s.rows("out/results.csv") {
+        let p = s.path(&format!("out/power/{}.csv", r["trial_id"]));
+        let series =
+            csv::Reader::from_path(&p).unwrap().records().map(|x| x.unwrap()).collect::<Vec<_>>();
+        assert_eq!(
+            series.len().to_string(),
+            r["samples"],
+            "{}: rows of {}",
+            r["trial_id"],
+            p.display()
+        );
+        let t: Vec<f64> = series.iter().map(|x| x[0].parse().unwrap()).collect();
+        assert!(t.windows(2).all(|w| w[1] >= w[0]), "{}: time goes back", r["trial_id"]);
+    }
 }
 
 #[test]

@@ -167,6 +167,14 @@ impl Meter {
         Ok(())
     }
 
+    /// Flush the open power log; its length in bytes and the rows written since it was opened.
+    pub fn power_log_mark(&self) -> anyhow::Result<(u64, u64)> {
+        match lock(&self.shared.log).as_mut() {
+            Some(log) => log.mark(),
+            None => anyhow::bail!("power_log_mark: no power log is open"),
+        }
+    }
+
     /// Stop the current power log: append rows for a fresh reading, flush,
     /// and return the number of data rows written (one per domain per sample).
     /// Errors if no log is open or if writing failed.

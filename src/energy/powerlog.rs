@@ -123,6 +123,22 @@ impl PowerLog {
         self.last = reading.clone();
     }
 
+    /// Flush, and return the file's length in bytes and the data rows written so far.
+    pub fn mark(&mut self) -> anyhow::Result<(u64, u64)> {
+        if let Some(e) = &self.error {
+            anyhow::bail!("power log {} is incomplete: {e}", self.path.display());
+        }
+        self.writer.flush().with_context(|| format!("flushing {}", self.path.display()))?;
+        let len = self
+            .writer
+            .get_ref()
+            .get_ref()
+            .metadata()
+            .with_context(|| format!("reading {}", self.path.display()))?
+            .len();
+        Ok((len, self.rows))
+    }
+
     /// Flush and close; returns the number of data rows written.
     pub fn finish(mut self) -> anyhow::Result<u64> {
         if let Some(e) = self.error.take() {

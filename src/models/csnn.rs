@@ -115,7 +115,40 @@ impl Csnn {
         self.steps
     }
 
-    pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, CsnnSpikes) {
+    /// Logits `[batch, 10]`.
+    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        let (_, sum2) = self.spiking_layers(images);
+        self.readout(sum2)
+    }
+
+    /// Logits and what the spiking layers did (the statistics cost tensor work of their own, so
+    /// only evaluation asks for them).
+    pub fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, CsnnSpikes) {
+        let device = images.device();
+        let (spikes1, sum2) = self.spiking_layers(images);
+        let stats = {
+            let s1 = spikes1.detach();
+            let count2 = sum2.clone().detach().sum();
+            let reach = fan_out(SIDE1, &device).reshape([1, 1, SIDE1, SIDE1]);
+            let acs = (s1.clone() * reach).sum() * self.channels2 as f64
+                + count2.clone() * CLASSES as f64;
+            CsnnSpikes { layer1: s1.sum(), layer2: count2, accumulates: acs }
+        };
+        (self.readout(sum2), stats)
+    }
+
+    /// Σ_t readout(spk_t) = W·Σ_t spk_t + steps·b: one matmul instead of `steps`.
+    fn readout(&self, sum2: Tensor<2>) -> Tensor<2> {
+        let mut logits = self.output.forward(sum2);
+        if let Some(bias) = &self.output.bias {
+            logits = logits + bias.val().unsqueeze::<2>() * (self.steps as f64 - 1.0);
+        }
+        logits
+    }
+
+    /// Layer 1's spikes of every step `[steps·batch, c1, 13, 13]` and layer 2's spikes summed over
+    /// the steps `[batch, c2·5·5]`.
+    fn spiking_layers(&self, images: Tensor<2>) -> (Tensor<4>, Tensor<2>) {
         let [batch, _] = images.dims();
         let device = images.device();
         let x = images.reshape([batch, 1, SIDE, SIDE]);
@@ -154,20 +187,7 @@ impl Csnn {
             }
             (spikes1, sum2)
         };
-        let stats = {
-            let s1 = spikes1.detach();
-            let count2 = sum2.clone().detach().sum();
-            let reach = fan_out(SIDE1, &device).reshape([1, 1, SIDE1, SIDE1]);
-            let acs = (s1.clone() * reach).sum() * self.channels2 as f64
-                + count2.clone() * CLASSES as f64;
-            CsnnSpikes { layer1: s1.sum(), layer2: count2, accumulates: acs }
-        };
-        // Σ_t readout(spk_t) = W·Σ_t spk_t + steps·b: one matmul instead of `steps`.
-        let mut logits = self.output.forward(sum2);
-        if let Some(bias) = &self.output.bias {
-            logits = logits + bias.val().unsqueeze::<2>() * (self.steps as f64 - 1.0);
-        }
-        (logits, stats)
+        (spikes1, sum2)
     }
 }
 

@@ -44,7 +44,7 @@ impl Model {
             Model::Cnn(m) => m.forward(images),
             Model::Recurrent(m) => m.forward(images),
             Model::Snn(m) => m.forward(images).0,
-            Model::Csnn(m) => m.forward(images).0,
+            Model::Csnn(m) => m.forward(images),
         }
     }
 
@@ -58,7 +58,7 @@ impl Model {
                 (logits, Some(Spikes { per_layer: vec![spikes], accumulates }))
             }
             Model::Csnn(m) => {
-                let (logits, s) = m.forward(images);
+                let (logits, s) = m.forward_counting(images);
                 (
                     logits,
                     Some(Spikes {

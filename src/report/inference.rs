@@ -69,8 +69,9 @@ pub fn inference_text(data: &ReportData) -> Option<InferenceText> {
         })
         .max_by(|a, b| a.0.total_cmp(&b.0));
     if let Some((s, r)) = share {
+        let verb = if s > 0.5 { "dominates" } else { "adds to" };
         p.push(format!(
-            "Memory access dominates the modelled energy: up to {} % of it (trial {}, {}). Compute-only figures flatter every model, spiking ones most, since their savings are in arithmetic.",
+            "Memory access {verb} the modelled energy: up to {} % of it (trial {}, {}). Compute-only figures leave it out and flatter every model, spiking ones most, since their savings are in arithmetic.",
             pct(Some(s)),
             r.trial_id,
             r.model

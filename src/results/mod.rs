@@ -16,4 +16,4 @@ pub use atomic::write_atomic;
 pub use latest::{last_row_per_trial, latest_by_id};
 pub use log::{CsvLog, Repair, encode};
 pub use rows::{DECISIONS_FILE, Decision, EpochRow, PowerSample, ResultRow, one_line};
-pub use tail::{cut_torn_tail, read_complete, read_tolerant};
+pub use tail::{cut_torn_tail, read_complete, read_tolerant, truncate_to};

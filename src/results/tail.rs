@@ -28,6 +28,18 @@ pub fn cut_torn_tail(path: &Path) -> Result<u64> {
     Ok((bytes.len() - keep) as u64)
 }
 
+/// Cut `path` to `len` bytes if it is longer (a missing file is fine).
+pub fn truncate_to(path: &Path, len: u64) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > len => std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(len))
+            .with_context(|| format!("{}: cannot truncate", path.display())),
+        _ => Ok(()),
+    }
+}
+
 /// Parse CSV rows from any reader; errors name `path` and the line.
 pub fn read_rows<T: DeserializeOwned>(reader: impl std::io::Read, path: &Path) -> Result<Vec<T>> {
     let mut rdr = csv::Reader::from_reader(reader);

@@ -32,6 +32,10 @@ pub struct Saved {
     /// is made of. `None` until then.
     #[serde(default)]
     pub row: Option<ResultRow>,
+    /// Length of the trial's power series when the records were taken: a run killed later
+    /// wrote more, which the next run cuts off (those epochs are trained again).
+    #[serde(default)]
+    pub power_bytes: Option<u64>,
 }
 
 pub struct Checkpoints {

@@ -27,7 +27,6 @@ pub struct Ctx<'a> {
     pub h: Halving,
     pub results: &'a CsvLog<ResultRow>,
     pub epochs: &'a CsvLog<EpochRow>,
-    pub retry_failed: bool,
     pub interrupt: &'a Interrupt,
     pub budget: &'a BudgetState,
 }
@@ -41,13 +40,14 @@ pub struct Ended {
     pub budget: Option<String>,
 }
 
-/// Whether a row ends its trial for the halving loop.
-pub fn is_final(row: Option<&ResultRow>, retry_failed: bool) -> bool {
-    match row.map(|r| r.status.as_str()) {
-        Some("ok") | Some("pruned") => true,
-        Some("failed") | Some("diverged") => !retry_failed,
-        _ => false,
-    }
+/// Whether a row ends its trial for the halving loop. `failed` and `diverged` are final too:
+/// the decisions recorded after them stand, so training such a trial again could change nothing
+/// (`--retry-failed` does not apply to successive halving).
+pub fn is_final(row: Option<&ResultRow>) -> bool {
+    matches!(
+        row.map(|r| r.status.as_str()),
+        Some("ok") | Some("pruned") | Some("failed") | Some("diverged")
+    )
 }
 
 /// Run the halving sweep over `trials` (plan order). `rows`: each trial's current row.
@@ -70,10 +70,10 @@ pub fn run(
         }
     }
     let mut recorded = read_decisions(ctx.out)?;
-    check_recorded(&recorded, &configs)?;
+    check_recorded(&recorded, &configs, &ctx.h)?;
     // Checkpoints of trials that have ended (a kill between the row and the removal).
     for id in checkpoints.ids() {
-        if is_final(rows.get(&id), false) || !trials.iter().any(|t| t.id == id) {
+        if is_final(rows.get(&id)) || !trials.iter().any(|t| t.id == id) {
             checkpoints.remove(&id)?;
         }
     }
@@ -85,7 +85,7 @@ pub fn run(
         let mut todo: Vec<(&Trial, usize)> = Vec::new();
         for &c in &alive {
             for &t in &configs[c].1 {
-                if !reached(t, target(c), rows, &checkpoints, ctx.retry_failed)? {
+                if !reached(t, target(c), rows, &checkpoints)? {
                     todo.push((t, target(c)));
                 }
             }
@@ -152,8 +152,39 @@ pub fn run(
             match d.decision.as_str() {
                 "continue" => next.push(c),
                 "pruned" => {
+                    let why = format!(
+                        "pruned by successive halving at rung {} ({} epochs of {}): ranked {} by {}",
+                        d.rung,
+                        d.epochs,
+                        configs[c].1[0].spec.epochs,
+                        d.rank.map_or("-".into(), |r| r.to_string()),
+                        d.objective
+                    );
                     for &t in &configs[c].1 {
-                        prune(ctx, t, d, rows, &checkpoints)?;
+                        prune(ctx, t, d, &why, rows, &checkpoints)?;
+                    }
+                    after_trial(ctx.out);
+                }
+                "out" => {
+                    // A seed of this configuration failed or diverged: the configuration cannot be
+                    // judged by its mean any more, and its other seeds stop here too.
+                    let failed: Vec<&str> = configs[c]
+                        .1
+                        .iter()
+                        .filter(|t| {
+                            rows.get(&t.id)
+                                .is_some_and(|r| r.status == "failed" || r.status == "diverged")
+                        })
+                        .map(|t| t.id.as_str())
+                        .collect();
+                    let why = format!(
+                        "pruned by successive halving at rung {} ({} epochs): its configuration is out because trial {} did not finish ok",
+                        d.rung,
+                        d.epochs,
+                        failed.join(", ")
+                    );
+                    for &t in &configs[c].1 {
+                        prune(ctx, t, d, &why, rows, &checkpoints)?;
                     }
                     after_trial(ctx.out);
                 }
@@ -191,9 +222,8 @@ fn reached(
     target: usize,
     rows: &HashMap<String, ResultRow>,
     checkpoints: &Checkpoints,
-    retry_failed: bool,
 ) -> Result<bool> {
-    if is_final(rows.get(&t.id), retry_failed) {
+    if is_final(rows.get(&t.id)) {
         return Ok(true);
     }
     Ok(match checkpoints.load(&t.id) {
@@ -237,37 +267,36 @@ fn standing(
     })
 }
 
-/// End a trial of a pruned configuration: its paused row, status `pruned`.
+/// End a trial of a pruned (or out) configuration: its paused row, status `pruned`, `why`.
 fn prune(
     ctx: &Ctx,
     t: &Trial,
     d: &Decision,
+    why: &str,
     rows: &mut HashMap<String, ResultRow>,
     checkpoints: &Checkpoints,
 ) -> Result<()> {
-    if is_final(rows.get(&t.id), ctx.retry_failed) {
+    if is_final(rows.get(&t.id)) {
         return Ok(());
     }
     let Some(mut row) = checkpoints.load(&t.id)?.and_then(|s| s.row) else {
         bail!("trial {}: pruned at rung {}, but its checkpoint has no row", t.id, d.rung);
     };
     row.status = "pruned".into();
-    row.error = Some(format!(
-        "pruned by successive halving at rung {} ({} epochs of {}): ranked {} by {}",
-        d.rung,
-        d.epochs,
-        t.spec.epochs,
-        d.rank.map_or("-".into(), |r| r.to_string()),
-        d.objective
-    ));
+    row.error = Some(why.to_string());
     record(ctx.results, ctx.epochs, &row, rows.contains_key(&t.id), false)?;
     rows.insert(t.id.clone(), row);
     checkpoints.remove(&t.id)
 }
 
-/// Recorded decisions must be about this grid's configurations: a resumed sweep whose grid
-/// changed would otherwise act on decisions taken for other configurations.
-fn check_recorded(recorded: &[Decision], configs: &[(String, Vec<&Trial>)]) -> Result<()> {
+/// Recorded decisions must be about this grid's configurations and this `[search]`: a resumed
+/// sweep whose grid, `min_epochs`, `eta` or `objective` changed would otherwise act on decisions
+/// taken for something else.
+fn check_recorded(
+    recorded: &[Decision],
+    configs: &[(String, Vec<&Trial>)],
+    h: &Halving,
+) -> Result<()> {
     let mut first: Vec<&str> =
         recorded.iter().filter(|d| d.rung == 1).map(|d| d.config_id.as_str()).collect();
     if first.is_empty() {
@@ -276,10 +305,33 @@ fn check_recorded(recorded: &[Decision], configs: &[(String, Vec<&Trial>)]) -> R
     let mut now: Vec<&str> = configs.iter().map(|(c, _)| c.as_str()).collect();
     first.sort();
     now.sort();
+    let fresh =
+        "start over with --fresh (which moves the earlier results aside), or use another --out";
     if first != now {
         bail!(
-            "halving.csv holds decisions for other configurations than this grid's (was the grid edited?); start over with --fresh, or use another --out"
+            "halving.csv holds decisions for other configurations than this grid's (was the grid edited?); {fresh}"
         );
+    }
+    for d in recorded {
+        let Some((_, ts)) = configs.iter().find(|(c, _)| *c == d.config_id) else {
+            bail!("halving.csv: configuration {} is not in this grid; {fresh}", d.config_id);
+        };
+        let expected = rung_epochs(h, d.rung.saturating_sub(1), ts[0].spec.epochs);
+        if d.epochs != expected || d.objective != h.objective.name() {
+            bail!(
+                "halving.csv was decided with other [search] settings (rung {} of {}: {} epochs by {}, now {} epochs by {}); {fresh}",
+                d.rung,
+                d.config_id,
+                d.epochs,
+                d.objective,
+                expected,
+                h.objective.name()
+            );
+        }
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "tests/halving.rs"]
+mod tests;

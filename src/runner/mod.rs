@@ -193,7 +193,7 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
         Search::Grid => None,
     };
     let runs = |t: &Trial| match halving {
-        Some(_) => !halving::is_final(previous.get(&t.id), opts.retry_failed),
+        Some(_) => !halving::is_final(previous.get(&t.id)),
         None => should_run(previous.get(&t.id), opts.retry_failed),
     };
     let to_run: Vec<&Trial> = trials.iter().filter(|t| runs(t)).collect();
@@ -300,6 +300,11 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     };
     let whole = |t: &Trial| Segment { until: t.spec.epochs, checkpoints: None };
     if let Some(h) = halving {
+        if opts.retry_failed {
+            tracing::warn!(
+                "--retry-failed does not apply to successive halving: the decisions recorded after a failed trial stand, so training it again could change nothing"
+            );
+        }
         if grid.energy.on_background_load == BackgroundLoad::Rerun {
             tracing::warn!(
                 "on_background_load = \"rerun\" does not apply to successive halving (a rerun would change the decisions taken); flagged trials are only warned about"
@@ -310,7 +315,6 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             h,
             results: &results,
             epochs: &epochs,
-            retry_failed: opts.retry_failed,
             interrupt: &interrupt,
             budget: &budget,
         };

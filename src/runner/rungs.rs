@@ -36,9 +36,9 @@ pub struct Standing {
     pub able: bool,
 }
 
-/// Rank the configurations at a rung and decide: the best ⌊n/eta⌋ (at least one) go on, the
-/// others are pruned; one that reached its own `epochs` is done either way; one that cannot go
-/// on is out. Ties keep the plan's order, so the same numbers always give the same decisions.
+/// Rank the configurations at a rung and decide: one that reached its own `epochs` is done; of
+/// the m others that can go on, the best ⌊m/eta⌋ (at least one) continue and the rest are
+/// pruned; one whose trial failed or diverged is out. Ties keep the plan's order, so the same numbers always give the same decisions.
 pub fn decide(rung: usize, standings: &[Standing], h: &Halving) -> Vec<Decision> {
     let jpap =
         |s: &Standing| s.energy_j.filter(|_| s.accuracy > 0.0).map(|e| e / (s.accuracy * 100.0));
@@ -60,7 +60,10 @@ pub fn decide(rung: usize, standings: &[Standing], h: &Halving) -> Vec<Decision>
             });
         }
     }
-    let keep = (standings.len() / h.eta).max(1);
+    // Configurations that reached their own `epochs` here are done either way: the race is among
+    // the others, and the best ⌊m/eta⌋ of those m (at least one) go on.
+    let racing = ranked.iter().filter(|&&i| standings[i].epochs < standings[i].full_epochs).count();
+    let keep = (racing / h.eta).max(1);
     let mut out: Vec<Decision> = standings
         .iter()
         .map(|s| Decision {
@@ -76,12 +79,14 @@ pub fn decide(rung: usize, standings: &[Standing], h: &Halving) -> Vec<Decision>
             objective: h.objective.name().into(),
         })
         .collect();
+    let mut kept = 0;
     for (place, &i) in ranked.iter().enumerate() {
         let s = &standings[i];
         out[i].rank = Some(place + 1);
         out[i].decision = if s.epochs >= s.full_epochs {
             "done"
-        } else if place < keep {
+        } else if kept < keep {
+            kept += 1;
             "continue"
         } else {
             "pruned"

@@ -75,6 +75,8 @@ struct MeterHooks<'a, 'p> {
     load_mark: Option<Option<LoadSample>>,
     /// Where to save a checkpoint after each epoch, and the attempt's identity.
     checkpoints: Option<&'a Checkpoints>,
+    /// Power samples written before this segment.
+    base_samples: u64,
     attempt_id: String,
     started_at: String,
 }
@@ -189,12 +191,23 @@ impl Hooks for MeterHooks<'_, '_> {
         if self.write_error.is_some() {
             return;
         }
+        // The power series as it stands at this epoch: a later run cuts what comes after.
+        let (power_bytes, rows) = match self.env.meter.power_log_mark() {
+            Ok((bytes, rows)) => (Some(bytes), rows),
+            Err(e) => {
+                self.write_error = Some(e);
+                return;
+            }
+        };
+        let mut totals = self.totals.clone();
+        totals.samples = self.base_samples + rows;
         let saved = Saved {
             epoch,
             attempt_id: self.attempt_id.clone(),
             started_at: self.started_at.clone(),
-            totals: self.totals.clone(),
+            totals,
             row: None,
+            power_bytes,
         };
         if let Err(e) = checkpoints.save(&self.trial.id, &saved, model, optim) {
             self.write_error = Some(e);
@@ -232,33 +245,16 @@ pub fn run_trial(
     segment: Segment,
 ) -> anyhow::Result<ResultRow> {
     crate::memory::reset_peak_rss();
-    // A continued trial picks up its checkpoint; one that cannot be read starts over.
-    let saved = match segment.checkpoints.map(|c| c.load(&trial.id)).transpose() {
-        Ok(s) => s.flatten(),
-        Err(e) => {
-            tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
-            None
-        }
-    };
-    let resume = match (&saved, segment.checkpoints) {
-        (Some(s), Some(c)) => {
-            let (model, optim) = c.records(&trial.id, s.epoch);
-            match train::load_state(&trial.spec, &model, &optim, s.epoch) {
-                Ok(r) => Some((s.clone(), r)),
-                Err(e) => {
-                    tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
-                    None
-                }
-            }
-        }
-        _ => None,
-    };
-    let (saved, resume): (Option<Saved>, Option<Resume>) = match resume {
-        Some((s, r)) => (Some(s), Some(r)),
+    let (saved, resume) = match segment.checkpoints {
+        Some(c) => resume_from(c, trial, &env.meter.source()),
         None => (None, None),
     };
     if let Some(s) = &saved {
         drop_epochs_after(env.epochs_log, &trial.id, s.epoch)?;
+        // What a killed run wrote after the checkpoint belongs to epochs trained again now.
+        if let Some(len) = s.power_bytes {
+            crate::results::truncate_to(&env.power_path, len)?;
+        }
         env.meter.continue_power_log(&env.power_path)?;
     } else {
         if segment.checkpoints.is_some() {
@@ -272,6 +268,7 @@ pub fn run_trial(
     };
     let before = totals.clone();
     let mut hooks = MeterHooks {
+        base_samples: before.samples,
         env,
         trial,
         data,
@@ -324,6 +321,8 @@ pub fn run_trial(
                 .map(String::as_str)
                 .or_else(|| panic.downcast_ref::<&str>().copied())
                 .unwrap_or("panic");
+            // The epochs trained before the panic (this and earlier segments) were spent.
+            fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
             row.status = "failed".into();
             row.error = Some(one_line(&format!("panic: {msg}")));
             return Ok(row);
@@ -381,6 +380,8 @@ pub fn run_trial(
     {
         s.totals.samples = totals.samples;
         s.row = Some(row.clone());
+        // The series is closed and flushed: all of it belongs to the epochs in the checkpoint.
+        s.power_bytes = std::fs::metadata(&env.power_path).ok().map(|m| m.len());
         c.update(&trial.id, &s)?;
     }
     Ok(row)
@@ -471,6 +472,37 @@ fn fill_from_totals(
     row.co2_g = Some(e.total_j / 3.6e6 * energy.carbon_intensity_g_per_kwh);
     row.joules_per_accuracy_point =
         t.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
+}
+
+/// A trial's checkpoint and the training state it names, if both load and were measured with
+/// the energy source in use now; otherwise the trial starts over (with a warning saying why), so
+/// that one row never sums a measurement and a guess under one label.
+fn resume_from(c: &Checkpoints, trial: &Trial, source: &str) -> (Option<Saved>, Option<Resume>) {
+    let saved = match c.load(&trial.id) {
+        Ok(Some(s)) => s,
+        Ok(None) => return (None, None),
+        Err(e) => {
+            tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
+            return (None, None);
+        }
+    };
+    if saved.totals.energy.source != source {
+        tracing::warn!(
+            "trial {}: its checkpoint was measured with energy source {}, this run has {}; training it from the start",
+            trial.id,
+            saved.totals.energy.source,
+            source
+        );
+        return (None, None);
+    }
+    let (model, optim) = c.records(&trial.id, saved.epoch);
+    match train::load_state(&trial.spec, &model, &optim, saved.epoch) {
+        Ok(r) => (Some(saved), Some(r)),
+        Err(e) => {
+            tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
+            (None, None)
+        }
+    }
 }
 
 /// Operation counts and modelled energy per inference image (once the trial has an evaluation).

@@ -197,9 +197,10 @@ pub fn merge(sources: &[Source]) -> Merged {
     m.report.outside_plan = order.iter().filter(|id| !plan_ids.contains(id.as_str())).count();
     m.report.trials = kept.len();
     m.report.ok = kept.iter().filter(|(_, r)| r.status == "ok").count();
+    // A trial pruned by successive halving ended as planned: not a failure to report.
     m.report.not_ok = kept
         .iter()
-        .filter(|(_, r)| r.status != "ok")
+        .filter(|(_, r)| r.status != "ok" && r.status != "pruned")
         .map(|(_, r)| (r.trial_id.clone(), r.status.clone()))
         .collect();
     m.report.epochs = m.epochs.len();

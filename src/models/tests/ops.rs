@@ -76,7 +76,7 @@ fn csnn_accumulates_are_spikes_times_their_real_fan_out() {
     let model = settings.init(&device);
     let images =
         Tensor::<2>::random([2, 784], burn::tensor::Distribution::Uniform(0.0, 4.0), &device);
-    let (_, s) = model.forward(images);
+    let (_, s) = model.forward_counting(images);
     let l1: f32 = s.layer1.into_scalar();
     let l2: f32 = s.layer2.into_scalar();
     let acs: f32 = s.accumulates.into_scalar();

@@ -17,6 +17,7 @@ impl Hooks for Save<'_> {
             started_at: "then".into(),
             totals: Totals { epochs_done: epoch, ..Default::default() },
             row: None,
+            power_bytes: None,
         };
         self.c.save("abc", &saved, model, optim).unwrap();
     }

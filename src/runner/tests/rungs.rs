@@ -98,3 +98,19 @@ fn decisions_round_trip_through_halving_csv() {
     let text = std::fs::read_to_string(decisions_path(dir.path())).unwrap();
     assert!(text.starts_with("rung,epochs,config_id,trials,accuracy,energy_j,joules_per_accuracy_point,rank,decision,objective\n"), "{text}");
 }
+
+#[test]
+fn finished_configurations_do_not_take_the_places_of_racing_ones() {
+    // An `epochs` axis: a 3-epoch configuration is done at rung 2 (3 epochs) while the 9-epoch
+    // ones race on; the done one ranks first but must not use up the one place that goes on.
+    let mut s =
+        vec![st("short", 0.99, 1.0), st("a", 0.8, 1.0), st("b", 0.7, 1.0), st("c", 0.6, 1.0)];
+    for x in &mut s {
+        x.epochs = 3;
+    }
+    s[0].full_epochs = 3;
+    let d = decide(2, &s, &h(1, 3, Objective::Accuracy));
+    assert_eq!(by_decision(&d, "done"), vec!["short"]);
+    assert_eq!(by_decision(&d, "continue"), vec!["a"], "3 racing / 3 = 1 goes on");
+    assert_eq!(by_decision(&d, "pruned"), vec!["b", "c"]);
+}
