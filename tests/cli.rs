@@ -709,6 +709,10 @@ fn successive_halving_prunes_early_and_keeps_the_best_to_the_end() {
     let summary = std::fs::read_to_string(s.path("out/summary.md")).unwrap();
     assert!(summary.contains("Successive halving"), "{summary}");
     assert!(summary.contains("would have spent"), "{summary}");
+    assert!(
+        summary.contains("8 trials: 1 ok, 7 pruned by successive halving, 0 diverged"),
+        "{summary}"
+    );
     // Done is done: a second run trains nothing.
     let o = s.run(&g, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));

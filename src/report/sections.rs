@@ -159,10 +159,18 @@ fn overview(data: &ReportData) -> Section {
     let mut s = section("overview", "Overview");
     let ok = data.results.iter().filter(|r| r.status == "ok").count();
     let count = |st: &str| data.results.iter().filter(|r| r.status == st).count();
-    let other =
-        data.results.len() - ok - count("diverged") - count("failed") - count("interrupted");
+    let other = data.results.len()
+        - ok
+        - count("pruned")
+        - count("diverged")
+        - count("failed")
+        - count("interrupted");
+    let pruned = match count("pruned") {
+        0 => String::new(),
+        n => format!(", {n} pruned by successive halving"),
+    };
     let mut line = format!(
-        "{} trials: {ok} ok, {} diverged, {} failed, {} interrupted",
+        "{} trials: {ok} ok{pruned}, {} diverged, {} failed, {} interrupted",
         data.results.len(),
         count("diverged"),
         count("failed"),
