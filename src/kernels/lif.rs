@@ -72,6 +72,19 @@ impl Lif {
     }
 }
 
+/// σ'(u) from [`Surrogate::coefficients`]: arctan num/(1 + (k·u)²), fast sigmoid 1/(1 + k|u|)².
+/// Inlined into the kernels' loops, where `atan` is the same for every element.
+#[inline(always)]
+fn slope_at(u: f32, atan: bool, k: f32, num: f32) -> f32 {
+    if atan {
+        let x = k * u;
+        num / (1.0 + x * x)
+    } else {
+        let d = 1.0 + k * u.abs();
+        1.0 / (d * d)
+    }
+}
+
 simd_fn! {
     fn lif_lanes(cur: &[f32], sum: &mut [f32], factor: &mut [f32], grad: bool, steps: usize, beta: f32, thr: f32, atan: bool, k: f32, num: f32) {
         let n = cur.len().min(LANES);
@@ -92,15 +105,7 @@ simd_fn! {
                 reset[j] = spk;
                 sum[j] += spk;
                 if grad {
-                    // Both surrogates are num / d²-like: fast sigmoid 1/(1 + k|u|)², arctan
-                    // num/(1 + (k·u)²); one branch per call, hoisted out of the loop.
-                    acc[j] += if atan {
-                        let x = k * u;
-                        c * num / (1.0 + x * x)
-                    } else {
-                        let d = 1.0 + k * u.abs();
-                        c / (d * d)
-                    };
+                    acc[j] += c * slope_at(u, atan, k, num);
                 }
             }
         }
@@ -208,13 +213,7 @@ simd_fn! {
             let slope = &mut slope[..n];
             for j in 0..n {
                 let u = mem[j] - thr;
-                slope[j] = if atan {
-                    let x = k * u;
-                    num / (1.0 + x * x)
-                } else {
-                    let d = 1.0 + k * u.abs();
-                    1.0 / (d * d)
-                };
+                slope[j] = slope_at(u, atan, k, num);
             }
         }
     }

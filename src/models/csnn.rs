@@ -10,7 +10,7 @@
 
 use super::shape::{CLASSES, SIDE};
 use super::spiking::{
-    DEFAULT_ALPHA, DEFAULT_SLOPE, LifState, SurrogateKind, surrogate, surrogate_canonical,
+    DEFAULT_ALPHA, DEFAULT_SLOPE, LifState, SurrogateKind, lif_canonical, surrogate,
 };
 use crate::kernels::{
     self,
@@ -50,8 +50,8 @@ impl Default for CsnnSettings {
 }
 
 /// Side after conv(3) → pool(2): 28 → 26 → 13, then 13 → 11 → 5.
-const SIDE1: usize = (SIDE - 2) / 2;
-const SIDE2: usize = (SIDE1 - 2) / 2;
+pub(crate) const SIDE1: usize = (SIDE - 2) / 2;
+pub(crate) const SIDE2: usize = (SIDE1 - 2) / 2;
 
 impl CsnnSettings {
     pub fn init(&self, device: &Device) -> Csnn {
@@ -73,11 +73,15 @@ impl CsnnSettings {
         let mut out = vec![
             ("channels1", self.channels1.to_string()),
             ("channels2", self.channels2.to_string()),
-            ("steps", self.steps.to_string()),
-            ("beta", format!("{:?}", self.beta)),
-            ("threshold", format!("{:?}", self.threshold)),
         ];
-        out.extend(surrogate_canonical(self.surrogate, self.slope, self.alpha));
+        out.extend(lif_canonical(
+            self.steps,
+            self.beta,
+            self.threshold,
+            self.surrogate,
+            self.slope,
+            self.alpha,
+        ));
         out
     }
 }

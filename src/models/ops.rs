@@ -11,7 +11,8 @@
 //!
 //! Pooling, ReLU and the recurrent cells' gate arithmetic are not counted.
 
-use super::csnn::CsnnSettings;
+// The CNN and the csnn share their feature-map sides (28 → 13 → 5).
+use super::csnn::{CsnnSettings, SIDE1, SIDE2};
 use super::kind::ModelSettings;
 use super::rnn::RecurrentCell;
 use super::shape::{CLASSES, PIXELS, SIDE};
@@ -102,8 +103,8 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
         }
         ModelSettings::Cnn(s) => vec![
             conv3("conv1", 1, s.channels1, SIDE),
-            conv3("conv2", s.channels1, s.channels2, (SIDE - 2) / 2),
-            dense("fc", s.channels2 * csnn_side2() * csnn_side2(), CLASSES, true, 1),
+            conv3("conv2", s.channels1, s.channels2, SIDE1),
+            dense("fc", s.channels2 * SIDE2 * SIDE2, CLASSES, true, 1),
         ],
         ModelSettings::Recurrent(s) => {
             let gates = match s.cell {
@@ -137,13 +138,8 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
     }
 }
 
-fn csnn_side2() -> usize {
-    ((SIDE - 2) / 2 - 2) / 2
-}
-
 fn csnn_ops(s: &CsnnSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
-    let side1 = (SIDE - 2) / 2;
-    let side2 = csnn_side2();
+    let (side1, side2) = (SIDE1, SIDE2);
     let (s1, s2) = match spikes {
         Some(p) => (
             p.per_layer.first().copied().unwrap_or(0.0),

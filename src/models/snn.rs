@@ -10,7 +10,7 @@
 
 use super::shape::{CLASSES, PIXELS};
 use super::spiking::{
-    DEFAULT_ALPHA, DEFAULT_SLOPE, SurrogateKind, spike_fn, surrogate, surrogate_canonical,
+    DEFAULT_ALPHA, DEFAULT_SLOPE, SurrogateKind, lif_canonical, spike_fn, surrogate,
 };
 use crate::kernels::{self, lif::Lif};
 use burn::nn::{Linear, LinearConfig};
@@ -63,13 +63,15 @@ impl SnnSettings {
 
     /// `key=value` pairs for the canonical form (see `surrogate_canonical`).
     pub fn canonical(&self) -> Vec<(&'static str, String)> {
-        let mut out = vec![
-            ("hidden", self.hidden.to_string()),
-            ("steps", self.steps.to_string()),
-            ("beta", format!("{:?}", self.beta)),
-            ("threshold", format!("{:?}", self.threshold)),
-        ];
-        out.extend(surrogate_canonical(self.surrogate, self.slope, self.alpha));
+        let mut out = vec![("hidden", self.hidden.to_string())];
+        out.extend(lif_canonical(
+            self.steps,
+            self.beta,
+            self.threshold,
+            self.surrogate,
+            self.slope,
+            self.alpha,
+        ));
         out
     }
 }

@@ -57,6 +57,25 @@ pub fn surrogate_canonical(
     }
 }
 
+/// The canonical pairs shared by the spiking models, after their own shape keys: `steps`, `beta`,
+/// `threshold`, then the surrogate's (see [`surrogate_canonical`]).
+pub fn lif_canonical(
+    steps: usize,
+    beta: f64,
+    threshold: f64,
+    kind: SurrogateKind,
+    slope: f64,
+    alpha: f64,
+) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("steps", steps.to_string()),
+        ("beta", format!("{beta:?}")),
+        ("threshold", format!("{threshold:?}")),
+    ];
+    out.extend(surrogate_canonical(kind, slope, alpha));
+    out
+}
+
 /// Heaviside spike of `u` (= membrane − threshold) forward, the surrogate's derivative backward.
 ///
 /// Written as `H(u) + (u − u.detach())·σ'(u).detach()`: the bracket is exactly zero in the forward

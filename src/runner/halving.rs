@@ -60,15 +60,7 @@ pub fn run(
     after_trial: &mut dyn FnMut(&Path),
 ) -> Result<Ended> {
     let checkpoints = Checkpoints::new(ctx.out);
-    // Configurations in plan order, each with its trials.
-    let mut configs: Vec<(String, Vec<&Trial>)> = Vec::new();
-    for t in trials {
-        let c = t.spec.config_id();
-        match configs.iter_mut().find(|(id, _)| *id == c) {
-            Some((_, ts)) => ts.push(t),
-            None => configs.push((c, vec![t])),
-        }
-    }
+    let configs = configurations(trials);
     let mut recorded = read_decisions(ctx.out)?;
     check_recorded(&recorded, &configs, &ctx.h)?;
     // Checkpoints of trials that have ended (a kill between the row and the removal).
@@ -213,6 +205,19 @@ pub fn run(
     }
     checkpoints.remove_dir_if_empty();
     Ok(ended)
+}
+
+/// Configurations in plan order, each with its trials (seeds and repeats).
+fn configurations(trials: &[Trial]) -> Vec<(String, Vec<&Trial>)> {
+    let mut configs: Vec<(String, Vec<&Trial>)> = Vec::new();
+    for t in trials {
+        let c = t.spec.config_id();
+        match configs.iter_mut().find(|(id, _)| *id == c) {
+            Some((_, ts)) => ts.push(t),
+            None => configs.push((c, vec![t])),
+        }
+    }
+    configs
 }
 
 /// Whether trial `t` needs no training for a rung of `target` epochs: it has ended, or its

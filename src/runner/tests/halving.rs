@@ -122,14 +122,7 @@ fn decisions_for_other_search_settings_are_refused() {
         .unwrap();
     let Search::Halving(h) = grid.search else { panic!("halving") };
     let trials = crate::plan::expand(&grid);
-    let mut configs: Vec<(String, Vec<&Trial>)> = Vec::new();
-    for t in &trials {
-        let c = t.spec.config_id();
-        match configs.iter_mut().find(|(id, _)| *id == c) {
-            Some((_, ts)) => ts.push(t),
-            None => configs.push((c, vec![t])),
-        }
-    }
+    let configs = configurations(&trials);
     let err = check_recorded(&read_decisions(dir.path()).unwrap(), &configs, &h).unwrap_err();
     assert!(format!("{err}").contains("other [search] settings"), "{err}");
 }
