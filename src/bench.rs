@@ -6,6 +6,7 @@ use crate::backend::Backend;
 use crate::data::{Dataset, LoadedData};
 use crate::models::Model;
 use crate::models::ModelKind;
+use crate::models::ops::training_flops;
 use crate::names::Named;
 use crate::train::{self, Hooks, TrialData};
 use crate::trial::TrialSpec;
@@ -32,6 +33,9 @@ pub struct BenchResult {
     pub train_time_s: f64,
     /// Peak resident memory during this model's run, MiB.
     pub peak_rss_mb: Option<f64>,
+    /// Training GFLOP/s from the model's counted training FLOPs per image
+    /// (`models::ops::training_flops`; none for the CNN and the spiking models).
+    pub train_gflop_per_s: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +104,8 @@ pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<Benc
                 test_accuracy: r.test_accuracy.unwrap_or(f64::NAN),
                 train_time_s: r.train_time_s,
                 peak_rss_mb: crate::memory::peak_rss_mb(),
+                train_gflop_per_s: training_flops(&spec.model_settings)
+                    .map(|f| f * r.images_trained as f64 / r.train_time_s.max(1e-9) / 1e9),
             }
         })
         .collect()

@@ -11,6 +11,7 @@ use crate::cli::{
 use crate::config::load_grid;
 use crate::data;
 use crate::energy::{self, EnergyOptions};
+use crate::kernels;
 use crate::models::ModelKind;
 use crate::names::Named;
 use crate::runner::{self, RunOptions};
@@ -293,10 +294,29 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
     let dir = args.data_dir.clone().unwrap_or_else(|| args.dataset.default_dir());
     let data = data::load(args.dataset, &dir, true)?;
     let mut out = std::io::stdout().lock();
-    if !args.json {
+    // Measured before any model runs, on the same thread pool.
+    let peak = kernels::peak::measure();
+    let peak_gflops = peak.flops_per_s / 1e9;
+    let share = |g: Option<f64>| g.map(|g| g / peak_gflops);
+    if args.json {
         writeln!(
             out,
-            "{:<6} {:>8} {:>12} {:>12} {:>13} {:>13} {:>9} {:>9}",
+            "{}",
+            serde_json::json!({
+                "fma_peak_gflop_per_s": peak_gflops,
+                "fma_peak_threads": peak.threads,
+                "fma_peak_isa": peak.isa,
+            })
+        )?;
+    } else {
+        writeln!(
+            out,
+            "fp32 FMA peak, measured: {peak_gflops:.0} GFLOP/s ({} threads, {}, {} lanes)",
+            peak.threads, peak.isa, peak.lanes
+        )?;
+        writeln!(
+            out,
+            "{:<6} {:>8} {:>12} {:>12} {:>13} {:>13} {:>9} {:>9} {:>14}",
             "model",
             "backend",
             "train img/s",
@@ -304,19 +324,26 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
             "infer img/s",
             "b1 latency ms",
             "accuracy",
-            "peak MiB"
+            "peak MiB",
+            "train GFLOP/s"
         )?;
     }
     for model in opts.models.clone() {
         let one = BenchOptions { models: vec![model], ..opts.clone() };
         for r in bench::run(&one, args.dataset, &data) {
             if args.json {
-                writeln!(out, "{}", serde_json::to_string(&r)?)?;
+                let mut v = serde_json::to_value(&r)?;
+                v["train_share_of_fma_peak"] = share(r.train_gflop_per_s).into();
+                writeln!(out, "{v}")?;
             } else {
                 let mem = r.peak_rss_mb.map_or("-".into(), |m| format!("{m:.0}"));
+                let gflops = match (r.train_gflop_per_s, share(r.train_gflop_per_s)) {
+                    (Some(g), Some(s)) => format!("{g:.0} ({:.0} %)", s * 100.0),
+                    _ => "-".into(),
+                };
                 writeln!(
                     out,
-                    "{:<6} {:>8} {:>12.0} {:>12.0} {:>13.0} {:>13.4} {:>9.4} {:>9}",
+                    "{:<6} {:>8} {:>12.0} {:>12.0} {:>13.0} {:>13.4} {:>9.4} {:>9} {:>14}",
                     r.model,
                     r.backend,
                     r.train_images_per_s,
@@ -324,7 +351,8 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
                     r.infer_images_per_s,
                     r.infer_b1_latency_ms,
                     r.test_accuracy,
-                    mem
+                    mem,
+                    gflops
                 )?;
             }
             out.flush()?;

@@ -67,11 +67,13 @@ def main():
     if a.showdown:
         return showdown(a)
     limits = ["--train-limit", str(a.train_limit), "--test-limit", str(a.test_limit)]
-    ratios, rows = {}, {}
+    ratios, rows, peaks = {}, {}, []
     for rep in range(a.repeats):
         for m in a.models.split(","):
-            ours = run_json([a.wattsweep, "bench", "--json", "--models", m, "--backend", a.backend,
-                             "--data-dir", a.data_dir] + limits)[0]
+            lines = run_json([a.wattsweep, "bench", "--json", "--models", m, "--backend", a.backend,
+                              "--data-dir", a.data_dir] + limits)
+            ours = next(x for x in lines if "model" in x)
+            peaks.append(next(x for x in lines if "fma_peak_gflop_per_s" in x))
             ref = run_json([a.python, os.path.join(HERE, "reference.py"), "--models", m, "--data-dir", a.data_dir] + limits)[0]
             r = ours["train_images_per_s"] / ref["train_images_per_s"]
             ratios.setdefault(m, []).append(r)
@@ -101,6 +103,19 @@ def main():
               f"{spread('infer_b1_images_per_s')} | {med('infer_images_per_s', 0):.0f} | "
               f"{med('infer_images_per_s', 1):.0f} | {med('infer_b1_latency_ms', 0):.3f} | "
               f"{med('infer_b1_latency_ms', 1):.3f} |")
+    # Training FLOP/s against the machine's measured fp32 FMA peak (`wattsweep bench` measures it
+    # before each model; the median of those measurements is the peak used here).
+    peak = statistics.median(x["fma_peak_gflop_per_s"] for x in peaks)
+    print()
+    print(f"fp32 FMA peak, measured by `wattsweep bench` ({peaks[0]['fma_peak_threads']} threads, "
+          f"{peaks[0]['fma_peak_isa']}): median {peak:.0f} GFLOP/s over {len(peaks)} measurements")
+    print()
+    print("| model | wattsweep train GFLOP/s (median) | share of the FMA peak |")
+    print("|---|---|---|")
+    for m in ratios:
+        g = [o["train_gflop_per_s"] for o, _ in rows[m] if o.get("train_gflop_per_s") is not None]
+        if g:
+            print(f"| {m} | {statistics.median(g):.0f} | {statistics.median(g) / peak * 100:.0f} % |")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,16 @@ fn per_task(d: &ConvDims) -> usize {
     d.batch.div_ceil(rayon::current_num_threads().max(1)).max(1)
 }
 
+/// Product rows aimed at per matrix product: the im2col rows of this many positions (several
+/// images of the second convolution) amortise packing the weights, and the product's output
+/// (`rows × cout`) still fits in L2 for the pooling that reads it.
+const GEMM_ROWS: usize = 1024;
+
+/// Images per matrix product.
+fn per_gemm(d: &ConvDims) -> usize {
+    (GEMM_ROWS / d.positions()).max(1)
+}
+
 /// `x` `[batch, cin, h, w]`, `weight` `[cout, cin, 3, 3]`, `bias` `[cout]` → `[batch, cout, ph, pw]`.
 pub fn forward(
     d: ConvDims,
@@ -91,30 +101,38 @@ pub fn forward(
     let tasks = d.batch.div_ceil(n);
     arg_parts.resize_with(tasks, Default::default);
     col_parts.resize_with(tasks, Default::default);
+    let g = per_gemm(&d);
     y.par_chunks_mut(n * d.image_out())
         .zip(x.par_chunks(n * d.image_in()))
         .zip(arg_parts.into_par_iter().zip(col_parts))
         .for_each(|((y, x), (arg, col))| {
-            let mut scratch_col = zeroed(if keep { 0 } else { p * k });
-            let mut out = vec![0.0f32; p * d.cout];
-            for (i, (yi, xi)) in y.chunks_mut(d.image_out()).zip(x.chunks(d.image_in())).enumerate()
-            {
-                let ci: &mut [f32] =
-                    if keep { &mut col[i * p * k..(i + 1) * p * k] } else { &mut scratch_col };
-                im2col(&d, xi, ci);
+            let mut scratch_col = zeroed(if keep { 0 } else { g * p * k });
+            let mut out = zeroed(g * p * d.cout);
+            // `g` images at a time: their im2col rows, one product, then bias/ReLU/pool per image.
+            let images = y.len() / d.image_out();
+            for first in (0..images).step_by(g) {
+                let m = g.min(images - first);
+                let ci: &mut [f32] = if keep {
+                    &mut col[first * p * k..(first + m) * p * k]
+                } else {
+                    &mut scratch_col[..m * p * k]
+                };
+                for (i, c) in ci.chunks_exact_mut(p * k).enumerate() {
+                    im2col(&d, &x[(first + i) * d.image_in()..(first + i + 1) * d.image_in()], c);
+                }
                 gemm(
                     &mut out,
                     d.cout,
-                    View::new(ci, p, k),
+                    View::new(ci, m * p, k),
                     View::new(weight, d.cout, k).t(),
                     false,
                 );
-                let ai = if keep {
-                    Some(&mut arg[i * d.image_out()..(i + 1) * d.image_out()])
-                } else {
-                    None
-                };
-                pool(&d, &out, bias, yi, ai);
+                for i in 0..m {
+                    let at = (first + i) * d.image_out();
+                    let ai = if keep { Some(&mut arg[at..at + d.image_out()]) } else { None };
+                    let oi = &out[i * p * d.cout..(i + 1) * p * d.cout];
+                    pool(&d, oi, bias, &mut y[at..at + d.image_out()], ai);
+                }
             }
         });
     (y, keep.then_some(Saved { col, arg }))
@@ -191,48 +209,78 @@ pub struct Grads {
 }
 
 /// Gradients from `grad` = ∂L/∂y (`[batch, cout, ph, pw]`).
+///
+/// Only a pool window's winner receives a gradient, so ∂L/∂(conv output) is at least ¾ zeros:
+/// instead of dense products over it, each winner adds its gradient times its im2col row to the
+/// weight gradient and times its weight row to the input's im2col gradient (4× fewer operations).
 pub fn backward(d: ConvDims, weight: &[f32], s: &Saved, grad: &[f32], want_x: bool) -> Grads {
     let (p, k, co) = (d.positions(), d.k(), d.cout);
     assert_eq!(grad.len(), d.batch * d.image_out(), "convolution output gradient shape");
-    // ∂L/∂(conv output), [batch·positions, cout]: nonzero only where a pool window's positive max was.
-    let mut dout = zeroed(d.batch * p * co);
-    let mut bias = vec![0.0f32; co];
     let per_o = d.image_out() / co;
-    for b in 0..d.batch {
-        for o in 0..co {
-            for j in 0..per_o {
-                let i = b * d.image_out() + o * per_o + j;
-                let pos = s.arg[i];
-                if pos != NONE {
-                    dout[(b * p + pos as usize) * co + o] = grad[i];
-                    bias[o] += grad[i];
+    let n = per_task(&d);
+    let tasks = d.batch.div_ceil(n);
+    // Per task: its images' weight and bias gradients (summed below) and, when asked, their
+    // input gradients.
+    let mut dx = vec![0.0f32; if want_x { d.batch * d.image_in() } else { 0 }];
+    let dx_chunk = if want_x { n * d.image_in() } else { 1 };
+    let mut dx_parts: Vec<&mut [f32]> = dx.chunks_mut(dx_chunk).collect();
+    dx_parts.resize_with(tasks, Default::default);
+    let partial: Vec<(Vec<f32>, Vec<f32>)> = (0..tasks)
+        .into_par_iter()
+        .zip(dx_parts)
+        .map(|(task, dx)| {
+            let mut dw = vec![0.0f32; co * k];
+            let mut db = vec![0.0f32; co];
+            let mut dcol = vec![0.0f32; if want_x { p * k } else { 0 }];
+            let images = n.min(d.batch - task * n);
+            for i in 0..images {
+                let b = task * n + i;
+                let col = &s.col[b * p * k..(b + 1) * p * k];
+                if want_x {
+                    dcol.fill(0.0);
+                }
+                for o in 0..co {
+                    let w_o = &weight[o * k..(o + 1) * k];
+                    let dw_o = &mut dw[o * k..(o + 1) * k];
+                    for j in 0..per_o {
+                        let at = b * d.image_out() + o * per_o + j;
+                        let pos = s.arg[at];
+                        if pos == NONE {
+                            continue;
+                        }
+                        let (g, pos) = (grad[at], pos as usize);
+                        db[o] += g;
+                        axpy(dw_o, g, &col[pos * k..(pos + 1) * k]);
+                        if want_x {
+                            axpy(&mut dcol[pos * k..(pos + 1) * k], g, w_o);
+                        }
+                    }
+                }
+                if want_x {
+                    col2im(&d, &dcol, &mut dx[i * d.image_in()..(i + 1) * d.image_in()]);
                 }
             }
+            (dw, db)
+        })
+        .collect();
+    let mut parts = partial.into_iter();
+    let (mut dw, mut db) = parts.next().unwrap_or_else(|| (vec![0.0; co * k], vec![0.0; co]));
+    for (w, b) in parts {
+        axpy(&mut dw, 1.0, &w);
+        axpy(&mut db, 1.0, &b);
+    }
+    Grads { weight: dw, bias: db, x: want_x.then_some(dx) }
+}
+
+simd_fn! {
+    /// `y += a·x`.
+    fn axpy(y: &mut [f32], a: f32, x: &[f32]) {
+        let n = y.len();
+        let x = &x[..n];
+        for j in 0..n {
+            y[j] += a * x[j];
         }
     }
-    let mut dw = vec![0.0f32; co * k];
-    gemm(
-        &mut dw,
-        k,
-        View::new(&dout, d.batch * p, co).t(),
-        View::new(&s.col, d.batch * p, k),
-        false,
-    );
-    let x = want_x.then(|| {
-        let mut dx = vec![0.0f32; d.batch * d.image_in()];
-        let n = per_task(&d);
-        dx.par_chunks_mut(n * d.image_in()).zip(dout.par_chunks(n * p * co)).for_each(
-            |(dx, dout)| {
-                let mut dcol = zeroed(p * k);
-                for (dxi, douti) in dx.chunks_mut(d.image_in()).zip(dout.chunks(p * co)) {
-                    gemm(&mut dcol, k, View::new(douti, p, co), View::new(weight, co, k), false);
-                    col2im(&d, &dcol, dxi);
-                }
-            },
-        );
-        dx
-    });
-    Grads { weight: dw, bias, x }
 }
 
 /// Adds each im2col entry's gradient back to the input pixel it was copied from.

@@ -7,7 +7,8 @@
 //! path (`WATTSWEEP_KERNELS=off`) keep Burn's own modules, and tests compare the two.
 //!
 //! Files: `simd` (CPU dispatch, fast exp), `gemm` (matrix products), one file per kernel, `flex`
-//! (FlexTensor ↔ slices), `autodiff` (the Backward steps).
+//! (FlexTensor ↔ slices), `autodiff` (the Backward steps), `peak` (the machine's measured FMA peak,
+//! for `wattsweep bench`).
 
 mod autodiff;
 mod buffers;
@@ -15,6 +16,7 @@ pub mod conv;
 mod flex;
 pub mod gemm;
 pub mod lif;
+pub mod peak;
 pub mod recurrent;
 pub(crate) mod simd;
 

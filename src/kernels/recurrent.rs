@@ -148,19 +148,18 @@ fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
     let nb = p.rows;
     // Input projection of every step: [nb·T, I]·[I, G] plus the input bias (and, for the
     // LSTM, the hidden bias, which adds to the same pre-activation).
+    // The biases are added by the cells, not in a pass of their own.
     gemm(p.acts, g_n, View::new(p.x, nb * t_n, d.input), View::new(w.w_ih, d.input, g_n), false);
-    for row in p.acts.chunks_exact_mut(g_n) {
-        add(row, w.b_ih);
-        if cell == Cell::Lstm {
-            add(row, w.b_hh.expect("LSTM has a hidden bias"));
-        }
+    let mut bias = w.b_ih.to_vec();
+    if cell == Cell::Lstm {
+        add(&mut bias, w.b_hh.expect("LSTM has a hidden bias"));
     }
     let zeros = vec![0.0f32; h_n];
     let mut gh = vec![0.0f32; if cell == Cell::Gru { nb * g_n } else { 0 }];
     for t in 0..t_n {
         let w_hh = View::new(w.w_hh, h_n, g_n);
         if cell == Cell::Gru {
-            // gh = h_{t−1}·W_hh + b_hh, kept apart: r multiplies its n block.
+            // gh = h_{t−1}·W_hh, kept apart: r multiplies its n block (b_hh added in the cell).
             if t > 0 {
                 gemm(
                     &mut gh,
@@ -188,16 +187,17 @@ fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
             let h = &mut h_rest[..h_n];
             let h_prev = if t > 0 { &done[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
             match cell {
-                Cell::Tanh => tanh_cell(act, h),
+                Cell::Tanh => tanh_cell(act, &bias, h),
                 Cell::Lstm => {
                     let (c_done, c_rest) = p.aux.split_at_mut(at * h_n);
                     let c_prev = if t > 0 { &c_done[(at - 1) * h_n..at * h_n] } else { &zeros[..] };
-                    lstm_cell(act, c_prev, &mut c_rest[..h_n], h);
+                    lstm_cell(act, &bias, c_prev, &mut c_rest[..h_n], h);
                 }
                 Cell::Gru => {
-                    let ghr = &mut gh[b * g_n..(b + 1) * g_n];
-                    add(ghr, w.b_hh.expect("GRU has a hidden bias"));
-                    gru_cell(act, ghr, h_prev, &mut p.aux[at * h_n..(at + 1) * h_n], h);
+                    let ghr = &gh[b * g_n..(b + 1) * g_n];
+                    let b_hh = w.b_hh.expect("GRU has a hidden bias");
+                    let hn = &mut p.aux[at * h_n..(at + 1) * h_n];
+                    gru_cell(act, &bias, ghr, b_hh, h_prev, hn, h);
                 }
             }
         }
@@ -353,9 +353,11 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn tanh_cell(a: &mut [f32], h: &mut [f32]) {
-        for (h, a) in h.iter_mut().zip(a.iter()) {
-            *h = tanh(*a);
+    fn tanh_cell(a: &mut [f32], bias: &[f32], h: &mut [f32]) {
+        let n = h.len();
+        let (a, bias) = (&a[..n], &bias[..n]);
+        for j in 0..n {
+            h[j] = tanh(a[j] + bias[j]);
         }
     }
 }
@@ -371,14 +373,18 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn lstm_cell(a: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
+    fn lstm_cell(a: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let n = c.len();
         let (ai, rest) = a.split_at_mut(n);
         let (af, rest) = rest.split_at_mut(n);
         let (ag, ao) = rest.split_at_mut(n);
         let (ao, c_prev, h) = (&mut ao[..n], &c_prev[..n], &mut h[..n]);
+        let (bi, bf, bg, bo) = (&bias[..n], &bias[n..2 * n], &bias[2 * n..3 * n], &bias[3 * n..4 * n]);
         for j in 0..n {
-            let (i, f, g, o) = (sigmoid(ai[j]), sigmoid(af[j]), tanh(ag[j]), sigmoid(ao[j]));
+            let i = sigmoid(ai[j] + bi[j]);
+            let f = sigmoid(af[j] + bf[j]);
+            let g = tanh(ag[j] + bg[j]);
+            let o = sigmoid(ao[j] + bo[j]);
             ai[j] = i;
             af[j] = f;
             ag[j] = g;
@@ -413,21 +419,25 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn gru_cell(a: &mut [f32], gh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
+    /// `gh` = h_{t−1}·W_hh without its bias `b_hh`; `b_ih` adds to the input projection `a`.
+    fn gru_cell(a: &mut [f32], b_ih: &[f32], gh: &[f32], b_hh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
         let n = h.len();
         let (ar, rest) = a.split_at_mut(n);
         let (az, an) = rest.split_at_mut(n);
         let an = &mut an[..n];
         let (ghr, ghz, ghn) = (&gh[..n], &gh[n..2 * n], &gh[2 * n..3 * n]);
+        let (bir, biz, bin) = (&b_ih[..n], &b_ih[n..2 * n], &b_ih[2 * n..3 * n]);
+        let (bhr, bhz, bhn) = (&b_hh[..n], &b_hh[n..2 * n], &b_hh[2 * n..3 * n]);
         let (h_prev, hn_out) = (&h_prev[..n], &mut hn_out[..n]);
         for j in 0..n {
-            let r = sigmoid(ar[j] + ghr[j]);
-            let z = sigmoid(az[j] + ghz[j]);
-            let nn = tanh(an[j] + r * ghn[j]);
+            let r = sigmoid(ar[j] + bir[j] + (ghr[j] + bhr[j]));
+            let z = sigmoid(az[j] + biz[j] + (ghz[j] + bhz[j]));
+            let hn = ghn[j] + bhn[j];
+            let nn = tanh(an[j] + bin[j] + r * hn);
             ar[j] = r;
             az[j] = z;
             an[j] = nn;
-            hn_out[j] = ghn[j];
+            hn_out[j] = hn;
             h[j] = nn + z * (h_prev[j] - nn);
         }
     }

@@ -48,8 +48,13 @@ pub fn exp(x: f32) -> f32 {
     // 1.5·2^23: adding and subtracting it rounds to the nearest integer without `round()`,
     // which has no SSE2 instruction and would stop vectorisation.
     const MAGIC: f32 = 12_582_912.0;
-    let x = x.clamp(-87.3, 88.3);
-    let n = (x * LOG2E + MAGIC) - MAGIC;
+    // Compare-and-select rather than `clamp`, and the exponent taken from the bits of `t` rather
+    // than an `as i32` cast: both keep the loop vectorised (a saturating float → int cast and
+    // `clamp`'s NaN handling compiled to per-lane scalar code).
+    let x = if x < -87.3 { -87.3 } else { x };
+    let x = if x > 88.3 { 88.3 } else { x };
+    let t = x * LOG2E + MAGIC;
+    let n = t - MAGIC;
     let r = x - n * C1 - n * C2;
     let mut p = 1.987_569_1e-4f32;
     p = p * r + 1.398_199_9e-3;
@@ -58,7 +63,9 @@ pub fn exp(x: f32) -> f32 {
     p = p * r + 0.166_666_65;
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // t's unit in the last place is 1, so its bits minus MAGIC's are n (here in [-126, 127]).
+    let n_int = (t.to_bits() as i32).wrapping_sub(MAGIC.to_bits() as i32);
+    let scale = f32::from_bits((n_int.wrapping_add(127) as u32) << 23);
     e * scale
 }
 

@@ -138,6 +138,24 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
     }
 }
 
+/// Floating-point operations of one training image for the ANN models whose kernels run every
+/// product densely (MLP and the recurrent models): the forward products (2 FLOPs per MAC), the
+/// weight gradients (as many MACs again) and the input gradients of every layer but the first,
+/// whose input is the data (`2·(3·MACs − MACs of the first layer)`). Biases, activations and the
+/// optimizer are left out (a few per cent). `None` for the CNN (its kernel's backward skips the
+/// pool's losers, so a dense count would overstate the work) and the spiking models.
+pub fn training_flops(settings: &ModelSettings) -> Option<f64> {
+    match settings {
+        ModelSettings::Mlp(_) | ModelSettings::Recurrent(_) => {
+            let layers = layer_ops(settings, None);
+            let macs: f64 = layers.iter().map(|l| l.macs).sum();
+            let first = layers.first().map_or(0.0, |l| l.macs);
+            Some(2.0 * (3.0 * macs - first))
+        }
+        _ => None,
+    }
+}
+
 fn csnn_ops(s: &CsnnSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
     let (side1, side2) = (SIDE1, SIDE2);
     let (s1, s2) = match spikes {

@@ -19,3 +19,17 @@ fn exp_sigmoid_tanh_match_libm() {
     assert_eq!(tanh(100.0), 1.0);
     assert_eq!(tanh(-100.0), -1.0);
 }
+
+#[test]
+fn exp_takes_the_exponent_from_the_bits_exactly() {
+    // exp(n·ln 2) = 2^n over the whole unclamped range (2^-125 … 2^127): the scale built from
+    // the bits is right at both ends.
+    for n in -125..=127 {
+        let x = n as f32 * std::f32::consts::LN_2;
+        let want = (x as f64).exp();
+        let rel = ((exp(x) as f64 - want) / want).abs();
+        assert!(rel < 5e-7, "exp({n}·ln2) = {} vs {want}", exp(x));
+    }
+    // NaN does not become a number silently.
+    assert!(exp(f32::NAN).is_nan());
+}

@@ -83,3 +83,19 @@ fn csnn_accumulates_are_spikes_times_their_real_fan_out() {
     assert!(l1 > 0.0, "the input must make layer 1 fire");
     assert!(acs >= l2 * 10.0 + l1 * 64.0 && acs <= l2 * 10.0 + l1 * 64.0 * 9.0, "{acs} {l1} {l2}");
 }
+
+#[test]
+fn training_flops_count_forward_weight_and_input_gradients_but_not_the_datas() {
+    let flops = |k| training_flops(&ModelSettings::defaults(k));
+    // MLP: forward 784·512 + 512·10 MACs, as many for the weight gradients, and the input
+    // gradient of fc2 only (fc1's input is the image).
+    let (fc1, fc2) = (784.0 * 512.0, 512.0 * 10.0);
+    assert_eq!(flops(ModelKind::Mlp), Some(2.0 * (2.0 * (fc1 + fc2) + fc2)));
+    assert_eq!(flops(ModelKind::Mlp), Some(1_636_352.0));
+    // LSTM: the input projection (28 steps × 28 × 512) has no input gradient.
+    let (input, recurrent, fc) = (28.0 * 28.0 * 512.0, 28.0 * 128.0 * 512.0, 1280.0);
+    assert_eq!(flops(ModelKind::Lstm), Some(2.0 * (2.0 * input + 3.0 * (recurrent + fc))));
+    for k in [ModelKind::Cnn, ModelKind::Snn, ModelKind::Csnn] {
+        assert_eq!(flops(k), None, "{}", k.name());
+    }
+}
