@@ -8,7 +8,7 @@
 //! gradient to one position. burn-flex spent most CNN time in its convolution backward (a
 //! transposed convolution) and in layout copies between the separate ops.
 
-use super::buffers::{Buf, zeroed};
+use super::buffers::{Buf, scratch};
 use super::gemm::{View, gemm};
 use super::simd::simd_fn;
 use rayon::prelude::*;
@@ -92,7 +92,7 @@ pub fn forward(
     let (p, k) = (d.positions(), d.k());
     let mut y = vec![0.0f32; d.batch * d.image_out()];
     let mut arg = vec![NONE; if keep { y.len() } else { 0 }];
-    let mut col = zeroed(if keep { d.batch * p * k } else { 0 });
+    let mut col = scratch(if keep { d.batch * p * k } else { 0 });
     let n = per_task(&d);
     let arg_chunk = if keep { n * d.image_out() } else { 1 };
     let col_chunk = if keep { n * p * k } else { 1 };
@@ -106,8 +106,8 @@ pub fn forward(
         .zip(x.par_chunks(n * d.image_in()))
         .zip(arg_parts.into_par_iter().zip(col_parts))
         .for_each(|((y, x), (arg, col))| {
-            let mut scratch_col = zeroed(if keep { 0 } else { g * p * k });
-            let mut out = zeroed(g * p * d.cout);
+            let mut scratch_col = scratch(if keep { 0 } else { g * p * k });
+            let mut out = scratch(g * p * d.cout);
             // `g` images at a time: their im2col rows, one product, then bias/ReLU/pool per image.
             let images = y.len() / d.image_out();
             for first in (0..images).step_by(g) {

@@ -10,7 +10,7 @@
 //! Layouts follow Burn's `Linear` (weight `[in, out]`) and PyTorch's gate order: LSTM columns
 //! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
 
-use super::buffers::{Buf, zeroed};
+use super::buffers::{Buf, scratch};
 use super::gemm::{View, gemm};
 use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
@@ -110,10 +110,11 @@ pub fn forward(
 ) -> (Vec<f32>, Option<Saved>) {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(x.len(), d.batch * t_n * d.input, "recurrent input shape");
-    let mut acts = zeroed(d.batch * t_n * g_n);
+    // Written in full below: the projection, the cells' c/h (LSTM), h_{t−1}·W_hn (GRU) and h.
+    let mut acts = scratch(d.batch * t_n * g_n);
     let aux_len = if cell == Cell::Tanh { 0 } else { d.batch * t_n * h_n };
-    let mut aux = zeroed(aux_len);
-    let mut hs = zeroed(d.batch * t_n * h_n);
+    let mut aux = scratch(aux_len);
+    let mut hs = scratch(d.batch * t_n * h_n);
     let rows = part_rows(d.batch);
     let aux_row = if cell == Cell::Tanh { 0 } else { t_n * h_n };
     let xs: Vec<&[f32]> = {
@@ -217,8 +218,9 @@ pub fn backward(
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     assert_eq!(grad.len(), d.batch * h_n, "recurrent output gradient shape");
     // ∂L/∂(pre-activations) per step; the GRU has a second one for its hidden projection.
-    let mut dg = zeroed(d.batch * t_n * g_n);
-    let mut dgh = zeroed(if cell == Cell::Gru { d.batch * t_n * g_n } else { 0 });
+    // Every step of every row is written by the cells' backward functions.
+    let mut dg = scratch(d.batch * t_n * g_n);
+    let mut dgh = scratch(if cell == Cell::Gru { d.batch * t_n * g_n } else { 0 });
     let rows = part_rows(d.batch);
     let dgh_row = if cell == Cell::Gru { t_n * g_n } else { 0 };
     let mut starts = Vec::with_capacity(rows.len());
@@ -237,9 +239,10 @@ pub fn backward(
 
     // Weight gradients over all rows and steps at once.
     let rows_all = d.batch * t_n;
-    let mut h_prev = zeroed(rows_all * h_n);
+    let mut h_prev = scratch(rows_all * h_n);
     for b in 0..d.batch {
         let base = b * t_n * h_n;
+        h_prev[base..base + h_n].fill(0.0);
         h_prev[base + h_n..base + t_n * h_n]
             .copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
     }
