@@ -5,7 +5,7 @@
 use super::flex::{dims, f32s, output};
 use super::lif::{Lif, Surrogate};
 use super::recurrent::{self, Cell, Weights};
-use super::{Kernels, cell_of, conv, run_conv, run_recurrent};
+use super::{Kernels, cell_of, conv, dense, run_conv, run_dense, run_recurrent};
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
@@ -132,6 +132,46 @@ impl Backward<Flex, 3> for ConvBackward {
     }
 }
 
+#[derive(Debug)]
+struct DenseState {
+    d: dense::DenseDims,
+    x: FlexTensor,
+    weight: FlexTensor,
+    /// The output (ReLU's gradient is its sign); shares the forward's buffer.
+    y: FlexTensor,
+}
+
+#[derive(Debug)]
+struct DenseBackward;
+
+impl Backward<Flex, 3> for DenseBackward {
+    type State = Arc<DenseState>;
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let s = &*ops.state;
+        let [x, weight, bias] = ops.parents;
+        let g = dense::backward(
+            s.d,
+            &f32s(&s.x),
+            &f32s(&s.weight),
+            &f32s(&s.y),
+            &f32s(&grad),
+            x.is_some(),
+        );
+        let d = s.d;
+        if let (Some(node), Some(dx)) = (x, g.x) {
+            grads.register::<Flex>(node.id, output(dx, vec![d.batch, d.input]));
+        }
+        if let Some(node) = weight {
+            grads.register::<Flex>(node.id, output(g.weight, vec![d.input, d.output]));
+        }
+        if let Some(node) = bias {
+            grads.register::<Flex>(node.id, output(g.bias, vec![d.output]));
+        }
+    }
+}
+
 impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
     fn lif_sequence(
         current: FloatTensor<Self>,
@@ -205,6 +245,27 @@ impl<C: CheckpointStrategy> Kernels for Autodiff<Flex, C> {
             }
             OpsKind::UnTracked(prep) => {
                 prep.finish(<Flex as Kernels>::recurrent_last(seq, w_ih, b_ih, w_hh, b_hh, code))
+            }
+        }
+    }
+
+    fn dense(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        let (x, g0) = x.into_parts();
+        let (weight, g1) = weight.into_parts();
+        let (bias, g2) = bias.into_parts();
+        match DenseBackward.prepare::<C>([g0, g1, g2]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let (out, d) = run_dense(&x, &weight, &bias, relu);
+                let state = DenseState { d, x, weight, y: out.clone() };
+                prep.finish(Arc::new(state), out)
+            }
+            OpsKind::UnTracked(prep) => {
+                prep.finish(<Flex as Kernels>::dense(x, weight, bias, relu))
             }
         }
     }

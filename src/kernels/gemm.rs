@@ -41,7 +41,19 @@ impl<'a> View<'a> {
 const PARALLEL_WORK: usize = 1 << 21;
 
 /// `out = a·b` (or `out += a·b` with `accumulate`), `out` row-major with row stride `out_rs`.
+/// Inside a rayon task (a kernel already split by batch) the product stays on this thread.
 pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
+    product(out, out_rs, a, b, accumulate, rayon::current_thread_index().is_none());
+}
+
+/// As [`gemm`], split across the current rayon pool's threads when large enough even when called
+/// from one of them (a trial runs inside its pool: a kernel that does not split the work itself
+/// would otherwise run on one core).
+pub fn gemm_parallel(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
+    product(out, out_rs, a, b, accumulate, true);
+}
+
+fn product(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool, may_split: bool) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
     if m == 0 || n == 0 {
@@ -56,8 +68,7 @@ pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) 
         }
         return;
     }
-    // Inside a rayon task (a kernel already split by batch) the product stays on this thread.
-    let parallelism = if m * n * k >= PARALLEL_WORK && rayon::current_thread_index().is_none() {
+    let parallelism = if m * n * k >= PARALLEL_WORK && may_split {
         gemm::Parallelism::Rayon(0)
     } else {
         gemm::Parallelism::None

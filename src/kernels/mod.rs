@@ -2,7 +2,8 @@
 //! (`#[backend_extension]`) with their own backward passes (autodiff.rs).
 //!
 //! Each replaces a model's hot loop that Burn composes from many small tensor operations: the
-//! SNN's 25 LIF steps, the recurrent models' 28 steps, the CNN's conv → ReLU → pool blocks. The
+//! SNN's 25 LIF steps, the recurrent models' 28 steps, the CNN's conv → ReLU → pool blocks, the
+//! MLP's dense layers. The
 //! models call them only on a flex device ([`available`]); LibTorch trials and the reference
 //! path (`WATTSWEEP_KERNELS=off`) keep Burn's own modules, and tests compare the two.
 //!
@@ -13,6 +14,7 @@
 mod autodiff;
 mod buffers;
 pub mod conv;
+pub mod dense;
 mod flex;
 pub mod gemm;
 pub mod lif;
@@ -24,6 +26,7 @@ use burn::backend::{Dispatch, DispatchDevice, Flex, backend_extension, tensor::F
 use burn::prelude::*;
 use burn_flex::FlexTensor;
 use conv::ConvDims;
+use dense::DenseDims;
 use flex::{dims, f32s, output};
 use lif::{Lif, Surrogate};
 use recurrent::{Cell, Dims, Weights};
@@ -54,6 +57,13 @@ pub trait Kernels: burn::backend::Backend {
         w_hh: FloatTensor<Self>,
         b_hh: FloatTensor<Self>,
         cell: u8,
+    ) -> FloatTensor<Self>;
+    /// `x·W + b` → ReLU (if `relu`), `x` `[batch, in]`, `W` `[in, out]`.
+    fn dense(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
     ) -> FloatTensor<Self>;
     /// 3×3 convolution + bias → ReLU (if `relu`) → 2×2 max-pool, NCHW.
     fn conv_relu_pool(
@@ -181,6 +191,17 @@ pub fn recurrent_last(
     ))
 }
 
+/// See [`Kernels::dense`]: a `Linear` layer's weight and bias, with or without ReLU.
+pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, relu: bool) -> Tensor<2> {
+    count_call();
+    Tensor::from_dispatch(<Dispatch as Kernels>::dense(
+        x.into_dispatch(),
+        weight.into_dispatch(),
+        bias.into_dispatch(),
+        relu,
+    ))
+}
+
 /// See [`Kernels::conv_relu_pool`].
 pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
     conv_block(x, weight, bias, true)
@@ -233,6 +254,26 @@ fn run_recurrent(
     (output(last, vec![d.batch, d.hidden]), d, saved)
 }
 
+fn dense_dims(x: &[usize], weight: &[usize], relu: bool) -> DenseDims {
+    assert!(
+        x.len() == 2 && weight.len() == 2 && x[1] == weight[0],
+        "dense: shapes {x:?} and {weight:?}"
+    );
+    DenseDims { batch: x[0], input: x[1], output: weight[1], relu }
+}
+
+/// The dense layer's forward shared by both implementations.
+fn run_dense(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    bias: &FlexTensor,
+    relu: bool,
+) -> (FlexTensor, DenseDims) {
+    let d = dense_dims(&dims(x), &dims(weight), relu);
+    let y = dense::forward(d, &f32s(x), &f32s(weight), &f32s(bias));
+    (output(y, vec![d.batch, d.output]), d)
+}
+
 /// The conv block's forward shared by both implementations.
 fn run_conv(
     x: &FlexTensor,
@@ -281,6 +322,15 @@ impl Kernels for Flex {
     ) -> FloatTensor<Self> {
         let (last, _, _) = run_recurrent(cell_of(cell), &seq, &w_ih, &b_ih, &w_hh, &b_hh, false);
         last
+    }
+
+    fn dense(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self> {
+        run_dense(&x, &weight, &bias, relu).0
     }
 
     fn conv_relu_pool(

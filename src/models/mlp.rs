@@ -1,6 +1,7 @@
 //! The tutorial's multilayer perceptron: 784 → hidden ReLU → 10.
 
 use super::shape::{CLASSES, PIXELS};
+use crate::kernels;
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 
@@ -34,7 +35,14 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// One fused kernel per layer on flex (src/kernels/dense.rs), Burn's modules elsewhere.
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+        if kernels::available(&images.device())
+            && let (Some(b1), Some(b2)) = (&self.hidden.bias, &self.output.bias)
+        {
+            let h = kernels::dense(images, self.hidden.weight.val(), b1.val(), true);
+            return kernels::dense(h, self.output.weight.val(), b2.val(), false);
+        }
         self.output.forward(self.activation.forward(self.hidden.forward(images)))
     }
 }

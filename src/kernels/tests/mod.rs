@@ -15,9 +15,9 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
-/// Every model that runs a fused kernel on flex (the MLP runs only Burn's operations and the
-/// fused Adam, tested in train/).
-const WITH_KERNELS: [ModelKind; 6] = [
+/// Every model that runs a fused kernel on flex.
+const WITH_KERNELS: [ModelKind; 7] = [
+    ModelKind::Mlp,
     ModelKind::Cnn,
     ModelKind::Rnn,
     ModelKind::Lstm,

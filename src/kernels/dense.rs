@@ -1,0 +1,121 @@
+//! A dense layer in one operation: `y = x·W + b`, optionally followed by ReLU, forward and
+//! backward (the MLP's two layers).
+//!
+//! Burn composes it from a matrix product, a broadcast bias add and a ReLU, each a new tensor
+//! (burn-flex zero-fills and copies every new buffer) and an autodiff node, and in the backward
+//! pass a ReLU mask, a bias sum and the product's two gradients. Here the output starts as the
+//! bias and the product accumulates onto it, ReLU runs in place, and the backward pass masks the
+//! gradient, sums it for the bias and makes the two products (the input's only when asked).
+//! The products are split across the trial's threads by the `gemm` crate. Layout: `W` is
+//! `[in, out]`, as Burn's `Linear` stores it.
+
+use super::gemm::{View, gemm_parallel as gemm};
+use super::simd::simd_fn;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DenseDims {
+    pub batch: usize,
+    pub input: usize,
+    pub output: usize,
+    pub relu: bool,
+}
+
+/// `x` `[batch, in]`, `w` `[in, out]`, `b` `[out]` → `[batch, out]`.
+pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+    assert_eq!(x.len(), d.batch * d.input, "dense input shape");
+    assert_eq!(w.len(), d.input * d.output, "dense weight shape");
+    assert_eq!(b.len(), d.output, "dense bias shape");
+    let mut y = Vec::with_capacity(d.batch * d.output);
+    for _ in 0..d.batch {
+        y.extend_from_slice(b);
+    }
+    gemm(&mut y, d.output, View::new(x, d.batch, d.input), View::new(w, d.input, d.output), true);
+    if d.relu {
+        relu(&mut y);
+    }
+    y
+}
+
+pub struct Grads {
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub x: Option<Vec<f32>>,
+}
+
+/// Gradients from `grad` = ∂L/∂y; `y` is the forward output (its sign is ReLU's gradient).
+pub fn backward(
+    d: DenseDims,
+    x: &[f32],
+    w: &[f32],
+    y: &[f32],
+    grad: &[f32],
+    want_x: bool,
+) -> Grads {
+    assert_eq!(grad.len(), d.batch * d.output, "dense output gradient shape");
+    let mut masked;
+    let dz: &[f32] = if d.relu {
+        masked = grad.to_vec();
+        relu_mask(&mut masked, y);
+        &masked
+    } else {
+        grad
+    };
+    let mut bias = vec![0.0f32; d.output];
+    for row in dz.chunks_exact(d.output) {
+        add(&mut bias, row);
+    }
+    let mut weight = vec![0.0f32; d.input * d.output];
+    gemm(
+        &mut weight,
+        d.output,
+        View::new(x, d.batch, d.input).t(),
+        View::new(dz, d.batch, d.output),
+        false,
+    );
+    let x = want_x.then(|| {
+        let mut dx = vec![0.0f32; d.batch * d.input];
+        gemm(
+            &mut dx,
+            d.input,
+            View::new(dz, d.batch, d.output),
+            View::new(w, d.input, d.output).t(),
+            false,
+        );
+        dx
+    });
+    Grads { weight, bias, x }
+}
+
+simd_fn! {
+    /// NaN stays NaN (a diverged layer must not look finite to the divergence check).
+    fn relu(y: &mut [f32]) {
+        for v in y.iter_mut() {
+            *v = if *v < 0.0 { 0.0 } else { *v };
+        }
+    }
+}
+
+simd_fn! {
+    /// Zero the gradient where ReLU's output was not positive.
+    fn relu_mask(g: &mut [f32], y: &[f32]) {
+        let n = g.len();
+        let y = &y[..n];
+        for j in 0..n {
+            g[j] = if y[j] > 0.0 { g[j] } else { 0.0 };
+        }
+    }
+}
+
+simd_fn! {
+    fn add(dst: &mut [f32], src: &[f32]) {
+        let n = dst.len();
+        let src = &src[..n];
+        for j in 0..n {
+            dst[j] += src[j];
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/dense.rs"]
+mod tests;

@@ -1,0 +1,31 @@
+use super::*;
+
+#[test]
+fn the_bias_is_added_once_and_relu_keeps_nan() {
+    let d = DenseDims { batch: 2, input: 3, output: 2, relu: true };
+    let x = [1.0, 2.0, 3.0, -1.0, -2.0, -3.0];
+    // W is [in, out]: column 0 picks the first input, column 1 is poisoned.
+    let w = [1.0, f32::NAN, 0.0, 0.0, 0.0, 0.0];
+    let y = forward(d, &x, &w, &[0.5, 0.0]);
+    assert_eq!(y[0], 1.5);
+    assert_eq!(y[2], 0.0, "−1 + 0.5 clipped by ReLU");
+    // A diverged layer stays visible to the divergence check.
+    assert!(y[1].is_nan() && y[3].is_nan(), "{y:?}");
+}
+
+#[test]
+fn backward_masks_by_the_output_and_gives_the_input_gradient_only_when_asked() {
+    let d = DenseDims { batch: 2, input: 2, output: 2, relu: true };
+    let (x, w) = ([1.0, 2.0, 3.0, 4.0], [1.0, -1.0, 0.5, 2.0]);
+    let y = forward(d, &x, &w, &[0.0, 0.0]);
+    // y = [[2, 3], [5, 5]]: all positive, so every gradient passes; then zero one output.
+    let mut y_masked = y.clone();
+    y_masked[1] = 0.0;
+    let grad = [1.0, 1.0, 1.0, 1.0];
+    let g = backward(d, &x, &w, &y_masked, &grad, true);
+    // dz = [[1, 0], [1, 1]]: dW = xᵀ·dz, db = column sums, dx = dz·Wᵀ.
+    assert_eq!(g.bias, vec![2.0, 1.0]);
+    assert_eq!(g.weight, vec![1.0 + 3.0, 3.0, 2.0 + 4.0, 4.0]);
+    assert_eq!(g.x, Some(vec![1.0, 0.5, 0.0, 2.5]));
+    assert!(backward(d, &x, &w, &y, &grad, false).x.is_none());
+}
