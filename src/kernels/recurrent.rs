@@ -11,7 +11,7 @@
 //! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
 
 use super::buffers::{Buf, scratch};
-use super::gemm::{View, gemm};
+use super::gemm::{View, gemm, gemm_parallel};
 use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
 
@@ -237,7 +237,8 @@ pub fn backward(
         .into_par_iter()
         .for_each(|((dg, dgh), (b0, &nb))| backward_part(cell, d, w, saved, grad, b0, nb, dg, dgh));
 
-    // Weight gradients over all rows and steps at once.
+    // Weight gradients over all rows and steps at once, split across the threads (also inside a
+    // trial's pool, where `gemm` would stay on one thread).
     let rows_all = d.batch * t_n;
     let mut h_prev = scratch(rows_all * h_n);
     for b in 0..d.batch {
@@ -254,14 +255,14 @@ pub fn backward(
         b_hh: col_sums(dg_hidden, g_n),
         x: None,
     };
-    gemm(
+    gemm_parallel(
         &mut g.w_ih,
         g_n,
         View::new(x, rows_all, d.input).t(),
         View::new(&dg, rows_all, g_n),
         false,
     );
-    gemm(
+    gemm_parallel(
         &mut g.w_hh,
         g_n,
         View::new(&h_prev, rows_all, h_n).t(),
@@ -270,7 +271,7 @@ pub fn backward(
     );
     if want_x {
         let mut dx = vec![0.0; rows_all * d.input];
-        gemm(
+        gemm_parallel(
             &mut dx,
             d.input,
             View::new(&dg, rows_all, g_n),
