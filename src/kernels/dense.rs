@@ -9,8 +9,9 @@
 //! The products are split across the trial's threads by the `gemm` crate. Layout: `W` is
 //! `[in, out]`, as Burn's `Linear` stores it.
 
-use super::gemm::{View, gemm_parallel as gemm};
+use super::gemm::{View, gemm as gemm_single, gemm_parallel as gemm};
 use super::simd::simd_fn;
+use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DenseDims {
@@ -25,15 +26,40 @@ pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
     assert_eq!(x.len(), d.batch * d.input, "dense input shape");
     assert_eq!(w.len(), d.input * d.output, "dense weight shape");
     assert_eq!(b.len(), d.output, "dense bias shape");
-    let mut y = Vec::with_capacity(d.batch * d.output);
-    for _ in 0..d.batch {
-        y.extend_from_slice(b);
-    }
-    gemm(&mut y, d.output, View::new(x, d.batch, d.input), View::new(w, d.input, d.output), true);
-    if d.relu {
-        relu(&mut y);
+    let mut y = vec![0.0f32; d.batch * d.output];
+    let threads = rayon::current_num_threads().max(1);
+    if d.batch >= ROWS_PER_TASK * threads {
+        // Large batches (evaluation): each thread runs its rows from bias to ReLU, no
+        // synchronisation inside the product.
+        let rows = d.batch.div_ceil(threads);
+        y.par_chunks_mut(rows * d.output).zip(x.par_chunks(rows * d.input)).for_each(|(y, x)| {
+            rows_forward(d, x, w, b, y, false);
+        });
+    } else {
+        rows_forward(d, x, w, b, &mut y, true);
     }
     y
+}
+
+/// Rows per thread from which a batch is split by rows rather than inside each product (every
+/// thread then packs the weights itself, a cost that only large row counts amortise).
+const ROWS_PER_TASK: usize = 256;
+
+/// `y = act(x·W + b)` for the rows of `x`; `split`: let the product use the pool's threads.
+fn rows_forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], split: bool) {
+    let rows = x.len() / d.input;
+    for row in y.chunks_exact_mut(d.output) {
+        row.copy_from_slice(b);
+    }
+    let (a, bm) = (View::new(x, rows, d.input), View::new(w, d.input, d.output));
+    if split {
+        gemm(y, d.output, a, bm, true);
+    } else {
+        gemm_single(y, d.output, a, bm, true);
+    }
+    if d.relu {
+        relu(y);
+    }
 }
 
 pub struct Grads {

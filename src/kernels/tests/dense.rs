@@ -29,3 +29,18 @@ fn backward_masks_by_the_output_and_gives_the_input_gradient_only_when_asked() {
     assert_eq!(g.x, Some(vec![1.0, 0.5, 0.0, 2.5]));
     assert!(backward(d, &x, &w, &y, &grad, false).x.is_none());
 }
+
+#[test]
+fn a_large_batch_split_by_rows_gives_the_same_output_as_one_product() {
+    // More rows than ROWS_PER_TASK per thread, and not a multiple of the thread count.
+    let batch = ROWS_PER_TASK * rayon::current_num_threads().max(1) + 3;
+    let d = DenseDims { batch, input: 5, output: 7, relu: true };
+    let x: Vec<f32> = (0..batch * 5).map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0).collect();
+    let w: Vec<f32> = (0..35).map(|i| ((i * 13 % 17) as f32 - 8.0) / 8.0).collect();
+    let b: Vec<f32> = (0..7).map(|i| i as f32 * 0.1 - 0.3).collect();
+    let split = forward(d, &x, &w, &b);
+    let mut whole = vec![0.0f32; batch * 7];
+    rows_forward(d, &x, &w, &b, &mut whole, true);
+    assert_eq!(split, whole);
+    assert!(split.iter().any(|v| *v == 0.0) && split.iter().any(|v| *v > 0.0));
+}
