@@ -9,7 +9,7 @@
 //! The products are split across the trial's threads by the `gemm` crate. Layout: `W` is
 //! `[in, out]`, as Burn's `Linear` stores it.
 
-use super::gemm::{View, gemm as gemm_single, gemm_parallel as gemm};
+use super::gemm::{View, gemm as gemm_single, gemm_new, gemm_parallel as gemm};
 use super::simd::simd_fn;
 use rayon::prelude::*;
 
@@ -90,25 +90,9 @@ pub fn backward(
     for row in dz.chunks_exact(d.output) {
         add(&mut bias, row);
     }
-    let mut weight = vec![0.0f32; d.input * d.output];
-    gemm(
-        &mut weight,
-        d.output,
-        View::new(x, d.batch, d.input).t(),
-        View::new(dz, d.batch, d.output),
-        false,
-    );
-    let x = want_x.then(|| {
-        let mut dx = vec![0.0f32; d.batch * d.input];
-        gemm(
-            &mut dx,
-            d.input,
-            View::new(dz, d.batch, d.output),
-            View::new(w, d.input, d.output).t(),
-            false,
-        );
-        dx
-    });
+    let weight = gemm_new(View::new(x, d.batch, d.input).t(), View::new(dz, d.batch, d.output));
+    let x = want_x
+        .then(|| gemm_new(View::new(dz, d.batch, d.output), View::new(w, d.input, d.output).t()));
     Grads { weight, bias, x }
 }
 

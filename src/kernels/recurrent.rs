@@ -11,7 +11,7 @@
 //! i, f, g, o; GRU r, z, n with `b_hn` inside `r·(…)` (reset after the product).
 
 use super::buffers::{Buf, scratch};
-use super::gemm::{View, gemm, gemm_parallel};
+use super::gemm::{View, gemm, gemm_new};
 use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
 
@@ -248,39 +248,14 @@ pub fn backward(
             .copy_from_slice(&saved.hs[base..base + (t_n - 1) * h_n]);
     }
     let dg_hidden = if cell == Cell::Gru { &dgh } else { &dg };
-    let mut g = Grads {
-        w_ih: vec![0.0; d.input * g_n],
+    Grads {
+        w_ih: gemm_new(View::new(x, rows_all, d.input).t(), View::new(&dg, rows_all, g_n)),
         b_ih: col_sums(&dg, g_n),
-        w_hh: vec![0.0; h_n * g_n],
+        w_hh: gemm_new(View::new(&h_prev, rows_all, h_n).t(), View::new(dg_hidden, rows_all, g_n)),
         b_hh: col_sums(dg_hidden, g_n),
-        x: None,
-    };
-    gemm_parallel(
-        &mut g.w_ih,
-        g_n,
-        View::new(x, rows_all, d.input).t(),
-        View::new(&dg, rows_all, g_n),
-        false,
-    );
-    gemm_parallel(
-        &mut g.w_hh,
-        g_n,
-        View::new(&h_prev, rows_all, h_n).t(),
-        View::new(dg_hidden, rows_all, g_n),
-        false,
-    );
-    if want_x {
-        let mut dx = vec![0.0; rows_all * d.input];
-        gemm_parallel(
-            &mut dx,
-            d.input,
-            View::new(&dg, rows_all, g_n),
-            View::new(w.w_ih, d.input, g_n).t(),
-            false,
-        );
-        g.x = Some(dx);
+        x: want_x
+            .then(|| gemm_new(View::new(&dg, rows_all, g_n), View::new(w.w_ih, d.input, g_n).t())),
     }
-    g
 }
 
 #[allow(clippy::too_many_arguments)]

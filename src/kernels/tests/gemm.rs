@@ -44,3 +44,27 @@ fn a_view_past_its_buffer_panics() {
     let a = [0.0f32; 5];
     View::new(&a, 2, 3);
 }
+
+#[test]
+fn a_new_product_is_written_in_full_on_every_path() {
+    // Shapes that take the gemm crate's main kernel, its outer-product (k ≤ 2) and its
+    // matrix-vector (n = 1, m = 1) paths, and an empty inner dimension.
+    for (m, k, n) in [(37, 19, 23), (9, 1, 7), (9, 2, 7), (31, 17, 1), (1, 17, 31), (4, 0, 3)] {
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        // Leave garbage where the new buffer will be: freed memory the allocator hands back.
+        drop(vec![f32::NAN; m * n * 4]);
+        let c = gemm_new(View::new(&a, m, k), View::new(&b, k, n));
+        assert_eq!(c.len(), m * n);
+        for (x, y) in c.iter().zip(&want) {
+            assert!((x - y).abs() < 1e-5, "{m}×{k}×{n}: {x} vs {y}");
+        }
+        // The transposed views the weight gradients use: (aᵀ)ᵀ·b.
+        let at: Vec<f32> = (0..k * m).map(|i| a[(i % m) * k + i / m]).collect();
+        let c = gemm_new(View::new(&at, k, m).t(), View::new(&b, k, n));
+        for (x, y) in c.iter().zip(&want) {
+            assert!((x - y).abs() < 1e-5, "{m}×{k}×{n} transposed: {x} vs {y}");
+        }
+    }
+}
