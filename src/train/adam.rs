@@ -63,10 +63,16 @@ impl Optimizer for FusedAdam {
             eps: self.epsilon * bc2_sqrt,
             wd: self.weight_decay.unwrap_or(0.0),
         };
-        p.par_chunks_mut(CHUNK)
-            .zip(g.par_chunks(CHUNK))
-            .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
-            .for_each(|((p, g), (m, v))| adam_pass(p, g, m, v, k));
+        if n <= CHUNK {
+            // A bias or a small layer: a trip through the thread pool (waking a worker, and the
+            // caller when it is not one) costs more than the update.
+            adam_pass(&mut p, &g, &mut m, &mut v, k);
+        } else {
+            p.par_chunks_mut(CHUNK)
+                .zip(g.par_chunks(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK).zip(v.par_chunks_mut(CHUNK)))
+                .for_each(|((p, g), (m, v))| adam_pass(p, g, m, v, k));
+        }
         let make = |x: Vec<f32>| Tensor::<D>::from_data(TensorData::new(x, shape.clone()), &device);
         let state = AdamState::new(AdaptiveMomentumState::new(time, make(m), make(v)));
         (make(p), Some(state))
