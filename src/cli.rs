@@ -195,7 +195,8 @@ pub struct BenchArgs {
     /// Images classified one at a time for the batch-1 inference figures.
     #[arg(long, value_name = "N", value_parser = at_least_one, default_value_t = 1000)]
     pub b1_images: usize,
-    /// Print one JSON object per model instead of a table.
+    /// Print JSON lines instead of a table: first the measured FMA peak (`fma_peak_gflop_per_s`,
+    /// `fma_peak_threads`, `fma_peak_isa`), then one object per model (with a `model` key).
     #[arg(long)]
     pub json: bool,
 }

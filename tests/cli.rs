@@ -904,3 +904,47 @@ fn bad_inference_and_spiking_settings_exit_2_name_the_key_and_write_nothing() {
         assert!(!s.path("out").exists(), "{text}: nothing written");
     }
 }
+
+#[test]
+fn bench_reports_the_measured_fma_peak_and_the_mlps_share_of_it() {
+    let sb = Sandbox::new();
+    let args = [
+        "bench",
+        "--models",
+        "mlp,cnn",
+        "--data-dir",
+        "data",
+        "--train-limit",
+        "128",
+        "--b1-images",
+        "3",
+    ];
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = sb.cmd(&json_args).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // First the machine's peak, then one line per model.
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let peak = lines[0]["fma_peak_gflop_per_s"].as_f64().unwrap();
+    assert!(peak > 0.5 && lines[0]["fma_peak_threads"].as_u64().unwrap() >= 1, "{:?}", lines[0]);
+    assert!(lines[0].get("model").is_none());
+    let (mlp, cnn) = (&lines[1], &lines[2]);
+    assert_eq!((mlp["model"].as_str(), cnn["model"].as_str()), (Some("mlp"), Some("cnn")));
+    // The MLP's GFLOP/s is its images/s times its counted 1 636 352 FLOPs per image.
+    let gflops = mlp["train_gflop_per_s"].as_f64().unwrap();
+    let want = mlp["train_images_per_s"].as_f64().unwrap() * 1_636_352.0 / 1e9;
+    assert!((gflops - want).abs() < 1e-6 * want, "{gflops} vs {want}");
+    let share = mlp["train_share_of_fma_peak"].as_f64().unwrap();
+    assert!((share - gflops / peak).abs() < 1e-9, "{share}");
+    // The CNN's FLOPs are not counted (its backward skips the pool's losers): no figure, not 0.
+    assert!(cnn["train_gflop_per_s"].is_null() && cnn["train_share_of_fma_peak"].is_null());
+    // The table says the same in words.
+    let out = sb.cmd(&args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("fp32 FMA peak, measured: "), "{text}");
+    assert!(text.contains("train GFLOP/s") && text.contains(" %)"), "{text}");
+}

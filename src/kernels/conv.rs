@@ -174,7 +174,8 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
             );
             for o in 0..co {
                 let i = (o * ph + py) * pw + px;
-                let pass = !d.relu || best[o] > 0.0;
+                // NaN passes ReLU: a diverged layer must not look finite to the divergence check.
+                let pass = !d.relu || best[o] > 0.0 || best[o].is_nan();
                 y[i] = if pass { best[o] } else { 0.0 };
                 if let Some(arg) = arg.as_deref_mut() {
                     arg[i] = if pass { at[o] } else { NONE };
@@ -185,14 +186,16 @@ fn pool(d: &ConvDims, out: &[f32], bias: &[f32], y: &mut [f32], mut arg: Option<
 }
 
 simd_fn! {
-    /// Per channel, the largest of four rows (plus bias) and which row it was (the first on ties).
+    /// Per channel, the largest of four rows (plus bias) and which row it was (the first on ties;
+    /// the first NaN if there is one).
     fn window_max(r0: &[f32], r1: &[f32], r2: &[f32], r3: &[f32], pos: [u32; 4], bias: &[f32], best: &mut [f32], at: &mut [u32]) {
         let n = best.len();
         let (r0, r1, r2, r3, bias, at) = (&r0[..n], &r1[..n], &r2[..n], &r3[..n], &bias[..n], &mut at[..n]);
         for o in 0..n {
             let (mut b, mut a) = (r0[o] + bias[o], pos[0]);
             for (v, p) in [(r1[o] + bias[o], pos[1]), (r2[o] + bias[o], pos[2]), (r3[o] + bias[o], pos[3])] {
-                let better = v > b;
+                // A NaN wins (and stays): it must reach the loss.
+                let better = v > b || v.is_nan();
                 b = if better { v } else { b };
                 a = if better { p } else { a };
             }
@@ -299,3 +302,7 @@ fn col2im(d: &ConvDims, dcol: &[f32], dx: &mut [f32]) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/conv.rs"]
+mod tests;

@@ -106,12 +106,13 @@ simd_fn! {
 }
 
 simd_fn! {
-    /// Zero the gradient where ReLU's output was not positive.
+    /// Zero the gradient where ReLU's output was not positive (a NaN output passes it, as in
+    /// Burn's ReLU backward).
     fn relu_mask(g: &mut [f32], y: &[f32]) {
         let n = g.len();
         let y = &y[..n];
         for j in 0..n {
-            g[j] = if y[j] > 0.0 { g[j] } else { 0.0 };
+            g[j] = if y[j] <= 0.0 { 0.0 } else { g[j] };
         }
     }
 }

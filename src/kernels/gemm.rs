@@ -41,7 +41,9 @@ impl<'a> View<'a> {
 const PARALLEL_WORK: usize = 1 << 21;
 
 /// `out = a·b` (or `out += a·b` with `accumulate`), `out` row-major with row stride `out_rs`.
-/// Inside a rayon task (a kernel already split by batch) the product stays on this thread.
+/// Inside a rayon task (a kernel already split by batch) the product stays on this thread. Training
+/// itself runs on a pool worker, so a product not inside a kernel's own split takes
+/// [`gemm_parallel`] or [`gemm_new`].
 pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
     product(out, out_rs, a, b, accumulate, rayon::current_thread_index().is_none());
 }

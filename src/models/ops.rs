@@ -142,7 +142,9 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
 /// product densely (MLP and the recurrent models): the forward products (2 FLOPs per MAC), the
 /// weight gradients (as many MACs again) and the input gradients of every layer but the first,
 /// whose input is the data (`2·(3·MACs − MACs of the first layer)`). Biases, activations and the
-/// optimizer are left out (a few per cent). `None` for the CNN (its kernel's backward skips the
+/// optimizer are left out (a few per cent). The recurrent product is counted at every step,
+/// though the kernels skip it at the first (h₀ = 0) in the forward and input-gradient passes: the
+/// recurrent models' figure is ~2 % high. `None` for the CNN (its kernel's backward skips the
 /// pool's losers, so a dense count would overstate the work) and the spiking models.
 pub fn training_flops(settings: &ModelSettings) -> Option<f64> {
     match settings {
