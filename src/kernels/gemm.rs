@@ -48,7 +48,7 @@ pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) 
     product(out, out_rs, a, b, accumulate, rayon::current_thread_index().is_none());
 }
 
-/// As [`gemm`], split across the current rayon pool's threads when large enough even when called
+/// As [`gemm()`], split across the current rayon pool's threads when large enough even when called
 /// from one of them (a trial runs inside its pool: a kernel that does not split the work itself
 /// would otherwise run on one core).
 pub fn gemm_parallel(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
