@@ -65,18 +65,39 @@ pub fn gemm_new(a: View, b: View) -> Vec<f32> {
         return vec![0.0; m * n];
     }
     let mut out: Vec<f32> = Vec::with_capacity(m * n);
-    // SAFETY: `out` has room for m·n elements; with `read_dst = false` the product writes each of
-    // them (dst := a·b) and reads none, so every element is initialised before `set_len`. The
+    // SAFETY: `out` has room for m·n elements; with `accumulate = false` the product writes each
+    // of them (dst := a·b) and reads none, so every element is initialised before `set_len`. The
     // views were bounds-checked when made.
     unsafe {
+        raw(out.as_mut_ptr(), n, a, b, false, parallelism(m * n * k, true));
+        out.set_len(m * n);
+    }
+    out
+}
+
+/// The `gemm` crate's product into `out` (row stride `out_rs`).
+///
+/// # Safety
+/// `out` must hold `a.rows` rows of `b.cols` elements `out_rs` apart (initialised when
+/// `accumulate`), and `a.cols == b.rows` with both views bounds-checked.
+unsafe fn raw(
+    out: *mut f32,
+    out_rs: usize,
+    a: View,
+    b: View,
+    accumulate: bool,
+    parallelism: gemm::Parallelism,
+) {
+    // SAFETY: as the caller promises.
+    unsafe {
         gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
+            a.rows,
+            b.cols,
+            a.cols,
+            out,
             1,
-            n as isize,
-            false,
+            out_rs as isize,
+            accumulate,
             a.data.as_ptr(),
             a.cs as isize,
             a.rs as isize,
@@ -88,11 +109,9 @@ pub fn gemm_new(a: View, b: View) -> Vec<f32> {
             false,
             false,
             false,
-            parallelism(m * n * k, true),
+            parallelism,
         );
-        out.set_len(m * n);
     }
-    out
 }
 
 fn parallelism(work: usize, may_split: bool) -> gemm::Parallelism {
@@ -120,29 +139,7 @@ fn product(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool, m
     }
     let parallelism = parallelism(m * n * k, may_split);
     // SAFETY: every index the product touches was bounds-checked above (views in `check`).
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            out.as_mut_ptr(),
-            1,
-            out_rs as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.cs as isize,
-            a.rs as isize,
-            b.data.as_ptr(),
-            b.cs as isize,
-            b.rs as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            parallelism,
-        );
-    }
+    unsafe { raw(out.as_mut_ptr(), out_rs, a, b, accumulate, parallelism) };
 }
 
 #[cfg(test)]

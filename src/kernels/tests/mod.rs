@@ -7,6 +7,7 @@ use crate::models::cnn::CnnSettings;
 use crate::models::rnn::RecurrentSettings;
 use crate::models::snn::SnnSettings;
 use crate::models::{Model, ModelKind, ModelSettings};
+use crate::names::Named;
 use crate::train::{self, NoHooks, Prepared, TrialData};
 use crate::trial::TrialSpec;
 use burn::module::{Module, ModuleVisitor, Param};
@@ -15,16 +16,8 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
-/// Every model that runs a fused kernel on flex.
-const WITH_KERNELS: [ModelKind; 7] = [
-    ModelKind::Mlp,
-    ModelKind::Cnn,
-    ModelKind::Rnn,
-    ModelKind::Lstm,
-    ModelKind::Gru,
-    ModelKind::Snn,
-    ModelKind::Csnn,
-];
+/// Every model runs a fused kernel on flex.
+const WITH_KERNELS: &[ModelKind] = ModelKind::ALL;
 
 /// Small versions of each model, so that the reference path runs in milliseconds.
 fn small(kind: ModelKind) -> ModelSettings {
@@ -98,7 +91,7 @@ fn every_kernel_gives_burns_logits_and_gradients() {
         .try_to_vec::<f32>()
         .unwrap();
     let labels: Vec<i64> = (0..n as i64).map(|i| i % 10).collect();
-    for kind in WITH_KERNELS {
+    for &kind in WITH_KERNELS {
         // One model for both paths: other tests draw from the same process-wide RNG.
         let model = train::init_model(&small(kind), &Device::flex().autodiff(), 3);
         let before = calls();
@@ -128,7 +121,7 @@ fn training_with_kernels_matches_the_reference_path() {
         train: Prepared::from_split(&synthetic(256, 5), None, norm),
         test: Prepared::from_split(&synthetic(128, 6), None, norm),
     };
-    for kind in WITH_KERNELS {
+    for &kind in WITH_KERNELS {
         let mut spec = TrialSpec::defaults(kind);
         spec.model_settings = small(kind);
         spec.epochs = 2;
