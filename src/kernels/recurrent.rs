@@ -416,7 +416,7 @@ simd_fn! {
         let n = h.len();
         let (a, bias) = (&a[..n], &bias[..n]);
         for j in 0..n {
-            h[j] = tanh(a[j] + bias[j]);
+            h[j] = tanh::<M>(a[j] + bias[j]);
         }
     }
 }
@@ -440,17 +440,17 @@ simd_fn! {
         let (ao, c_prev, h) = (&mut ao[..n], &c_prev[..n], &mut h[..n]);
         let (bi, bf, bg, bo) = (&bias[..n], &bias[n..2 * n], &bias[2 * n..3 * n], &bias[3 * n..4 * n]);
         for j in 0..n {
-            let i = sigmoid(ai[j] + bi[j]);
-            let f = sigmoid(af[j] + bf[j]);
-            let g = tanh(ag[j] + bg[j]);
-            let o = sigmoid(ao[j] + bo[j]);
+            let i = sigmoid::<M>(ai[j] + bi[j]);
+            let f = sigmoid::<M>(af[j] + bf[j]);
+            let g = tanh::<M>(ag[j] + bg[j]);
+            let o = sigmoid::<M>(ao[j] + bo[j]);
             ai[j] = i;
             af[j] = f;
             ag[j] = g;
             ao[j] = o;
             let cc = f * c_prev[j] + i * g;
             c[j] = cc;
-            h[j] = o * tanh(cc);
+            h[j] = o * tanh::<M>(cc);
         }
     }
 }
@@ -466,7 +466,7 @@ simd_fn! {
         let dgo = &mut dgo[..n];
         for j in 0..n {
             let (i, f, g, o) = (ai[j], af[j], ag[j], ao[j]);
-            let tc = tanh(c[j]);
+            let tc = tanh::<M>(c[j]);
             let dcj = dc[j] + dh[j] * o * (1.0 - tc * tc);
             dgi[j] = dcj * g * i * (1.0 - i);
             dgf[j] = dcj * c_prev[j] * f * (1.0 - f);
@@ -489,10 +489,10 @@ simd_fn! {
         let (bhr, bhz, bhn) = (&b_hh[..n], &b_hh[n..2 * n], &b_hh[2 * n..3 * n]);
         let (h_prev, hn_out) = (&h_prev[..n], &mut hn_out[..n]);
         for j in 0..n {
-            let r = sigmoid(ar[j] + bir[j] + (ghr[j] + bhr[j]));
-            let z = sigmoid(az[j] + biz[j] + (ghz[j] + bhz[j]));
+            let r = sigmoid::<M>(ar[j] + bir[j] + (ghr[j] + bhr[j]));
+            let z = sigmoid::<M>(az[j] + biz[j] + (ghz[j] + bhz[j]));
             let hn = ghn[j] + bhn[j];
-            let nn = tanh(an[j] + bin[j] + r * hn);
+            let nn = tanh::<M>(an[j] + bin[j] + r * hn);
             ar[j] = r;
             az[j] = z;
             an[j] = nn;
