@@ -33,6 +33,7 @@ macro_rules! simd_fn {
         }
     };
 }
+pub(crate) use simd_fn;
 
 /// `a·b + c` as the kernel version at hand computes it best.
 pub trait MulAdd {
@@ -58,7 +59,6 @@ impl MulAdd for Separate {
         a * b + c
     }
 }
-pub(crate) use simd_fn;
 
 /// Whether the CPU has AVX2 and FMA (cached by std after the first call).
 #[cfg(target_arch = "x86_64")]

@@ -44,3 +44,28 @@ fn exact_powers<M: MulAdd>() {
     // NaN does not become a number silently.
     assert!(exp::<M>(f32::NAN).is_nan());
 }
+
+simd_fn! {
+    /// `o[0] = o[1]·o[2] + o[3]` with the version's own multiply-add.
+    fn probe(o: &mut [f32]) {
+        o[0] = M::mul_add(o[1], o[2], o[3]);
+    }
+}
+
+/// The AVX2+FMA version gets the fused multiply-add and the baseline the separate one (swapped,
+/// every accuracy test would still pass but the baseline would call libm per element).
+#[test]
+fn each_version_gets_its_multiply_add() {
+    // (1 + 2^-13)(1 − 2^-13) − 1 = −2^-26 exactly; rounded after the product it is 0.
+    let e = 2f32.powi(-13);
+    let mut o = [0.0, 1.0 + e, 1.0 - e, -1.0];
+    probe(&mut o);
+    #[cfg(target_arch = "x86_64")]
+    let fused = has_avx2();
+    #[cfg(not(target_arch = "x86_64"))]
+    let fused = false;
+    let want = if fused { -(2f32.powi(-26)) } else { 0.0 };
+    assert_eq!(o[0], want, "fused = {fused}");
+    assert_eq!(Fused::mul_add(o[1], o[2], o[3]), -(2f32.powi(-26)));
+    assert_eq!(Separate::mul_add(o[1], o[2], o[3]), 0.0);
+}
