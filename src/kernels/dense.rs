@@ -9,9 +9,10 @@
 //! The products are split across the trial's threads by the `gemm` crate. Layout: `W` is
 //! `[in, out]`, as Burn's `Linear` stores it.
 
-use super::gemm::{View, gemm as gemm_single, gemm_new, gemm_parallel as gemm};
+use super::gemm::{View, gemm_new, gemm_uninit};
 use super::simd::simd_fn;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DenseDims {
@@ -26,18 +27,22 @@ pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
     assert_eq!(x.len(), d.batch * d.input, "dense input shape");
     assert_eq!(w.len(), d.input * d.output, "dense weight shape");
     assert_eq!(b.len(), d.output, "dense bias shape");
-    let mut y = vec![0.0f32; d.batch * d.output];
+    let len = d.batch * d.output;
+    let mut y: Vec<f32> = Vec::with_capacity(len);
+    let out = &mut y.spare_capacity_mut()[..len];
     let threads = rayon::current_num_threads().max(1);
     if d.batch >= ROWS_PER_TASK * threads {
-        // Large batches (evaluation): each thread runs its rows from bias to ReLU, no
+        // Large batches (evaluation): each thread runs its rows from product to ReLU, no
         // synchronisation inside the product.
         let rows = d.batch.div_ceil(threads);
-        y.par_chunks_mut(rows * d.output).zip(x.par_chunks(rows * d.input)).for_each(|(y, x)| {
+        out.par_chunks_mut(rows * d.output).zip(x.par_chunks(rows * d.input)).for_each(|(y, x)| {
             rows_forward(d, x, w, b, y, false);
         });
     } else {
-        rows_forward(d, x, w, b, &mut y, true);
+        rows_forward(d, x, w, b, out, true);
     }
+    // SAFETY: `rows_forward` initialised every row of `out`, i.e. the first `len` elements.
+    unsafe { y.set_len(len) };
     y
 }
 
@@ -45,20 +50,22 @@ pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
 /// thread then packs the weights itself, a cost that only large row counts amortise).
 const ROWS_PER_TASK: usize = 256;
 
-/// `y = act(x·W + b)` for the rows of `x`; `split`: let the product use the pool's threads.
-fn rows_forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32], y: &mut [f32], split: bool) {
-    let rows = x.len() / d.input;
-    for row in y.chunks_exact_mut(d.output) {
-        row.copy_from_slice(b);
-    }
-    let (a, bm) = (View::new(x, rows, d.input), View::new(w, d.input, d.output));
-    if split {
-        gemm(y, d.output, a, bm, true);
-    } else {
-        gemm_single(y, d.output, a, bm, true);
-    }
+/// `y = act(x·W + b)` for the rows of `x` into unfilled `y`; `split`: let the product use the
+/// pool's threads.
+fn rows_forward(
+    d: DenseDims,
+    x: &[f32],
+    w: &[f32],
+    b: &[f32],
+    y: &mut [MaybeUninit<f32>],
+    split: bool,
+) {
+    let rows = y.len() / d.output.max(1);
+    let y = gemm_uninit(y, View::new(x, rows, d.input), View::new(w, d.input, d.output), split);
     if d.relu {
-        relu(y);
+        add_bias_relu(y, b);
+    } else {
+        add_bias(y, b);
     }
 }
 
@@ -97,10 +104,31 @@ pub fn backward(
 }
 
 simd_fn! {
-    /// NaN stays NaN (a diverged layer must not look finite to the divergence check).
-    fn relu(y: &mut [f32]) {
-        for v in y.iter_mut() {
-            *v = if *v < 0.0 { 0.0 } else { *v };
+    /// `y[r, j] = max(y[r, j] + b[j], 0)` for every row `r`; NaN stays NaN (a diverged layer must
+    /// not look finite to the divergence check).
+    fn add_bias_relu(y: &mut [f32], b: &[f32]) {
+        if b.is_empty() {
+            return;
+        }
+        for row in y.chunks_exact_mut(b.len()) {
+            for (v, &bj) in row.iter_mut().zip(b) {
+                let z = *v + bj;
+                *v = if z < 0.0 { 0.0 } else { z };
+            }
+        }
+    }
+}
+
+simd_fn! {
+    /// `y[r, j] += b[j]` for every row `r`.
+    fn add_bias(y: &mut [f32], b: &[f32]) {
+        if b.is_empty() {
+            return;
+        }
+        for row in y.chunks_exact_mut(b.len()) {
+            for (v, &bj) in row.iter_mut().zip(b) {
+                *v += bj;
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! A bounds-checked view over the `gemm` crate (the same matrix-multiply kernels burn-flex uses),
 //! for row-major f32 buffers with arbitrary row strides and transposed views.
 
+use std::mem::MaybeUninit;
+
 /// A read-only matrix: element (i, j) is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy)]
 pub struct View<'a> {
@@ -43,36 +45,47 @@ const PARALLEL_WORK: usize = 1 << 21;
 /// `out = a·b` (or `out += a·b` with `accumulate`), `out` row-major with row stride `out_rs`.
 /// Inside a rayon task (a kernel already split by batch) the product stays on this thread. Training
 /// itself runs on a pool worker, so a product not inside a kernel's own split takes
-/// [`gemm_parallel`] or [`gemm_new`].
+/// [`gemm_new`] or [`gemm_uninit`] with `parallel`.
 pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
     product(out, out_rs, a, b, accumulate, rayon::current_thread_index().is_none());
 }
 
-/// As [`gemm()`], split across the current rayon pool's threads when large enough even when called
-/// from one of them (a trial runs inside its pool: a kernel that does not split the work itself
-/// would otherwise run on one core).
-pub fn gemm_parallel(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
-    product(out, out_rs, a, b, accumulate, true);
-}
-
-/// A new row-major `a·b`, split across the pool's threads as [`gemm_parallel`]. The buffer is
+/// A new row-major `a·b`, split across the pool's threads when large enough (see
+/// [`gemm_uninit`]). The buffer is
 /// not zero-filled first: the product writes every element (a 1.6 MB weight gradient's zero
 /// fill was ~3 % of MLP training time).
 pub fn gemm_new(a: View, b: View) -> Vec<f32> {
+    let len = a.rows * b.cols;
+    let mut out: Vec<f32> = Vec::with_capacity(len);
+    gemm_uninit(&mut out.spare_capacity_mut()[..len], a, b, true);
+    // SAFETY: `gemm_uninit` initialised the first `len` elements.
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// `out := a·b` into uninitialised row-major memory (`a.rows × b.cols` elements), returned as
+/// initialised: no zero fill or prior value is read. `parallel`: split across the current rayon
+/// pool's threads when large enough, even when called from one of them (a trial runs inside its
+/// pool: a kernel that does not split the work itself would otherwise run on one core); otherwise
+/// on this thread.
+pub fn gemm_uninit<'o>(
+    out: &'o mut [MaybeUninit<f32>],
+    a: View,
+    b: View,
+    parallel: bool,
+) -> &'o mut [f32] {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     assert_eq!(k, b.rows, "gemm: inner dimensions differ");
-    if m == 0 || n == 0 || k == 0 {
-        return vec![0.0; m * n];
+    assert_eq!(out.len(), m * n, "gemm: output is not {m}×{n}");
+    if k == 0 {
+        out.fill(MaybeUninit::new(0.0));
+    } else if m > 0 && n > 0 {
+        // SAFETY: `out` holds m rows of n elements, n apart; with `accumulate = false` the product
+        // writes each of them and reads none. The views were bounds-checked when made.
+        unsafe { raw(out.as_mut_ptr().cast(), n, a, b, false, parallelism(m * n * k, parallel)) };
     }
-    let mut out: Vec<f32> = Vec::with_capacity(m * n);
-    // SAFETY: `out` has room for m·n elements; with `accumulate = false` the product writes each
-    // of them (dst := a·b) and reads none, so every element is initialised before `set_len`. The
-    // views were bounds-checked when made.
-    unsafe {
-        raw(out.as_mut_ptr(), n, a, b, false, parallelism(m * n * k, true));
-        out.set_len(m * n);
-    }
-    out
+    // SAFETY: every element was written above (`MaybeUninit<f32>` has `f32`'s layout).
+    unsafe { &mut *(out as *mut [MaybeUninit<f32>] as *mut [f32]) }
 }
 
 /// The `gemm` crate's product into `out` (row stride `out_rs`).

@@ -3,12 +3,19 @@
 
 use crate::data::{Dataset, LoadedData, Split};
 use crate::models::PIXELS;
+use burn::tensor::{DType, TensorData};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use std::ops::Range;
 
-/// One split, normalised: `x` is `len × 784` row-major, `y` the labels.
+/// One split, normalised: `len × 784` row-major f32 images and their labels.
+///
+/// The images live in one shared buffer, so that a run of consecutive rows (an evaluation or
+/// inference batch) becomes a tensor without a copy: a flex tensor reads those rows in place,
+/// other backends copy them in as from any buffer. Training batches are shuffled rows and are
+/// gathered into a new buffer.
 pub struct Prepared {
-    pub x: Vec<f32>,
+    x: TensorData,
     pub y: Vec<u8>,
 }
 
@@ -20,20 +27,43 @@ impl Prepared {
     /// The first `limit` images of `split` (all when `None`), normalised with `(mean, std)`.
     pub fn from_split(split: &Split, limit: Option<usize>, (mean, std): (f32, f32)) -> Prepared {
         let n = limit.map_or(split.len(), |l| l.min(split.len()));
-        let x =
+        let x: Vec<f32> =
             split.images[..n * PIXELS].iter().map(|&p| (p as f32 / 255.0 - mean) / std).collect();
-        Prepared { x, y: split.labels[..n].to_vec() }
+        let shared = TensorData::new(x, [n, PIXELS]).into_bytes().shared();
+        Prepared {
+            x: TensorData::from_bytes(shared, [n, PIXELS], DType::F32),
+            y: split.labels[..n].to_vec(),
+        }
+    }
+
+    /// All images, row-major.
+    pub fn images(&self) -> &[f32] {
+        self.x.as_slice().expect("prepared images are f32")
     }
 
     /// The images and labels at `indices`, as the buffers a batch tensor takes ownership of.
     pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<i64>) {
+        let x = self.images();
         let mut xs = Vec::with_capacity(indices.len() * PIXELS);
         let mut ys = Vec::with_capacity(indices.len());
         for &i in indices {
-            xs.extend_from_slice(&self.x[i * PIXELS..(i + 1) * PIXELS]);
+            xs.extend_from_slice(&x[i * PIXELS..(i + 1) * PIXELS]);
             ys.push(self.y[i] as i64);
         }
         (xs, ys)
+    }
+
+    /// Images `rows` as `[rows.len(), 784]` tensor data that shares this split's buffer (no
+    /// copy), and their labels.
+    pub fn rows(&self, rows: Range<usize>) -> (TensorData, Vec<i64>) {
+        let bytes = std::mem::size_of::<f32>() * PIXELS;
+        let view = self
+            .x
+            .bytes()
+            .view(rows.start * bytes, rows.end * bytes)
+            .expect("a shared buffer gives views of any range inside it");
+        let ys = self.y[rows.clone()].iter().map(|&y| y as i64).collect();
+        (TensorData::from_bytes(view, [rows.len(), PIXELS], DType::F32), ys)
     }
 }
 

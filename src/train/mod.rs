@@ -323,11 +323,13 @@ pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
     let mut correct = 0i64;
     let mut per_layer: Vec<f64> = Vec::new();
     let mut accumulates = 0f64;
-    let indices: Vec<usize> = (0..test.len()).collect();
-    for chunk in indices.chunks(EVAL_BATCH) {
-        let (xs, ys) = test.gather(chunk);
-        let images = Tensor::<2>::from_data(TensorData::new(xs, [chunk.len(), PIXELS]), device);
-        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [chunk.len()]), device);
+    for start in (0..test.len()).step_by(EVAL_BATCH) {
+        let rows = start..(start + EVAL_BATCH).min(test.len());
+        let n = rows.len();
+        // The batch reads the test set's buffer in place (no copy on flex).
+        let (xs, ys) = test.rows(rows);
+        let images = Tensor::<2>::from_data(xs, device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), device);
         let (logits, spikes) = model.forward_counting(images);
         let predicted = logits.argmax(1).squeeze_dim::<1>(1);
         correct += predicted.equal(targets).int().sum().into_scalar::<i64>();

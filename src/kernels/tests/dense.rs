@@ -39,8 +39,45 @@ fn a_large_batch_split_by_rows_gives_the_same_output_as_one_product() {
     let w: Vec<f32> = (0..35).map(|i| ((i * 13 % 17) as f32 - 8.0) / 8.0).collect();
     let b: Vec<f32> = (0..7).map(|i| i as f32 * 0.1 - 0.3).collect();
     let split = forward(d, &x, &w, &b);
-    let mut whole = vec![0.0f32; batch * 7];
+    // Unfilled memory holding NaN: the product must write every element without reading it.
+    let mut whole = vec![MaybeUninit::new(f32::NAN); batch * 7];
     rows_forward(d, &x, &w, &b, &mut whole, true);
+    // SAFETY: NaN-initialised above, and overwritten by `rows_forward`.
+    let whole: Vec<f32> = whole.iter().map(|v| unsafe { v.assume_init() }).collect();
     assert_eq!(split, whole);
     assert!(split.contains(&0.0) && split.iter().any(|v| *v > 0.0));
+}
+
+#[test]
+fn a_layer_without_relu_adds_its_bias_to_every_row_and_keeps_negatives() {
+    for batch in [1, 3, ROWS_PER_TASK * rayon::current_num_threads().max(1) + 1] {
+        let d = DenseDims { batch, input: 2, output: 3, relu: false };
+        let x: Vec<f32> = (0..batch * 2).map(|i| i as f32 - 3.0).collect();
+        // y[r] = [x0 − x1, x1, 0] + b
+        let w = [1.0, 0.0, 0.0, -1.0, 1.0, 0.0];
+        let b = [0.25, -0.5, -1.0];
+        let y = forward(d, &x, &w, &b);
+        assert_eq!(y.len(), batch * 3);
+        for (r, row) in y.chunks_exact(3).enumerate() {
+            let (x0, x1) = (x[2 * r], x[2 * r + 1]);
+            assert_eq!(row, [x0 - x1 + 0.25, x1 - 0.5, -1.0], "batch {batch}, row {r}");
+        }
+    }
+}
+
+#[test]
+fn empty_layers_give_empty_or_bias_only_outputs() {
+    let y = forward(
+        DenseDims { batch: 0, input: 4, output: 3, relu: true },
+        &[],
+        &[0.0; 12],
+        &[1.0; 3],
+    );
+    assert!(y.is_empty());
+    let y = forward(DenseDims { batch: 2, input: 4, output: 0, relu: true }, &[0.0; 8], &[], &[]);
+    assert!(y.is_empty());
+    // No inputs: the product is zero, the output is the bias (then ReLU).
+    let y =
+        forward(DenseDims { batch: 2, input: 0, output: 2, relu: true }, &[], &[], &[1.5, -2.0]);
+    assert_eq!(y, [1.5, 0.0, 1.5, 0.0]);
 }

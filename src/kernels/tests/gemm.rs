@@ -68,3 +68,21 @@ fn a_new_product_is_written_in_full_on_every_path() {
         }
     }
 }
+
+#[test]
+fn an_unfilled_product_writes_every_element_and_reads_none() {
+    for (m, k, n) in [(37, 19, 23), (600, 33, 17), (9, 1, 7), (31, 17, 1), (4, 0, 3), (0, 3, 2)] {
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        for parallel in [false, true] {
+            // NaN where the product goes: reading it (accumulating) would leave NaN behind.
+            let mut out = vec![MaybeUninit::new(f32::NAN); m * n];
+            let c = gemm_uninit(&mut out, View::new(&a, m, k), View::new(&b, k, n), parallel);
+            assert_eq!(c.len(), m * n);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-5, "{m}×{k}×{n} parallel {parallel}: {x} vs {y}");
+            }
+        }
+    }
+}

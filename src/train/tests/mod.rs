@@ -194,3 +194,23 @@ fn a_state_that_does_not_fit_the_model_is_an_error_not_a_panic() {
     assert!(format!("{err:#}").contains("m.bpk"), "{err:#}");
     assert!(load_state(&s, &dir.path().join("missing.bpk"), &dir.path().join("o.bpk"), 1).is_err());
 }
+
+#[test]
+fn consecutive_test_rows_are_the_split_s_own_memory_and_equal_gathered_ones() {
+    let p = Prepared::from_split(&synthetic(10, 3), None, Dataset::Mnist.mean_std());
+    let (data, ys) = p.rows(3..7);
+    let (gx, gy) = p.gather(&[3, 4, 5, 6]);
+    let rows: &[f32] = data.as_slice().unwrap();
+    assert_eq!(rows, &gx[..]);
+    assert_eq!(ys, gy);
+    assert_eq!(data.shape().to_vec(), vec![4, PIXELS]);
+    // No copy: the batch's elements are where the split keeps them.
+    assert_eq!(rows.as_ptr(), p.images()[3 * PIXELS..].as_ptr());
+    // The last rows and an empty range.
+    let (last, y_last) = p.rows(9..10);
+    assert_eq!(last.as_slice::<f32>().unwrap(), &p.images()[9 * PIXELS..]);
+    assert_eq!(y_last, vec![p.y[9] as i64]);
+    let (none, y_none) = p.rows(10..10);
+    assert_eq!(none.num_elements(), 0);
+    assert!(y_none.is_empty());
+}
