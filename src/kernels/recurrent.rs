@@ -313,13 +313,19 @@ pub fn backward(
         starts.push(b0);
         b0 += r;
     }
+    // W_hhᵀ laid out row-major once: the per-step products dh = dg·W_hhᵀ then read it as it is.
+    // Through a transposed view of W_hh the `gemm` crate packs the whole matrix again in every
+    // step of every part (perf: ~30 % of LSTM training on AVX-512).
+    let w_hh_t = transpose(w.w_hh, h_n, g_n);
     split(&mut dg, &rows, t_n * g_n)
         .into_iter()
         .zip(split(&mut dgh, &rows, dgh_row))
         .zip(starts.into_iter().zip(&rows))
         .collect::<Vec<_>>()
         .into_par_iter()
-        .for_each(|((dg, dgh), (b0, &nb))| backward_part(cell, d, w, saved, grad, b0, nb, dg, dgh));
+        .for_each(|((dg, dgh), (b0, &nb))| {
+            backward_part(cell, d, &w_hh_t, saved, grad, b0, nb, dg, dgh)
+        });
 
     // Weight gradients over all rows and steps at once, split across the threads (also inside a
     // trial's pool, where `gemm` would stay on one thread).
@@ -346,7 +352,7 @@ pub fn backward(
 fn backward_part(
     cell: Cell,
     d: Dims,
-    w: &Weights,
+    w_hh_t: &[f32],
     s: &Saved,
     grad: &[f32],
     b0: usize,
@@ -358,7 +364,7 @@ fn backward_part(
     let zeros = vec![0.0f32; h_n];
     let mut dh = grad[b0 * h_n..(b0 + nb) * h_n].to_vec();
     let mut dc = vec![0.0f32; if cell == Cell::Lstm { nb * h_n } else { 0 }];
-    let w_hh_t = View::new(w.w_hh, h_n, g_n).t();
+    let w_hh_t = View::new(w_hh_t, g_n, h_n);
     for t in (0..t_n).rev() {
         for b in 0..nb {
             let local = b * t_n + t;
@@ -397,6 +403,18 @@ fn backward_part(
             gemm(&mut dh, h_n, View::strided(src, nb, g_n, t_n * g_n), w_hh_t, acc);
         }
     }
+}
+
+/// The row-major transpose of the row-major `rows × cols` matrix `m`.
+fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    assert_eq!(m.len(), rows * cols, "transpose: shape");
+    let mut t = vec![0.0f32; rows * cols];
+    for (i, row) in m.chunks_exact(cols.max(1)).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            t[j * rows + i] = v;
+        }
+    }
+    t
 }
 
 fn col_sums(m: &[f32], cols: usize) -> Vec<f32> {

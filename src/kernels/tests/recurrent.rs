@@ -70,3 +70,12 @@ fn the_streaming_forward_pass_takes_empty_sizes() {
     let w = Weights { w_ih: &w_ih, b_ih: &b, w_hh: &[0.3; 16], b_hh: Some(&b) };
     assert_eq!(forward(Cell::Lstm, d, &[], &w, false).0, vec![0.0; 6]);
 }
+
+#[test]
+fn transpose_swaps_rows_and_columns() {
+    let m = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    assert_eq!(transpose(&m, 2, 3), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    assert_eq!(transpose(&transpose(&m, 2, 3), 3, 2), m);
+    assert!(transpose(&[], 0, 4).is_empty());
+    assert!(transpose(&[], 3, 0).is_empty());
+}
