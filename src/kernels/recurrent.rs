@@ -166,23 +166,25 @@ fn forward_streaming(cell: Cell, d: Dims, x: &[f32], w: &Weights) -> Vec<f32> {
         return last;
     }
     let rows = STREAM_ROWS.min(rows_per_part(d.batch));
+    let bias = cell_bias(cell, w);
     last.par_chunks_mut(rows * h_n)
         .zip(x.par_chunks(rows * t_n * d.input))
-        .for_each(|(h_out, x)| stream_block(cell, d, w, x, h_out));
+        .for_each(|(h_out, x)| stream_block(cell, d, w, &bias, x, h_out));
     last
 }
 
-/// One block of rows through the whole sequence; `h_out` receives h_T.
-fn stream_block(cell: Cell, d: Dims, w: &Weights, x: &[f32], h_out: &mut [f32]) {
+/// One block of rows through the whole sequence; `h_out` receives h_T. `bias`: [`cell_bias`].
+fn stream_block(cell: Cell, d: Dims, w: &Weights, bias: &[f32], x: &[f32], h_out: &mut [f32]) {
     let (t_n, h_n, g_n) = (d.steps, d.hidden, cell.gates() * d.hidden);
     let nb = h_out.len() / h_n;
-    let bias = cell_bias(cell, w);
     let w_ih = View::new(w.w_ih, d.input, g_n);
     let w_hh = View::new(w.w_hh, h_n, g_n);
     let mut act = vec![0.0f32; nb * g_n];
     let mut gh = vec![0.0f32; if cell == Cell::Gru { nb * g_n } else { 0 }];
     let mut hn = vec![0.0f32; if cell == Cell::Gru { h_n } else { 0 }];
-    let mut h_prev = vec![0.0f32; nb * h_n];
+    // h_{t−1} and h_t, swapped after each step (as c_{t−1} and c_t).
+    let (mut h_prev, mut h_next) = (vec![0.0f32; nb * h_n], vec![0.0f32; nb * h_n]);
+    let b_hh = if cell == Cell::Gru { w.b_hh.expect("GRU has a hidden bias") } else { &[] };
     let cells = if cell == Cell::Lstm { nb * h_n } else { 0 };
     let (mut c_prev, mut c) = (vec![0.0f32; cells], vec![0.0f32; cells]);
     for t in 0..t_n {
@@ -205,20 +207,20 @@ fn stream_block(cell: Cell, d: Dims, w: &Weights, x: &[f32], h_out: &mut [f32]) 
         }
         for b in 0..nb {
             let (a, r) = (&mut act[b * g_n..(b + 1) * g_n], b * h_n..(b + 1) * h_n);
-            let h = &mut h_out[r.clone()];
+            let h = &mut h_next[r.clone()];
             match cell {
-                Cell::Tanh => tanh_cell(a, &bias, h),
-                Cell::Lstm => lstm_cell(a, &bias, &c_prev[r.clone()], &mut c[r], h),
+                Cell::Tanh => tanh_cell(a, bias, h),
+                Cell::Lstm => lstm_cell(a, bias, &c_prev[r.clone()], &mut c[r], h),
                 Cell::Gru => {
-                    let b_hh = w.b_hh.expect("GRU has a hidden bias");
-                    gru_cell(a, &bias, &gh[b * g_n..(b + 1) * g_n], b_hh, &h_prev[r], &mut hn, h);
+                    gru_cell(a, bias, &gh[b * g_n..(b + 1) * g_n], b_hh, &h_prev[r], &mut hn, h)
                 }
             }
         }
-        // h_out holds h_t; it becomes h_{t−1} of the next step.
-        h_prev.copy_from_slice(h_out);
+        // h_t and c_t become h_{t−1} and c_{t−1} of the next step.
+        std::mem::swap(&mut h_next, &mut h_prev);
         std::mem::swap(&mut c, &mut c_prev);
     }
+    h_out.copy_from_slice(&h_prev);
 }
 
 /// The bias the cells add to the input projection: `b_ih`, plus `b_hh` for the LSTM (both add
