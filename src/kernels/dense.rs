@@ -3,11 +3,12 @@
 //!
 //! Burn composes it from a matrix product, a broadcast bias add and a ReLU, each a new tensor
 //! (burn-flex zero-fills and copies every new buffer) and an autodiff node, and in the backward
-//! pass a ReLU mask, a bias sum and the product's two gradients. Here the output starts as the
-//! bias and the product accumulates onto it, ReLU runs in place, and the backward pass masks the
-//! gradient, sums it for the bias and makes the two products (the input's only when asked).
-//! The products are split across the trial's threads by the `gemm` crate. Layout: `W` is
-//! `[in, out]`, as Burn's `Linear` stores it.
+//! pass a ReLU mask, a bias sum and the product's two gradients. Here the product writes the
+//! output unfilled (no zero fill, nothing read back), one pass adds the bias and applies ReLU,
+//! and the backward pass masks the gradient, sums it for the bias and makes the two products
+//! (the input's only when asked). Large batches (evaluation) are split by rows, each thread
+//! running its rows from product to ReLU; smaller ones let the `gemm` crate split each product
+//! across the trial's threads. Layout: `W` is `[in, out]`, as Burn's `Linear` stores it.
 
 use super::gemm::{View, gemm_new, gemm_uninit};
 use super::simd::simd_fn;
@@ -31,12 +32,14 @@ pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
     let mut y: Vec<f32> = Vec::with_capacity(len);
     let out = &mut y.spare_capacity_mut()[..len];
     let threads = rayon::current_num_threads().max(1);
-    if d.batch >= ROWS_PER_TASK * threads {
+    if d.batch >= ROWS_PER_TASK * threads && d.input > 0 && d.output > 0 {
         // Large batches (evaluation): each thread runs its rows from product to ReLU, no
-        // synchronisation inside the product.
+        // synchronisation inside the product. Every chunk of `out` is visited (its rows of `x`
+        // are sliced by its index), so every element is written.
         let rows = d.batch.div_ceil(threads);
-        out.par_chunks_mut(rows * d.output).zip(x.par_chunks(rows * d.input)).for_each(|(y, x)| {
-            rows_forward(d, x, w, b, y, false);
+        out.par_chunks_mut(rows * d.output).enumerate().for_each(|(i, y)| {
+            let (first, n) = (i * rows, y.len() / d.output);
+            rows_forward(d, &x[first * d.input..(first + n) * d.input], w, b, y, false);
         });
     } else {
         rows_forward(d, x, w, b, out, true);
@@ -62,11 +65,7 @@ fn rows_forward(
 ) {
     let rows = y.len() / d.output.max(1);
     let y = gemm_uninit(y, View::new(x, rows, d.input), View::new(w, d.input, d.output), split);
-    if d.relu {
-        add_bias_relu(y, b);
-    } else {
-        add_bias(y, b);
-    }
+    add_bias(y, b, d.relu);
 }
 
 pub struct Grads {
@@ -104,30 +103,16 @@ pub fn backward(
 }
 
 simd_fn! {
-    /// `y[r, j] = max(y[r, j] + b[j], 0)` for every row `r`; NaN stays NaN (a diverged layer must
-    /// not look finite to the divergence check).
-    fn add_bias_relu(y: &mut [f32], b: &[f32]) {
+    /// `y[r, j] += b[j]` for every row `r`, then ReLU if `relu`; NaN stays NaN (a diverged layer
+    /// must not look finite to the divergence check).
+    fn add_bias(y: &mut [f32], b: &[f32], relu: bool) {
         if b.is_empty() {
             return;
         }
         for row in y.chunks_exact_mut(b.len()) {
             for (v, &bj) in row.iter_mut().zip(b) {
                 let z = *v + bj;
-                *v = if z < 0.0 { 0.0 } else { z };
-            }
-        }
-    }
-}
-
-simd_fn! {
-    /// `y[r, j] += b[j]` for every row `r`.
-    fn add_bias(y: &mut [f32], b: &[f32]) {
-        if b.is_empty() {
-            return;
-        }
-        for row in y.chunks_exact_mut(b.len()) {
-            for (v, &bj) in row.iter_mut().zip(b) {
-                *v += bj;
+                *v = if relu && z < 0.0 { 0.0 } else { z };
             }
         }
     }

@@ -51,9 +51,8 @@ pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) 
 }
 
 /// A new row-major `a·b`, split across the pool's threads when large enough (see
-/// [`gemm_uninit`]). The buffer is
-/// not zero-filled first: the product writes every element (a 1.6 MB weight gradient's zero
-/// fill was ~3 % of MLP training time).
+/// [`gemm_uninit`]). The buffer is not zero-filled first: the product writes every element (a
+/// 1.6 MB weight gradient's zero fill was ~3 % of MLP training time).
 pub fn gemm_new(a: View, b: View) -> Vec<f32> {
     let len = a.rows * b.cols;
     let mut out: Vec<f32> = Vec::with_capacity(len);

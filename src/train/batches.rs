@@ -54,16 +54,31 @@ impl Prepared {
     }
 
     /// Images `rows` as `[rows.len(), 784]` tensor data that shares this split's buffer (no
-    /// copy), and their labels.
-    pub fn rows(&self, rows: Range<usize>) -> (TensorData, Vec<i64>) {
+    /// copy; writing to it copies it first, so the split never changes).
+    pub fn rows(&self, rows: Range<usize>) -> TensorData {
+        assert!(
+            rows.start <= rows.end && rows.end <= self.len(),
+            "rows {rows:?} of a split of {} images",
+            self.len()
+        );
         let bytes = std::mem::size_of::<f32>() * PIXELS;
         let view = self
             .x
             .bytes()
             .view(rows.start * bytes, rows.end * bytes)
             .expect("a shared buffer gives views of any range inside it");
-        let ys = self.y[rows.clone()].iter().map(|&y| y as i64).collect();
-        (TensorData::from_bytes(view, [rows.len(), PIXELS], DType::F32), ys)
+        TensorData::from_bytes(view, [rows.len(), PIXELS], DType::F32)
+    }
+
+    /// The labels of `rows`, as a label tensor takes them.
+    pub fn labels(&self, rows: Range<usize>) -> Vec<i64> {
+        self.y[rows].iter().map(|&y| y as i64).collect()
+    }
+
+    /// The split in order, in runs of `size` consecutive images (the last may be shorter).
+    pub fn batches(&self, size: usize) -> impl Iterator<Item = Range<usize>> + use<> {
+        let (n, size) = (self.len(), size.max(1));
+        (0..n).step_by(size).map(move |start| start..(start + size).min(n))
     }
 }
 

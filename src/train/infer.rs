@@ -39,7 +39,7 @@ pub fn measure(
 ) -> InferReport {
     // Consecutive test images read in place from the test set's buffer (no copy on flex).
     let classify = |rows: Range<usize>| {
-        let images = Tensor::<2>::from_data(test.rows(rows).0, device);
+        let images = Tensor::<2>::from_data(test.rows(rows), device);
         // The predicted classes, read back: the whole computation is done when this returns.
         model.forward(images).argmax(1).into_data()
     };
@@ -50,8 +50,8 @@ pub fn measure(
     }
     phase(InferPhase::BatchStart);
     let started = Instant::now();
-    for start in (0..n).step_by(batch_size.max(1)) {
-        classify(start..(start + batch_size.max(1)).min(n));
+    for rows in test.batches(batch_size) {
+        classify(rows);
     }
     r.batch_time_s = started.elapsed().as_secs_f64();
     phase(InferPhase::BatchEnd);

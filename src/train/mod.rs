@@ -323,13 +323,13 @@ pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
     let mut correct = 0i64;
     let mut per_layer: Vec<f64> = Vec::new();
     let mut accumulates = 0f64;
-    for start in (0..test.len()).step_by(EVAL_BATCH) {
-        let rows = start..(start + EVAL_BATCH).min(test.len());
-        let n = rows.len();
+    for rows in test.batches(EVAL_BATCH) {
         // The batch reads the test set's buffer in place (no copy on flex).
-        let (xs, ys) = test.rows(rows);
-        let images = Tensor::<2>::from_data(xs, device);
-        let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [n]), device);
+        let images = Tensor::<2>::from_data(test.rows(rows.clone()), device);
+        let targets = Tensor::<1, Int>::from_data(
+            TensorData::new(test.labels(rows.clone()), [rows.len()]),
+            device,
+        );
         let (logits, spikes) = model.forward_counting(images);
         let predicted = logits.argmax(1).squeeze_dim::<1>(1);
         correct += predicted.equal(targets).int().sum().into_scalar::<i64>();

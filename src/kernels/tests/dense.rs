@@ -50,18 +50,26 @@ fn a_large_batch_split_by_rows_gives_the_same_output_as_one_product() {
 
 #[test]
 fn a_layer_without_relu_adds_its_bias_to_every_row_and_keeps_negatives() {
-    for batch in [1, 3, ROWS_PER_TASK * rayon::current_num_threads().max(1) + 1] {
-        let d = DenseDims { batch, input: 2, output: 3, relu: false };
-        let x: Vec<f32> = (0..batch * 2).map(|i| i as f32 - 3.0).collect();
-        // y[r] = [x0 − x1, x1, 0] + b
-        let w = [1.0, 0.0, 0.0, -1.0, 1.0, 0.0];
-        let b = [0.25, -0.5, -1.0];
-        let y = forward(d, &x, &w, &b);
-        assert_eq!(y.len(), batch * 3);
-        for (r, row) in y.chunks_exact(3).enumerate() {
-            let (x0, x1) = (x[2 * r], x[2 * r + 1]);
-            assert_eq!(row, [x0 - x1 + 0.25, x1 - 0.5, -1.0], "batch {batch}, row {r}");
+    for threads in 1..=3 {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        // Small batches, and large ones split by rows with a partial last part.
+        for batch in [1, 3, ROWS_PER_TASK * threads + 1, ROWS_PER_TASK * threads * 2 - 1] {
+            pool.install(|| check_without_relu(batch));
         }
+    }
+}
+
+fn check_without_relu(batch: usize) {
+    let d = DenseDims { batch, input: 2, output: 3, relu: false };
+    let x: Vec<f32> = (0..batch * 2).map(|i| i as f32 - 3.0).collect();
+    // y[r] = [x0 − x1, x1, 0] + b
+    let w = [1.0, 0.0, 0.0, -1.0, 1.0, 0.0];
+    let b = [0.25, -0.5, -1.0];
+    let y = forward(d, &x, &w, &b);
+    assert_eq!(y.len(), batch * 3);
+    for (r, row) in y.chunks_exact(3).enumerate() {
+        let (x0, x1) = (x[2 * r], x[2 * r + 1]);
+        assert_eq!(row, [x0 - x1 + 0.25, x1 - 0.5, -1.0], "batch {batch}, row {r}");
     }
 }
 
@@ -80,4 +88,10 @@ fn empty_layers_give_empty_or_bias_only_outputs() {
     let y =
         forward(DenseDims { batch: 2, input: 0, output: 2, relu: true }, &[], &[], &[1.5, -2.0]);
     assert_eq!(y, [1.5, 0.0, 1.5, 0.0]);
+    // Large batches (the row split) with no inputs or no outputs.
+    let batch = ROWS_PER_TASK * rayon::current_num_threads().max(1) * 2;
+    let d = DenseDims { batch, input: 0, output: 2, relu: false };
+    assert_eq!(forward(d, &[], &[], &[0.5, -0.5]), [0.5, -0.5].repeat(batch));
+    let d = DenseDims { batch, input: 3, output: 0, relu: true };
+    assert!(forward(d, &vec![1.0; batch * 3], &[], &[]).is_empty());
 }

@@ -71,7 +71,20 @@ fn a_new_product_is_written_in_full_on_every_path() {
 
 #[test]
 fn an_unfilled_product_writes_every_element_and_reads_none() {
-    for (m, k, n) in [(37, 19, 23), (600, 33, 17), (9, 1, 7), (31, 17, 1), (4, 0, 3), (0, 3, 2)] {
+    // The main kernel, one large enough to be split across threads (m·k·n ≥ PARALLEL_WORK), the
+    // outer-product (k ≤ 2) and matrix-vector (n = 1, m = 1: batch-1 inference) paths, empty sizes.
+    let shapes = [
+        (37, 19, 23),
+        (256, 96, 96),
+        (9, 1, 7),
+        (9, 2, 7),
+        (31, 17, 1),
+        (1, 17, 31),
+        (4, 0, 3),
+        (0, 3, 2),
+    ];
+    assert!(shapes.iter().any(|&(m, k, n)| m * k * n >= PARALLEL_WORK));
+    for (m, k, n) in shapes {
         let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
         let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
         let want = naive(&a, &b, m, k, n);

@@ -198,19 +198,44 @@ fn a_state_that_does_not_fit_the_model_is_an_error_not_a_panic() {
 #[test]
 fn consecutive_test_rows_are_the_split_s_own_memory_and_equal_gathered_ones() {
     let p = Prepared::from_split(&synthetic(10, 3), None, Dataset::Mnist.mean_std());
-    let (data, ys) = p.rows(3..7);
+    let data = p.rows(3..7);
     let (gx, gy) = p.gather(&[3, 4, 5, 6]);
     let rows: &[f32] = data.as_slice().unwrap();
     assert_eq!(rows, &gx[..]);
-    assert_eq!(ys, gy);
+    assert_eq!(p.labels(3..7), gy);
     assert_eq!(data.shape().to_vec(), vec![4, PIXELS]);
     // No copy: the batch's elements are where the split keeps them.
     assert_eq!(rows.as_ptr(), p.images()[3 * PIXELS..].as_ptr());
     // The last rows and an empty range.
-    let (last, y_last) = p.rows(9..10);
+    let last = p.rows(9..10);
     assert_eq!(last.as_slice::<f32>().unwrap(), &p.images()[9 * PIXELS..]);
-    assert_eq!(y_last, vec![p.y[9] as i64]);
-    let (none, y_none) = p.rows(10..10);
-    assert_eq!(none.num_elements(), 0);
-    assert!(y_none.is_empty());
+    assert_eq!(p.labels(9..10), vec![p.y[9] as i64]);
+    assert_eq!(p.rows(10..10).num_elements(), 0);
+    assert!(p.labels(10..10).is_empty());
+    // In order, in runs of the batch size, the last one shorter.
+    assert_eq!(p.batches(4).collect::<Vec<_>>(), vec![0..4, 4..8, 8..10]);
+    assert_eq!(p.batches(10).collect::<Vec<_>>(), vec![0..10]);
+}
+
+#[test]
+fn writing_to_a_batch_of_test_rows_leaves_the_split_unchanged() {
+    let p = Prepared::from_split(&synthetic(8, 4), None, Dataset::Mnist.mean_std());
+    let before = p.images().to_vec();
+    let mut data = p.rows(2..5);
+    data.as_mut_slice::<f32>().unwrap().fill(1e9);
+    assert_eq!(p.images(), &before[..]);
+    // Through a tensor on flex, with operations that may work in place.
+    let device = crate::backend::Backend::Flex.device();
+    let t = Tensor::<2>::from_data(p.rows(0..8), &device);
+    // The tensor owns its only handle on the rows: flex may write in place.
+    let changed = t.mul_scalar(-3.0).add_scalar(7.0).exp().into_data();
+    assert_eq!(p.images(), &before[..]);
+    assert!(changed.as_slice::<f32>().unwrap().iter().zip(&before).any(|(a, b)| a != b));
+}
+
+#[test]
+#[should_panic(expected = "rows 6..9 of a split of 8 images")]
+fn rows_past_the_end_are_a_caller_error() {
+    let p = Prepared::from_split(&synthetic(8, 4), None, Dataset::Mnist.mean_std());
+    p.rows(6..9);
 }
