@@ -10,16 +10,19 @@ pub enum Backend {
     Flex,
     Tch,
     TchCuda,
+    /// The grid's `[command]`: any program, run and measured as a trial (no Burn model).
+    Command,
 }
 
 impl Named for Backend {
-    const ALL: &'static [Backend] = &[Backend::Flex, Backend::Tch, Backend::TchCuda];
+    const ALL: &'static [Backend] = &[Backend::Flex, Backend::Tch, Backend::TchCuda, Backend::Command];
 
     fn name(self) -> &'static str {
         match self {
             Backend::Flex => "flex",
             Backend::Tch => "tch",
             Backend::TchCuda => "tch-cuda",
+            Backend::Command => "command",
         }
     }
 }
@@ -28,10 +31,10 @@ impl Backend {
     /// Whether this binary can run the backend at all.
     pub fn check_available(self) -> Result<(), String> {
         match self {
-            Backend::Flex => Ok(()),
+            Backend::Flex | Backend::Command => Ok(()),
             _ if cfg!(feature = "tch") => Ok(()),
             _ => Err(format!(
-                "backend `{}` needs a build with `--features tch` (see README: LibTorch)",
+                "backend `{}` needs a build with `--features tch` (see docs/libtorch.md)",
                 self.name()
             )),
         }
@@ -41,7 +44,8 @@ impl Backend {
     /// whenever it is compiled in.
     pub fn device(self) -> Device {
         match self {
-            Backend::Flex => Device::flex(),
+            // A command trial trains outside this process; nothing of Burn runs for it.
+            Backend::Flex | Backend::Command => Device::flex(),
             // burn-tch is deprecated upstream but still shipped with 0.22; we keep it for libtorch.
             #[cfg(feature = "tch")]
             #[allow(deprecated)]

@@ -20,6 +20,14 @@ fn named<T: Named>() -> impl TypedValueParser<Value = T> {
     PossibleValuesParser::new(T::ALL.iter().map(|x| x.name())).try_map(|s| parse_named::<T>(&s))
 }
 
+/// A backend that trains a built-in model (not `command`).
+fn builtin_backend() -> impl TypedValueParser<Value = Backend> {
+    PossibleValuesParser::new(
+        Backend::ALL.iter().filter(|b| **b != Backend::Command).map(|x| x.name()),
+    )
+    .try_map(|s| parse_named::<Backend>(&s))
+}
+
 /// A whole number ≥ 1.
 fn at_least_one(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
@@ -77,6 +85,43 @@ pub enum Command {
     Report(ReportArgs),
     /// Training and evaluation images/s per model on real data, and peak memory (no sensors, no files).
     Bench(BenchArgs),
+    /// Run one command and measure its energy like a trial: `wattsweep measure -- python3 train.py`.
+    ///
+    /// The command's output passes through; a one-line summary (joules, seconds, mean watts,
+    /// energy source, accuracy if reported) goes to stderr. Exit code: the command's own.
+    Measure(MeasureArgs),
+    /// Internal: the supervisor of a command trial's process tree.
+    #[command(name = "__supervise", hide = true)]
+    Supervise(SuperviseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MeasureArgs {
+    /// Append the measurement as a results.csv-style row to FILE.csv.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
+    /// Seconds of idle power measured first (net energy = energy − idle power × time).
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    pub idle_s: f64,
+    /// Root of the Linux powercap tree (RAPL).
+    #[arg(long, value_name = "DIR", default_value = crate::energy::DEFAULT_POWERCAP_ROOT)]
+    pub powercap_root: PathBuf,
+    /// Do not look for NVIDIA GPUs.
+    #[arg(long)]
+    pub no_nvml: bool,
+    /// The command and its arguments (after `--`), run without a shell.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct SuperviseArgs {
+    #[arg(long)]
+    pub status: PathBuf,
+    #[arg(long)]
+    pub grace_s: f64,
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -175,7 +220,7 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',', value_parser = named::<ModelKind>())]
     pub models: Vec<ModelKind>,
     /// Backend.
-    #[arg(long, value_parser = named::<Backend>(), default_value = "flex")]
+    #[arg(long, value_parser = builtin_backend(), default_value = "flex")]
     pub backend: Backend,
     /// Dataset whose files are used.
     #[arg(long, value_parser = named::<Dataset>(), default_value = "mnist")]

@@ -5,10 +5,10 @@
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BenchArgs, Cli, Command, FetchArgs, PlanArgs, PlanFormat, ReportArgs, RunArgs, SensorArgs,
-    SlurmArgs,
+    BenchArgs, Cli, Command, FetchArgs, MeasureArgs, PlanArgs, PlanFormat, ReportArgs, RunArgs,
+    SensorArgs, SlurmArgs,
 };
-use crate::config::load_grid;
+use crate::trial::TrialSpec;
 use crate::data;
 use crate::energy::{self, EnergyOptions};
 use crate::kernels;
@@ -26,6 +26,11 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     crate::memory::keep_freed_memory();
     let cli = Cli::parse();
+    if let Command::Supervise(a) = &cli.command {
+        let grace = std::time::Duration::from_secs_f64(a.grace_s.max(0.0));
+        let code = crate::process::supervise::supervise(&a.status, grace, &a.command);
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     init_logging(cli.verbose, cli.quiet);
     match dispatch(cli.command, cli.quiet) {
         Ok(code) => ExitCode::from(code),
@@ -65,6 +70,8 @@ fn dispatch(command: Command, quiet: bool) -> Result<u8> {
         Command::Merge(args) => slurm::merge_command(&args.out).map(exit_code),
         Command::Report(args) => report_cmd(args),
         Command::Bench(args) => bench_cmd(args),
+        Command::Measure(args) => measure_cmd(args),
+        Command::Supervise(_) => unreachable!("handled in main before logging starts"),
     }
 }
 
@@ -198,89 +205,58 @@ fn fetch(args: FetchArgs) -> Result<u8> {
     Ok(0)
 }
 
+fn measure_cmd(args: MeasureArgs) -> Result<u8> {
+    if !(args.idle_s.is_finite() && (0.0..=3600.0).contains(&args.idle_s)) {
+        anyhow::bail!("--idle-s {}: must be in [0, 3600]", args.idle_s);
+    }
+    runner::measure(&runner::MeasureOptions {
+        argv: args.command,
+        out: args.out,
+        idle_s: args.idle_s,
+        energy: EnergyOptions {
+            powercap_root: args.powercap_root,
+            use_nvml: !args.no_nvml,
+            ..EnergyOptions::default()
+        },
+    })
+}
+
 fn sensors(args: SensorArgs) -> Result<u8> {
     print!("{}", energy::sensors_report(&args.into(), std::time::Duration::from_secs(1)));
     Ok(0)
 }
 
 fn plan_cmd(args: PlanArgs) -> Result<u8> {
-    let grid = load_grid(&args.grid)?;
-    let all = plan::expand(&grid);
-    plan::check_search(&grid, &all)?;
-    let trials: Vec<_> = all
-        .into_iter()
-        .filter(|t| args.shard.is_none_or(|s| plan::shard_owns(&grid, &s, t)))
-        .collect();
+    let loaded = plan::load(&args.grid, args.shard.as_ref())?;
+    let trials = loaded.trials;
     let mut out = std::io::stdout().lock();
     match args.format {
         PlanFormat::Text => {
             for t in &trials {
-                let s = &t.spec;
-                writeln!(
-                    out,
-                    "{}  dataset={} model={} optimizer={} learning_rate={} momentum={} batch_size={} epochs={} seed={} repeat={} backend={} threads={} {}",
-                    t.id,
-                    s.dataset.name(),
-                    s.model.name(),
-                    s.optimizer.name(),
-                    s.learning_rate,
-                    s.momentum,
-                    s.batch_size,
-                    s.epochs,
-                    s.seed,
-                    s.repeat,
-                    s.backend.name(),
-                    s.threads.map_or("all".to_string(), |n| n.to_string()),
-                    s.model_settings_text()
-                )?;
+                let cells: Vec<String> = t
+                    .spec
+                    .setting_cells()
+                    .into_iter()
+                    .filter(|(k, _)| *k != "config_id")
+                    .map(|(k, v)| match k {
+                        "model_settings" => v,
+                        _ if !v.is_empty() => format!("{k}={v}"),
+                        "threads" | "train_limit" | "test_limit" => format!("{k}=all"),
+                        "weight_decay" => format!("{k}=default"),
+                        _ => format!("{k}=-"),
+                    })
+                    .collect();
+                writeln!(out, "{}  {}", t.id, cells.join(" ").trim_end())?;
             }
             writeln!(out, "{} trials", trials.len())?;
         }
         PlanFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "trial_id",
-                "dataset",
-                "model",
-                "optimizer",
-                "learning_rate",
-                "momentum",
-                "weight_decay",
-                "batch_size",
-                "epochs",
-                "train_limit",
-                "test_limit",
-                "seed",
-                "backend",
-                "model_settings",
-                "repeat",
-                "config_id",
-                "threads",
-                "gpu_power_limit_w",
-            ])?;
+            let header = TrialSpec::defaults(crate::models::ModelKind::Mlp).setting_cells();
+            w.write_record(std::iter::once("trial_id").chain(header.iter().map(|(k, _)| *k)))?;
             for t in &trials {
-                let s = &t.spec;
-                let opt = |o: Option<usize>| o.map(|n| n.to_string()).unwrap_or_default();
-                w.write_record([
-                    t.id.clone(),
-                    s.dataset.name().into(),
-                    s.model.name().into(),
-                    s.optimizer.name().into(),
-                    s.learning_rate.to_string(),
-                    s.momentum.to_string(),
-                    s.weight_decay.map(|x| x.to_string()).unwrap_or_default(),
-                    s.batch_size.to_string(),
-                    s.epochs.to_string(),
-                    opt(s.train_limit),
-                    opt(s.test_limit),
-                    s.seed.to_string(),
-                    s.backend.name().into(),
-                    s.model_settings_text(),
-                    s.repeat.to_string(),
-                    s.config_id(),
-                    opt(s.threads),
-                    s.gpu_power_limit_w.map(|w| w.to_string()).unwrap_or_default(),
-                ])?;
+                let cells = t.spec.setting_cells();
+                w.write_record(std::iter::once(t.id.clone()).chain(cells.into_iter().map(|(_, v)| v)))?;
             }
             w.flush()?;
         }

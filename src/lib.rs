@@ -24,6 +24,7 @@ pub(crate) mod models;
 pub(crate) mod names;
 pub(crate) mod optimizer;
 pub(crate) mod plan;
+pub(crate) mod process;
 pub(crate) mod report;
 pub(crate) mod results;
 pub(crate) mod runner;

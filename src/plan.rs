@@ -6,12 +6,13 @@
 //! this list by id (by configuration under successive halving, whose shards each halve their own
 //! configurations).
 
-use crate::config::{Grid, GridErrors, Problem, Search};
+use crate::config::{Grid, GridErrors, Problem, Search, load_grid};
 use crate::models::ModelKind;
 use crate::names::Named;
 use crate::shard::Shard;
-use crate::trial::{SETTING_KEYS, TrialSpec, Value};
+use crate::trial::{FREE_FOR_COMMANDS, SETTING_KEYS, TrialSpec, Value};
 use std::collections::HashSet;
+use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trial {
@@ -25,13 +26,75 @@ enum Axis<'g> {
     Model(ModelKind, &'g str, &'g [Value]),
 }
 
+/// A grid's plan: every trial, and the ones this shard runs.
+pub struct Loaded {
+    pub grid: Grid,
+    /// Every trial of the grid, in plan order.
+    pub all: Vec<Trial>,
+    /// The trials `--shard` gives this process (all of them without one).
+    pub trials: Vec<Trial>,
+}
+
+/// The one road from a grid file to trials, which every command takes (`plan`, `run`, `slurm`,
+/// …), so that each refuses exactly the same grids with the same messages: read and validate
+/// the file, expand it, check what needs the expanded plan, and keep the shard's trials.
+pub fn load(path: &Path, shard: Option<&Shard>) -> Result<Loaded, GridErrors> {
+    let grid = load_grid(path)?;
+    let all = expand_checked(&grid)?;
+    check_search(&grid, &all)?;
+    let trials = match shard {
+        Some(s) => all.iter().filter(|t| shard_owns(&grid, s, t)).cloned().collect(),
+        None => all.clone(),
+    };
+    Ok(Loaded { grid, all, trials })
+}
+
+/// [`expand`], with the checks that need each trial's backend: a built-in trial's `model`,
+/// `optimizer` and `dataset` must be built-in names (a grid with a `[command]` accepts any value
+/// at parse time), and a `[command]` needs a command trial and the reverse.
+pub fn expand_checked(grid: &Grid) -> Result<Vec<Trial>, GridErrors> {
+    let (trials, mut problems) = expand_with_problems(grid);
+    let commands = trials.iter().filter(|t| t.spec.is_command()).count();
+    if grid.command.is_some() && commands == 0 && problems.is_empty() {
+        problems.push(Problem {
+            key: "command".into(),
+            message: "no trial of this grid runs it: add `backend = \"command\"` (or `[grid] backend = [\"flex\", \"command\"]`)".into(),
+        });
+    }
+    if grid.command.is_none() && commands > 0 {
+        problems.push(Problem {
+            key: "backend = \"command\"".into(),
+            message: "needs a [command] table saying what to run, e.g. [command] argv = [\"python3\", \"train.py\", \"--lr\", \"{learning_rate}\"]".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(trials)
+    } else {
+        Err(GridErrors { path: grid.path.clone(), problems })
+    }
+}
+
+/// The grid's trials. The grid must have passed [`expand_checked`]: a trial that cannot be
+/// resolved is left out here.
+#[cfg(test)]
 pub fn expand(grid: &Grid) -> Vec<Trial> {
+    expand_with_problems(grid).0
+}
+
+fn expand_with_problems(grid: &Grid) -> (Vec<Trial>, Vec<Problem>) {
+    let mut problems: Vec<Problem> = Vec::new();
     let mut axes: Vec<Axis> = Vec::new();
     for key in SETTING_KEYS {
         for (k, values) in &grid.axes {
             if k == key {
                 axes.push(Axis::Setting(k, values));
             }
+        }
+    }
+    // The `[command]`'s own keys, after every trial setting, in the file's order.
+    for (k, values) in &grid.axes {
+        if !SETTING_KEYS.contains(&k.as_str()) {
+            axes.push(Axis::Setting(k, values));
         }
     }
     for &model in ModelKind::ALL {
@@ -74,7 +137,15 @@ pub fn expand(grid: &Grid) -> Vec<Trial> {
                 Axis::Model(m, k, v) => (Some(*m), *k, &v[p]),
             })
             .collect();
-        let spec = resolve(grid, &chosen);
+        let spec = match resolve(grid, &chosen) {
+            Ok(spec) => spec,
+            Err(p) => {
+                if !problems.contains(&p) {
+                    problems.push(p);
+                }
+                continue;
+            }
+        };
         if !grid.exclude.iter().any(|ex| ex.iter().all(|(k, v)| matches(&spec, k, v))) {
             push(spec, &mut trials);
         }
@@ -87,32 +158,75 @@ pub fn expand(grid: &Grid) -> Vec<Trial> {
                 None => (None, k.as_str(), v),
             })
             .collect();
-        push(resolve(grid, &chosen), &mut trials);
+        match resolve(grid, &chosen) {
+            Ok(spec) => push(spec, &mut trials),
+            Err(p) if !problems.contains(&p) => problems.push(p),
+            Err(_) => {}
+        }
     }
-    trials
+    (trials, problems)
 }
 
-/// Defaults ← top-level scalars ← chosen settings ← `[models.X]` ← chosen model settings.
-fn resolve(grid: &Grid, chosen: &[(Option<ModelKind>, &str, &Value)]) -> TrialSpec {
-    let model = chosen
-        .iter()
-        .find(|(m, k, _)| m.is_none() && *k == "model")
-        .map(|(_, _, v)| *v)
-        .or_else(|| grid.fixed.iter().find(|(k, _)| k == "model").map(|(_, v)| v))
+/// Defaults ← backend ← top-level scalars ← chosen settings ← `[models.X]` ← chosen model
+/// settings. Values were validated while parsing, except what depends on the backend: a
+/// built-in trial with a name only a command knows is a problem; a key only the command uses is
+/// left out of a built-in trial.
+fn resolve(grid: &Grid, chosen: &[(Option<ModelKind>, &str, &Value)]) -> Result<TrialSpec, Problem> {
+    let setting = |key: &str| {
+        chosen
+            .iter()
+            .find(|(m, k, _)| m.is_none() && *k == key)
+            .map(|(_, _, v)| *v)
+            .or_else(|| grid.fixed.iter().find(|(k, _)| k == key).map(|(_, v)| v))
+    };
+    let model = setting("model")
         .and_then(|v| match v {
             Value::Str(s) => ModelKind::parse(s),
             _ => None,
         })
         .unwrap_or(ModelKind::Mlp); // validation guarantees a model exists
     let mut spec = TrialSpec::defaults(model);
-    // Values were validated while parsing; a failure here cannot happen, so ignoring is safe.
+    if let Some(b) = setting("backend") {
+        let _ = spec.set("backend", b);
+    }
+    if !spec.is_command() && setting("model").is_none() {
+        return Err(Problem {
+            key: "model".into(),
+            message: format!(
+                "no model for the trials with backend = \"{}\": add `model = \"mlp\"` or `[grid] model = [...]`",
+                spec.backend.name()
+            ),
+        });
+    }
+    if spec.is_command() {
+        spec.command = grid.command.as_ref().map(|c| c.digest.clone());
+    }
+    let set = |spec: &mut TrialSpec, k: &str, v: &Value| -> Result<(), Problem> {
+        if !spec.is_command() && !SETTING_KEYS.contains(&k) {
+            return Ok(()); // the command's own key: no part of a built-in trial
+        }
+        match spec.set(k, v) {
+            Ok(()) => Ok(()),
+            Err(e) if FREE_FOR_COMMANDS.contains(&k) => Err(Problem {
+                key: format!("{k} = {v}"),
+                message: format!(
+                    "{e} — for backend = \"{}\"; a name that only your [command] knows needs backend = \"command\" (an [[exclude]] can drop the built-in pairs)",
+                    spec.backend.name()
+                ),
+            }),
+            Err(_) => Ok(()), // validated while parsing
+        }
+    };
     for (k, v) in &grid.fixed {
-        let _ = spec.set(k, v);
+        set(&mut spec, k, v)?;
     }
     for (m, k, v) in chosen {
         if m.is_none() {
-            let _ = spec.set(k, v);
+            set(&mut spec, k, v)?;
         }
+    }
+    if spec.is_command() {
+        return Ok(spec); // model settings belong to built-in models
     }
     for (m, k, v) in &grid.model_fixed {
         let _ = spec.set_model(*m, k, v);
@@ -122,7 +236,7 @@ fn resolve(grid: &Grid, chosen: &[(Option<ModelKind>, &str, &Value)]) -> TrialSp
             let _ = spec.set_model(*m, k, v);
         }
     }
-    spec
+    Ok(spec)
 }
 
 fn split_model_key(k: &str) -> Option<(ModelKind, &str)> {
@@ -134,7 +248,7 @@ fn split_model_key(k: &str) -> Option<(ModelKind, &str)> {
 fn matches(spec: &TrialSpec, key: &str, v: &Value) -> bool {
     match split_model_key(key) {
         Some((m, sk)) => {
-            if spec.model != m {
+            if spec.model != m || spec.is_command() {
                 return false;
             }
             let mut probe = spec.clone();

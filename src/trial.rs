@@ -8,8 +8,13 @@ use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, parse_named};
 use crate::optimizer::OptimizerKind;
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 pub use crate::value::Value;
+
+/// Settings that are closed sets of names for built-in trials and free-form values (any string
+/// or number, passed to the program) for command trials.
+pub const FREE_FOR_COMMANDS: [&str; 3] = ["dataset", "model", "optimizer"];
 
 /// Every trial setting a grid may fix or sweep, in the order axes are expanded (outermost first)
 /// and the order of the canonical form. Per-model settings live under `models.<name>`.
@@ -54,6 +59,13 @@ pub struct TrialSpec {
     /// Which run of identical settings this is (measurement noise; `seed` samples training
     /// variance). 0 keeps the id a trial had before repeats existed.
     pub repeat: u64,
+    /// Command trials only (`backend = "command"`): `model`, `optimizer`, `dataset` as the grid
+    /// wrote them, and the keys the grid invents for its `[command]`. Empty for built-in trials,
+    /// which ignore keys only the command uses.
+    pub free: BTreeMap<String, Value>,
+    /// Command trials only: 12 hex digits of the SHA-256 of the `[command]` (argv and env
+    /// templates, the input files' digests), so an edited script is a new trial.
+    pub command: Option<String>,
 }
 
 fn whole(v: &Value, min: u64) -> Result<u64, String> {
@@ -93,11 +105,23 @@ impl TrialSpec {
             gpu_power_limit_w: None,
             seed: 0,
             repeat: 0,
+            free: BTreeMap::new(),
+            command: None,
         }
+    }
+
+    /// Whether this trial runs the grid's `[command]` rather than a built-in model.
+    pub fn is_command(&self) -> bool {
+        self.backend == Backend::Command
     }
 
     /// Set one top-level setting. `Err` says what is wrong with the value (the caller adds where).
     pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
+        if self.is_command() && (FREE_FOR_COMMANDS.contains(&key) || !SETTING_KEYS.contains(&key))
+        {
+            self.free.insert(key.to_string(), v.clone());
+            return Ok(());
+        }
         match key {
             "dataset" => self.dataset = name_of(v)?,
             "model" => {
@@ -109,8 +133,21 @@ impl TrialSpec {
             }
             "optimizer" => self.optimizer = name_of(v)?,
             "backend" => {
-                self.backend = name_of(v)?;
-                self.backend.check_available()?;
+                let backend: Backend = name_of(v)?;
+                backend.check_available()?;
+                if backend == Backend::Command && !self.is_command() {
+                    // The built-in defaults, as free-form values the command receives.
+                    for (k, name) in [
+                        ("dataset", self.dataset.name()),
+                        ("optimizer", self.optimizer.name()),
+                    ] {
+                        self.free.insert(k.into(), Value::Str(name.into()));
+                    }
+                } else if backend != Backend::Command {
+                    self.free.clear();
+                    self.command = None;
+                }
+                self.backend = backend;
             }
             "learning_rate" => match v.number() {
                 Some(x) if x.is_finite() && x > 0.0 => self.learning_rate = x,
@@ -162,10 +199,14 @@ impl TrialSpec {
     /// `key=value;…` of every setting, defaults filled in, in a fixed order and format.
     pub fn canonical(&self) -> String {
         let opt = |o: Option<usize>| o.map_or("all".to_string(), |n| n.to_string());
+        let named = |key: &str, builtin: &str| match self.is_command() {
+            true => format!("{key}={}", self.free.get(key).map_or(String::new(), canonical_value)),
+            false => format!("{key}={builtin}"),
+        };
         let mut parts = vec![
-            format!("dataset={}", self.dataset.name()),
-            format!("model={}", self.model.name()),
-            format!("optimizer={}", self.optimizer.name()),
+            named("dataset", self.dataset.name()),
+            named("model", self.model.name()),
+            named("optimizer", self.optimizer.name()),
             format!("learning_rate={:?}", self.learning_rate),
             format!("momentum={:?}", self.momentum),
             format!(
@@ -189,6 +230,14 @@ impl TrialSpec {
         // Repeat 0 is what every trial was before repeats existed: its id must not change.
         if self.repeat > 0 {
             parts.push(format!("repeat={}", self.repeat));
+        }
+        if self.is_command() {
+            // Built-in ids never reach here: they stay as they were before commands existed.
+            parts.push(format!("command={}", self.command.as_deref().unwrap_or("")));
+            for (k, v) in self.free.iter().filter(|(k, _)| !FREE_FOR_COMMANDS.contains(&k.as_str())) {
+                parts.push(format!("{k}={}", canonical_value(v)));
+            }
+            return parts.join(";");
         }
         for (k, v) in self.model_settings.canonical() {
             parts.push(format!("models.{}.{k}={v}", self.model.name()));
@@ -219,8 +268,97 @@ impl TrialSpec {
         hex::encode(&digest[..6])
     }
 
-    /// Short human description of the model's own settings, e.g. `steps=25 beta=0.9 …`.
+    /// The `model` column: the built-in model's name, or a command trial's free-form `model`
+    /// (`command` when the grid gives none).
+    pub fn model_name(&self) -> String {
+        match self.is_command() {
+            true => self.free.get("model").map_or("command".into(), text_value),
+            false => self.model.name().into(),
+        }
+    }
+
+    /// The `dataset` / `optimizer` column (free-form for command trials).
+    pub fn named_setting(&self, key: &str) -> String {
+        match (self.is_command(), key) {
+            (true, _) => self.free.get(key).map_or(String::new(), text_value),
+            (false, "dataset") => self.dataset.name().into(),
+            (false, "optimizer") => self.optimizer.name().into(),
+            (false, _) => self.model.name().into(),
+        }
+    }
+
+    /// Every setting of a command trial as text, in the order of [`SETTING_KEYS`] and then the
+    /// grid's own keys: what `{key}` placeholders and `WATTSWEEP_<KEY>` receive. An unset
+    /// optional setting is the empty string; `threads` unset is the number of logical CPUs.
+    pub fn command_settings(&self) -> Vec<(String, String)> {
+        let opt = |o: Option<usize>| o.map_or(String::new(), |n| n.to_string());
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut out: Vec<(String, String)> = vec![
+            ("dataset".into(), self.named_setting("dataset")),
+            ("model".into(), self.model_name()),
+            ("optimizer".into(), self.named_setting("optimizer")),
+            ("learning_rate".into(), self.learning_rate.to_string()),
+            ("momentum".into(), self.momentum.to_string()),
+            ("weight_decay".into(), self.weight_decay.map_or(String::new(), |w| w.to_string())),
+            ("batch_size".into(), self.batch_size.to_string()),
+            ("epochs".into(), self.epochs.to_string()),
+            ("train_limit".into(), opt(self.train_limit)),
+            ("test_limit".into(), opt(self.test_limit)),
+            ("backend".into(), self.backend.name().into()),
+            ("threads".into(), self.threads.unwrap_or(cpus).to_string()),
+            (
+                "gpu_power_limit_w".into(),
+                self.gpu_power_limit_w.map_or(String::new(), |w| w.to_string()),
+            ),
+            ("seed".into(), self.seed.to_string()),
+            ("repeat".into(), self.repeat.to_string()),
+        ];
+        for (k, v) in &self.free {
+            if !FREE_FOR_COMMANDS.contains(&k.as_str()) {
+                out.push((k.clone(), text_value(v)));
+            }
+        }
+        out
+    }
+
+    /// The settings as the plan prints them (`wattsweep plan`, text and CSV): one list, so the
+    /// text line and the CSV columns cannot drift apart. Column order is the plan CSV's (a
+    /// contract: columns are added at the end, never renamed or moved).
+    pub fn setting_cells(&self) -> Vec<(&'static str, String)> {
+        let opt = |o: Option<usize>| o.map(|n| n.to_string()).unwrap_or_default();
+        vec![
+            ("dataset", self.named_setting("dataset")),
+            ("model", self.model_name()),
+            ("optimizer", self.named_setting("optimizer")),
+            ("learning_rate", self.learning_rate.to_string()),
+            ("momentum", self.momentum.to_string()),
+            ("weight_decay", self.weight_decay.map(|x| x.to_string()).unwrap_or_default()),
+            ("batch_size", self.batch_size.to_string()),
+            ("epochs", self.epochs.to_string()),
+            ("train_limit", opt(self.train_limit)),
+            ("test_limit", opt(self.test_limit)),
+            ("seed", self.seed.to_string()),
+            ("backend", self.backend.name().into()),
+            ("model_settings", self.model_settings_text()),
+            ("repeat", self.repeat.to_string()),
+            ("config_id", self.config_id()),
+            ("threads", opt(self.threads)),
+            ("gpu_power_limit_w", self.gpu_power_limit_w.map(|w| w.to_string()).unwrap_or_default()),
+        ]
+    }
+
+    /// Short human description of the model's own settings, e.g. `steps=25 beta=0.9 …`; for a
+    /// command trial, the keys the grid invented for it.
     pub fn model_settings_text(&self) -> String {
+        if self.is_command() {
+            return self
+                .free
+                .iter()
+                .filter(|(k, _)| !FREE_FOR_COMMANDS.contains(&k.as_str()))
+                .map(|(k, v)| format!("{k}={}", text_value(v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
         self.model_settings
             .canonical()
             .into_iter()
@@ -234,5 +372,23 @@ impl TrialSpec {
     pub fn matches(&self, key: &str, v: &Value) -> bool {
         let mut probe = self.clone();
         probe.set(key, v).is_ok() && probe.canonical() == self.canonical()
+    }
+}
+
+/// A free-form value in the canonical form (floats in Rust's round-trip form, like typed ones).
+fn canonical_value(v: &Value) -> String {
+    match v {
+        Value::Float(x) => format!("{x:?}"),
+        other => text_value(other),
+    }
+}
+
+/// A value as a command receives it: strings as written (no quotes), numbers in decimal.
+pub fn text_value(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(x) => x.to_string(),
+        Value::Bool(b) => b.to_string(),
     }
 }

@@ -161,6 +161,8 @@ pub struct Grid {
     pub slurm: toml::Table,
     /// The file's text, saved into run.json.
     pub source_text: String,
+    /// `[command]`: what `backend = "command"` trials run.
+    pub command: Option<super::command::CommandSpec>,
 }
 
 /// One problem in a grid file: where, and what is wrong.

@@ -3,8 +3,9 @@
 //! instead of one error per run. Nothing here touches the output directory.
 //!
 //! Files: `grid` (the validated types, `DEFAULT_CARBON_G_PER_KWH`), `parse` (TOML → `Grid`,
-//! every problem at once). This file only re-exports.
+//! every problem at once), `command` (`[command]` and its `{key}` templates). This file only re-exports.
 
+pub(crate) mod command;
 mod grid;
 pub(crate) mod parse;
 #[cfg(test)]
@@ -15,4 +16,5 @@ pub use grid::{
     BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, InferenceSettings,
     Objective, Problem, Search,
 };
+pub use command::CommandSpec;
 pub use parse::load_grid;

@@ -8,11 +8,13 @@ use super::grid::{
 };
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
-use crate::trial::{SETTING_KEYS, TrialSpec, Value};
+use super::command::{EXTRA_PLACEHOLDERS, parse_command};
+use crate::trial::{FREE_FOR_COMMANDS, SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 13] = [
+const TABLE_KEYS: [&str; 14] = [
     "name",
+    "command",
     "seeds",
     "repeats",
     "grid",
@@ -57,11 +59,26 @@ pub const SLURM_KEYS: [&str; 10] = [
 
 struct Walker {
     problems: Vec<Problem>,
+    /// Whether the grid has a `[command]`: `model`, `optimizer`, `dataset` then take any value
+    /// (checked per trial once the backend is known, in `plan`).
+    has_command: bool,
+    /// Keys that are no trial setting but that the `[command]` uses.
+    command_keys: Vec<String>,
 }
 
 impl Walker {
     fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.problems.push(Problem { key: key.into(), message: message.into() });
+    }
+
+    /// Whether `key` is a setting here: a trial setting, or a key the `[command]` uses.
+    fn is_setting(&self, key: &str) -> bool {
+        SETTING_KEYS.contains(&key) || self.command_keys.iter().any(|k| k == key)
+    }
+
+    /// The keys an unknown one is compared with for a "did you mean".
+    fn valid_settings(&self) -> Vec<&str> {
+        SETTING_KEYS.iter().copied().chain(self.command_keys.iter().map(String::as_str)).collect()
     }
 
     /// A scalar setting value, checked against a scratch trial.
@@ -70,6 +87,12 @@ impl Walker {
             self.problem(at, format!("must be a single value, found {}", v.type_str()));
             return None;
         };
+        let free = !SETTING_KEYS.contains(&key)
+            || (self.has_command && FREE_FOR_COMMANDS.contains(&key));
+        if free {
+            // Free-form: whatever the command makes of it; a built-in trial checks it in `plan`.
+            return Some(value);
+        }
         let mut probe = TrialSpec::defaults(ModelKind::Mlp);
         match probe.set(key, &value) {
             Ok(()) => Some(value),
@@ -179,12 +202,14 @@ impl Walker {
                         }
                     }
                 }
-            } else if SETTING_KEYS.contains(&k.as_str()) {
+            } else if self.is_setting(k) {
                 if let Some(value) = self.setting(k, &here, v) {
                     out.push((k.clone(), value));
                 }
             } else {
-                self.unknown(&here, k, &SETTING_KEYS);
+                let valid: Vec<String> =
+                    self.valid_settings().into_iter().map(String::from).collect();
+                self.unknown(&here, k, &valid.iter().map(String::as_str).collect::<Vec<_>>());
             }
         }
         out
@@ -202,7 +227,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             return Err(fail(vec![Problem { key: String::new(), message }]));
         }
     };
-    let mut w = Walker { problems: Vec::new() };
+    let mut w = Walker { problems: Vec::new(), has_command: false, command_keys: Vec::new() };
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("grid").to_string();
     let mut grid = Grid {
         path: path.to_path_buf(),
@@ -219,10 +244,35 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         inference: InferenceSettings::default(),
         slurm: toml::Table::new(),
         source_text: text.to_string(),
+        command: None,
     };
-    let all_top: Vec<&str> = SETTING_KEYS.iter().chain(TABLE_KEYS.iter()).copied().collect();
+    // `[command]` first: which keys it uses decides which of the grid's own keys are settings.
+    if let Some(v) = root.get("command")
+        && let Some(t) = w.table("command", v)
+    {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let mut known: Vec<String> = SETTING_KEYS.iter().map(|k| k.to_string()).collect();
+        known.extend(EXTRA_PLACEHOLDERS.iter().map(|k| k.to_string()));
+        known.extend(grid_own_keys(&root));
+        w.has_command = true;
+        grid.command = parse_command(t, &dir, &known, &mut w.problems);
+        if let Some(c) = &grid.command {
+            w.command_keys = grid_own_keys(&root).into_iter().filter(|k| c.uses(k)).collect();
+        }
+    }
+    let all_top: Vec<String> = SETTING_KEYS
+        .iter()
+        .chain(TABLE_KEYS.iter())
+        .map(|k| k.to_string())
+        .chain(w.command_keys.iter().cloned())
+        .collect();
+    let all_top: Vec<&str> = all_top.iter().map(String::as_str).collect();
     for (key, v) in &root {
         match key.as_str() {
+            "command" => {}
             "name" => match v.as_str() {
                 Some(n) if valid_name(n) => grid.name = n.to_string(),
                 _ => w.problem(format!("name = {v}"), "must be a non-empty string of letters, digits, `-`, `_` or `.` (it names the output directory)"),
@@ -312,7 +362,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
                     grid.slurm = t.clone();
                 }
             }
-            k if SETTING_KEYS.contains(&k) => {
+            k if w.is_setting(k) => {
                 if v.is_array() {
                     w.problem(k, format!("a list at top level is not allowed; put axes under [grid] (`[grid] {k} = [...]`), or give one value"));
                 } else if let Some(value) = w.setting(k, k, v) {
@@ -337,7 +387,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
     // Whether a model is named at all (even a misspelt one, which is reported on its own).
     let has_model = root.contains_key("model")
         || root.get("grid").and_then(|g| g.as_table()).is_some_and(|g| g.contains_key("model"));
-    if !has_model && grid.include.is_empty() {
+    if !has_model && grid.include.is_empty() && grid.command.is_none() {
         w.problem(
             "model",
             "no model to train: add `[grid] model = [\"mlp\", \"cnn\", ...]` or `model = \"mlp\"`",
@@ -345,7 +395,7 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
     }
     // An [[include]] is one extra trial outside the [grid] axes: a model axis does not reach it,
     // only a top-level `model = "..."` does.
-    let fixed_model = root.contains_key("model");
+    let fixed_model = root.contains_key("model") || grid.command.is_some();
     for (i, inc) in grid.include.iter().enumerate() {
         if !fixed_model && !inc.iter().any(|(k, _)| k == "model") {
             w.problem(
@@ -382,7 +432,7 @@ fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
                     }
                 }
             }
-        } else if SETTING_KEYS.contains(&k.as_str()) {
+        } else if w.is_setting(k) {
             if let Some(items) = w.axis(&at, v) {
                 let values: Vec<Value> =
                     items.iter().filter_map(|(a, x)| w.setting(k, a, x)).collect();
@@ -391,9 +441,9 @@ fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
                 }
             }
         } else {
-            let mut valid: Vec<&str> = SETTING_KEYS.to_vec();
-            valid.push("models");
-            w.unknown(&at, k, &valid);
+            let mut valid: Vec<String> = w.valid_settings().into_iter().map(String::from).collect();
+            valid.push("models".into());
+            w.unknown(&at, k, &valid.iter().map(String::as_str).collect::<Vec<_>>());
         }
     }
 }
@@ -586,6 +636,26 @@ fn parse_search(w: &mut Walker, t: &toml::Table) -> Search {
             Search::Grid
         }
     }
+}
+
+/// Keys the grid sets that are no trial setting and no table: at top level, under `[grid]` and
+/// in `[[include]]`/`[[exclude]]` (candidates for the `[command]`'s own settings).
+fn grid_own_keys(root: &toml::Table) -> Vec<String> {
+    let mut keys: Vec<String> = root.keys().cloned().collect();
+    if let Some(g) = root.get("grid").and_then(|g| g.as_table()) {
+        keys.extend(g.keys().filter(|k| *k != "models").cloned());
+    }
+    for table in ["include", "exclude"] {
+        for item in root.get(table).and_then(|v| v.as_array()).into_iter().flatten() {
+            if let Some(t) = item.as_table() {
+                keys.extend(t.keys().filter(|k| *k != "models").cloned());
+            }
+        }
+    }
+    keys.retain(|k| !SETTING_KEYS.contains(&k.as_str()) && !TABLE_KEYS.contains(&k.as_str()));
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 fn valid_name(n: &str) -> bool {

@@ -74,15 +74,25 @@ pub fn resolve_tdp(option_w: Option<f64>, cpu_model: &str) -> (f64, TdpSource) {
 /// Cumulative CPU time of this process in µs.
 pub type CpuClock = Box<dyn FnMut() -> io::Result<u64> + Send>;
 
+/// CPU time of this process and of the processes it started: the children it has reaped
+/// (`RUSAGE_CHILDREN`, which holds a command trial's whole tree once its supervisor has ended)
+/// and the command trial's tree while it runs (`process::tree::tracked_cpu_us`). A built-in
+/// trial starts no process, so for it this is its own time.
 pub fn process_cpu_clock() -> CpuClock {
     Box::new(|| {
-        // SAFETY: getrusage only writes into the zeroed struct we pass.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
         let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-        Ok(us(ru.ru_utime) + us(ru.ru_stime))
+        let mut total = 0;
+        // Children before the running tree: a tree reaped in between is then missed for one
+        // sample (the estimate keeps its maximum), never counted twice.
+        for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+            // SAFETY: getrusage only writes into the zeroed struct we pass.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            total += us(ru.ru_utime) + us(ru.ru_stime);
+        }
+        Ok(total + crate::process::tree::tracked_cpu_us())
     })
 }
 

@@ -87,6 +87,14 @@ impl LoadWindows {
         }
     }
 
+    /// Add the windows of another run of the same trial (a later rung of a command trial).
+    pub fn merge(&mut self, other: &LoadWindows) {
+        self.machine_busy_s += other.machine_busy_s;
+        self.process_s += other.process_s;
+        self.windows += other.windows;
+        self.missing += other.missing;
+    }
+
     /// The share of the machine's busy CPU time that was not this process, 0–1; `None` when a
     /// window could not be read or nothing was busy.
     pub fn other_cpu_share(&self) -> Option<f64> {

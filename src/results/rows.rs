@@ -173,6 +173,15 @@ pub struct ResultRow {
     /// ISO 8601 with zone.
     pub finished_at: String,
     pub wattsweep_version: String,
+    /// Command trials: the phases the command announced (`train+eval`, …), or `none` when it
+    /// announced none and the whole command was measured as the training window. Empty for
+    /// built-in trials.
+    #[serde(default)]
+    pub command_phases: Option<String>,
+    /// Command trials: CPU seconds of the command's whole process tree (every process, also
+    /// those that left their session or forked twice).
+    #[serde(default)]
+    pub command_cpu_s: Option<f64>,
 }
 
 /// One epoch's row in `epochs.csv`.
@@ -181,8 +190,8 @@ pub struct EpochRow {
     pub trial_id: String,
     /// 1-based.
     pub epoch: usize,
-    /// Mean training loss over the epoch.
-    pub train_loss: f64,
+    /// Mean training loss over the epoch (empty: a command trial that did not report it).
+    pub train_loss: Option<f64>,
     /// Test accuracy after the epoch, 0–1.
     pub test_accuracy: f64,
     /// Seconds of training in the epoch (evaluation excluded).

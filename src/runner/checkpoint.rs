@@ -5,6 +5,7 @@
 //! <trial_id>.json            what the trial has accumulated, and after which epoch
 //! <trial_id>.e<E>.model.bpk  the model after epoch E (Burn's burnpack record)
 //! <trial_id>.e<E>.optim.bpk  the optimizer's state after epoch E
+//! <trial_id>.command/        a command trial's own state (WATTSWEEP_CHECKPOINT_DIR)
 //! ```
 //!
 //! The two records of an epoch are written first and the JSON (atomically) last, so whatever
@@ -36,6 +37,10 @@ pub struct Saved {
     /// wrote more, which the next run cuts off (those epochs are trained again).
     #[serde(default)]
     pub power_bytes: Option<u64>,
+    /// A command trial's checkpoint: no Burn records; the command keeps its own state in
+    /// [`Checkpoints::command_dir`].
+    #[serde(default)]
+    pub command: bool,
 }
 
 pub struct Checkpoints {
@@ -70,6 +75,9 @@ impl Checkpoints {
         let saved: Saved = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a wattsweep checkpoint", path.display()))?;
         let (model, optim) = self.records(id, saved.epoch);
+        if saved.command {
+            return Ok(Some(saved));
+        }
         if !model.exists() || !optim.exists() {
             anyhow::bail!("{}: its records for epoch {} are missing", path.display(), saved.epoch);
         }
@@ -92,6 +100,19 @@ impl Checkpoints {
         self.remove_records(id, Some(saved.epoch))
     }
 
+    /// The folder a command trial may keep its own state in across rungs
+    /// (`WATTSWEEP_CHECKPOINT_DIR`).
+    pub fn command_dir(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.command"))
+    }
+
+    /// Save a command trial's sums after `saved.epoch` (it has no records of ours).
+    pub fn save_command(&self, id: &str, saved: &Saved) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("{}: cannot create", self.dir.display()))?;
+        self.update(id, &Saved { command: true, ..saved.clone() })
+    }
+
     /// Rewrite the JSON part only (the records of `saved.epoch` must be there).
     pub fn update(&self, id: &str, saved: &Saved) -> Result<()> {
         write_atomic(&self.json(id), &serde_json::to_vec_pretty(saved)?)
@@ -99,6 +120,11 @@ impl Checkpoints {
 
     /// Remove everything of `id`.
     pub fn remove(&self, id: &str) -> Result<()> {
+        let own = self.command_dir(id);
+        if own.exists() {
+            std::fs::remove_dir_all(&own)
+                .with_context(|| format!("{}: cannot remove", own.display()))?;
+        }
         let json = self.json(id);
         if json.exists() {
             std::fs::remove_file(&json)

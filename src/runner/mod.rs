@@ -5,11 +5,15 @@
 
 mod budget;
 mod checkpoint;
+mod command;
 mod environment;
 mod halving;
 mod interrupt;
+mod launch;
 mod lock;
+mod measure;
 mod progress;
+mod protocol;
 mod record;
 mod rungs;
 mod totals;
@@ -20,10 +24,11 @@ use budget::BudgetState;
 pub use environment::{Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
 pub use lock::OutputLock;
+pub use measure::{MeasureOptions, measure};
 pub use progress::Progress;
 pub use trial::{Segment, TrialEnv, run_trial};
 
-use crate::config::{BackgroundLoad, Grid, Search, load_grid};
+use crate::config::{BackgroundLoad, Grid, Search};
 use crate::data::{self, Dataset, LoadedData};
 use crate::energy::{EnergyOptions, Meter};
 use crate::names::Named;
@@ -94,7 +99,9 @@ pub fn load_datasets(
     data_dir: Option<&Path>,
     fetch: bool,
 ) -> Result<HashMap<Dataset, LoadedData>> {
-    let mut used: Vec<Dataset> = trials.iter().map(|t| t.spec.dataset).collect();
+    // Command trials bring their own data (they get `--data-dir` as WATTSWEEP_DATA_DIR).
+    let mut used: Vec<Dataset> =
+        trials.iter().filter(|t| !t.spec.is_command()).map(|t| t.spec.dataset).collect();
     used.sort_by_key(|d| d.name());
     used.dedup();
     if data_dir.is_some() && used.len() > 1 {
@@ -151,13 +158,7 @@ pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
 /// Run the sweep. `after_trial(dir)` is called after each trial's row is written (the live
 /// report hangs there; the runner itself knows nothing of reports).
 pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Result<SweepSummary> {
-    let grid = load_grid(&opts.grid)?;
-    let all = plan::expand(&grid);
-    plan::check_search(&grid, &all)?;
-    let trials: Vec<Trial> = match &opts.shard {
-        Some(s) => all.into_iter().filter(|t| plan::shard_owns(&grid, s, t)).collect(),
-        None => all,
-    };
+    let plan::Loaded { grid, trials, .. } = plan::load(&opts.grid, opts.shard.as_ref())?;
     let datasets = load_datasets(&trials, opts.data_dir.as_deref(), opts.fetch)?;
 
     let base = output_dir(&grid, opts.out.as_deref());
@@ -168,6 +169,8 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
     std::fs::create_dir_all(out.join("power"))
         .with_context(|| format!("{}: cannot create", out.display()))?;
     let _lock = OutputLock::acquire(&out)?;
+    // A command trial's processes left by a run that was killed with its supervisor.
+    launch::end_stale_tree(&command::pid_file(&out));
     if opts.fresh {
         move_aside(&out)?;
     }
@@ -268,20 +271,6 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
                    power_path: PathBuf,
                    progress: &mut Progress,
                    segment: Segment| {
-        let data = &datasets[&t.spec.dataset];
-        let trial_data =
-            TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
-        progress.start_trial(format!(
-            "{} {} {} lr={} bs={} seed={}{} [{}]",
-            t.spec.model.name(),
-            t.spec.dataset.name(),
-            t.spec.optimizer.name(),
-            t.spec.learning_rate,
-            t.spec.batch_size,
-            t.spec.seed,
-            if t.spec.repeat > 0 { format!(" repeat={}", t.spec.repeat) } else { String::new() },
-            t.id
-        ));
         let env = TrialEnv {
             meter: &meter,
             epochs_log: &epochs,
@@ -296,6 +285,28 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             budget: &budget,
             inference: grid.inference,
         };
+        if t.spec.is_command() {
+            let ctx = command::CommandCtx {
+                spec: grid.command.as_ref().expect("validated: a command trial has a [command]"),
+                out: &out,
+                data_dir: opts.data_dir.as_deref().map(std::path::absolute).transpose()?,
+            };
+            return command::run_command_trial(t, &ctx, &env, progress, segment);
+        }
+        let data = &datasets[&t.spec.dataset];
+        let trial_data =
+            TrialData::new(data, t.spec.dataset, t.spec.train_limit, t.spec.test_limit);
+        progress.start_trial(format!(
+            "{} {} {} lr={} bs={} seed={}{} [{}]",
+            t.spec.model.name(),
+            t.spec.dataset.name(),
+            t.spec.optimizer.name(),
+            t.spec.learning_rate,
+            t.spec.batch_size,
+            t.spec.seed,
+            if t.spec.repeat > 0 { format!(" repeat={}", t.spec.repeat) } else { String::new() },
+            t.id
+        ));
         run_trial(t, &trial_data, &env, progress, segment)
     };
     let whole = |t: &Trial| Segment { until: t.spec.epochs, checkpoints: None };

@@ -132,7 +132,7 @@ impl Hooks for MeterHooks<'_, '_> {
         let row = EpochRow {
             trial_id: self.trial.id.clone(),
             epoch: r.epoch,
-            train_loss: r.train_loss,
+            train_loss: Some(r.train_loss),
             test_accuracy: r.test_accuracy,
             epoch_time_s: r.train_time_s,
             energy_j: energy,
@@ -208,6 +208,7 @@ impl Hooks for MeterHooks<'_, '_> {
             totals,
             row: None,
             power_bytes,
+            command: false,
         };
         if let Err(e) = checkpoints.save(&self.trial.id, &saved, model, optim) {
             self.write_error = Some(e);
@@ -216,13 +217,13 @@ impl Hooks for MeterHooks<'_, '_> {
 }
 
 /// A GPU power limit in force for one trial; the previous limits come back on drop.
-struct PowerLimit<'a> {
+pub(super) struct PowerLimit<'a> {
     meter: &'a Meter,
     before: Vec<u32>,
 }
 
 impl<'a> PowerLimit<'a> {
-    fn set(meter: &'a Meter, limit_w: f64) -> anyhow::Result<PowerLimit<'a>> {
+    pub(super) fn set(meter: &'a Meter, limit_w: f64) -> anyhow::Result<PowerLimit<'a>> {
         let before = meter
             .set_gpu_power_limit(limit_w)
             .map_err(|e| anyhow::anyhow!("gpu_power_limit_w = {limit_w}: {e}"))?;
@@ -315,7 +316,7 @@ pub fn run_trial(
     }
     let mut totals = hooks.totals;
     totals.samples += samples;
-    let mut row = base_row(trial, data, env, &totals, &hooks.attempt_id, hooks.started_at);
+    let mut row = base_row(trial, (data.train.len(), data.test.len()), env, &totals, &hooks.attempt_id, hooks.started_at);
     let result = match outcome {
         Ok(result) => result,
         Err(panic) => {
@@ -391,9 +392,9 @@ pub fn run_trial(
 }
 
 /// The row's settings and identity, from the spec and the sums so far (status left empty).
-fn base_row(
+pub(super) fn base_row(
     trial: &Trial,
-    data: &TrialData,
+    (train_images, test_images): (usize, usize),
     env: &TrialEnv,
     totals: &Totals,
     attempt_id: &str,
@@ -403,9 +404,9 @@ fn base_row(
     ResultRow {
         trial_id: trial.id.clone(),
         config_id: s.config_id(),
-        model: s.model.name().into(),
-        dataset: s.dataset.name().into(),
-        optimizer: s.optimizer.name().into(),
+        model: s.model_name(),
+        dataset: s.named_setting("dataset"),
+        optimizer: s.named_setting("optimizer"),
         learning_rate: s.learning_rate,
         momentum: s.momentum,
         weight_decay: s.weight_decay,
@@ -416,8 +417,8 @@ fn base_row(
         threads: s.threads,
         gpu_power_limit_w: s.gpu_power_limit_w,
         backend: s.backend.name().into(),
-        train_images: data.train.len(),
-        test_images: data.test.len(),
+        train_images,
+        test_images,
         model_settings: s.model_settings_text(),
         energy_source: totals.energy.source.clone(),
         estimate_method: env.meter.estimate_method().map(String::from),
@@ -436,7 +437,7 @@ fn base_row(
 }
 
 /// Times, energies and provenance from the sums.
-fn fill_from_totals(
+pub(super) fn fill_from_totals(
     row: &mut ResultRow,
     t: &Totals,
     energy: &crate::config::EnergySettings,
@@ -548,7 +549,7 @@ fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64
 
 /// Drop the trial's epochs.csv rows after `epoch` (an epoch trained after its checkpoint by a
 /// run that was killed: it is trained again). Reads the file only when it has such rows.
-fn drop_epochs_after(
+pub(super) fn drop_epochs_after(
     epochs: &CsvLog<EpochRow>,
     trial_id: &str,
     epoch: usize,

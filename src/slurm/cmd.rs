@@ -6,7 +6,6 @@ use super::merge::{MergeReport, merge_dir};
 use super::sbatch::{ScriptPlan, merge_script, shell_quote, submit_commands, sweep_script};
 use super::settings::{SlurmFlags, resolve};
 use super::submit::{sbatch, watch_text};
-use crate::config::load_grid;
 use crate::results::write_atomic;
 use crate::runner::{OutputLock, load_datasets, output_dir};
 use anyhow::{Context, Result, bail};
@@ -40,8 +39,8 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 /// Validate the grid, fetch its data once, write `<out>/slurm/{sweep,merge}.sbatch` and, with
 /// `submit`, submit both. Returns 0.
 pub fn slurm_command(req: &SlurmRequest) -> Result<i32> {
-    let grid = load_grid(&req.grid)?;
-    let trials = crate::plan::expand(&grid);
+    // The same road as `plan` and `run`: a grid they refuse is refused here, with their words.
+    let crate::plan::Loaded { grid, all: trials, .. } = crate::plan::load(&req.grid, None)?;
     if trials.is_empty() {
         bail!("{}: the grid has no trials", req.grid.display());
     }

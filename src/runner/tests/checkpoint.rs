@@ -18,6 +18,7 @@ impl Hooks for Save<'_> {
             totals: Totals { epochs_done: epoch, ..Default::default() },
             row: None,
             power_bytes: None,
+            command: false,
         };
         self.c.save("abc", &saved, model, optim).unwrap();
     }

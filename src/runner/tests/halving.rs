@@ -42,6 +42,7 @@ fn fake_run(out: &Path, t: &Trial, seg: Segment, diverging: (f64, u64)) -> Resul
             totals,
             row: Some(row.clone()),
             power_bytes: None,
+            command: false,
         };
         c.update(&t.id, &saved)?;
     } else {

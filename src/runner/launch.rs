@@ -1,0 +1,633 @@
+//! Run one command under a supervisor (`process::supervise`) and measure it: its output read
+//! line by line (events of `protocol`, `metric_regex` matches, a capped log), the meter read at
+//! each phase boundary as the line arrives, the whole process tree ended on a timeout, Ctrl-C
+//! or a budget stop. What a command trial (`command`) and `wattsweep measure` share.
+
+use super::budget::BudgetState;
+use super::interrupt::Interrupt;
+use super::protocol::{self, CmdPhase, Event};
+use super::totals::Energies;
+use crate::energy::{LoadProbe, LoadWindows, Meter, Reading, Window};
+use crate::process::supervise::Status;
+use crate::process::tree;
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The default cap on a trial's log (`<out>/logs/<trial_id>.log`).
+pub const LOG_CAP_BYTES: u64 = 64 << 20;
+/// The longest line kept; the rest of a longer line is dropped (counted in the log).
+const LINE_CAP_BYTES: usize = 1 << 20;
+/// How long the tree gets to end after SIGTERM before SIGKILL.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// What to run and where its output goes.
+pub struct Launch {
+    /// Program and arguments, already substituted.
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub workdir: PathBuf,
+    pub timeout: Option<Duration>,
+    /// `(metric, regex, scale)`: the last match of each wins.
+    pub regexes: Vec<(String, regex::Regex, f64)>,
+    /// The capped log of stdout and stderr, if any.
+    pub log: Option<PathBuf>,
+    pub log_cap: u64,
+    /// Echo the command's output to ours (`measure`).
+    pub echo: bool,
+    /// Where the supervisor writes its status.
+    pub status_file: PathBuf,
+    /// Where the running supervisor's pid and start time are kept while it runs (a later run
+    /// ends a tree left by a killed one).
+    pub pid_file: Option<PathBuf>,
+}
+
+/// What watches the command from outside.
+pub struct Watch<'a> {
+    pub meter: &'a Meter,
+    pub interrupt: Option<&'a Interrupt>,
+    pub budget: Option<&'a BudgetState>,
+}
+
+/// How the command ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stop {
+    Exited(i32),
+    Signaled(i32),
+    SpawnFailed(String),
+    Timeout(f64),
+    Interrupted,
+    Budget(String),
+}
+
+/// One `{"epoch": N, …}` event with the energy and time of the train phases since the previous
+/// one and the eval phase it closed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochSeen {
+    pub epoch: usize,
+    pub test_accuracy: Option<f64>,
+    pub train_loss: Option<f64>,
+    pub train_time_s: f64,
+    /// Joules of the train phases since the previous epoch (`None` without train phases).
+    pub train_energy_j: Option<f64>,
+    pub eval: Option<Window>,
+}
+
+/// Everything measured while the command ran.
+#[derive(Debug)]
+pub struct Ran {
+    pub stop: Stop,
+    /// The phases the command announced (empty: the whole command was the training window).
+    pub phases_seen: Vec<CmdPhase>,
+    /// Sums of the training windows.
+    pub train: Energies,
+    pub train_time_s: f64,
+    /// The last eval phase.
+    pub eval_last: Option<Window>,
+    /// The infer phases, summed (energy, seconds).
+    pub infer: Option<(f64, f64)>,
+    pub load: LoadWindows,
+    pub test_accuracy: Option<f64>,
+    pub train_images: Option<usize>,
+    pub infer_images: Option<usize>,
+    pub epochs: Vec<EpochSeen>,
+    /// A metric was NaN or infinite (the training diverged).
+    pub non_finite: Option<String>,
+    /// The last lines of stderr (for the error column).
+    pub stderr_tail: Vec<String>,
+    pub status: Option<Status>,
+    pub wall_s: f64,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+enum Msg {
+    Line(Stream, String, Instant),
+    Closed,
+}
+
+/// The capped log file.
+struct Log {
+    file: Option<std::fs::File>,
+    written: u64,
+    cap: u64,
+    cut: bool,
+}
+
+impl Log {
+    fn open(path: Option<&Path>, cap: u64) -> anyhow::Result<Log> {
+        let file = match path {
+            Some(p) => {
+                if let Some(dir) = p.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                Some(std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+            }
+            None => None,
+        };
+        Ok(Log { file, written: 0, cap, cut: false })
+    }
+
+    fn line(&mut self, text: &str) {
+        let Some(f) = &mut self.file else { return };
+        if self.cut {
+            return;
+        }
+        let n = text.len() as u64 + 1;
+        if self.written + n > self.cap {
+            let _ = writeln!(
+                f,
+                "[wattsweep] log cut here at {} bytes (cap {} MiB): later output was not kept",
+                self.written,
+                self.cap >> 20
+            );
+            self.cut = true;
+            return;
+        }
+        // A full disk must not stop the trial: its log is a convenience.
+        if writeln!(f, "{text}").is_ok() {
+            self.written += n;
+        }
+    }
+}
+
+/// Read `pipe` line by line into `tx` (lines longer than the cap are cut, the rest of them
+/// dropped); a thread of its own, which ends when the pipe closes.
+fn read_lines(mut pipe: impl Read, stream: Stream, tx: mpsc::Sender<Msg>) {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut line: Vec<u8> = Vec::new();
+    let mut dropped = 0usize;
+    let emit = |line: &mut Vec<u8>, dropped: &mut usize| {
+        let mut text = String::from_utf8_lossy(line).trim_end_matches('\r').to_string();
+        if *dropped > 0 {
+            text.push_str(&format!(" [wattsweep: {} more bytes of this line dropped]", dropped));
+        }
+        line.clear();
+        *dropped = 0;
+        tx.send(Msg::Line(stream, text, Instant::now())).is_ok()
+    };
+    loop {
+        let n = match pipe.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut rest = &buf[..n];
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            let room = LINE_CAP_BYTES.saturating_sub(line.len());
+            line.extend_from_slice(&rest[..i.min(room)]);
+            dropped += i.saturating_sub(room);
+            if !emit(&mut line, &mut dropped) {
+                return;
+            }
+            rest = &rest[i + 1..];
+        }
+        let room = LINE_CAP_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&rest[..rest.len().min(room)]);
+        dropped += rest.len().saturating_sub(room);
+    }
+    if !line.is_empty() || dropped > 0 {
+        emit(&mut line, &mut dropped);
+    }
+    let _ = tx.send(Msg::Closed);
+}
+
+/// End a tree left running by a wattsweep that was killed along with its supervisor's
+/// parent-death signal somehow lost (the pid file says which; the start time guards against
+/// a reused pid). Called before a sweep starts its trials.
+pub fn end_stale_tree(pid_file: &Path) {
+    let Ok(text) = std::fs::read_to_string(pid_file) else { return };
+    let mut it = text.split_whitespace().map(|x| x.parse::<u64>().ok());
+    if let (Some(Some(pid)), Some(Some(start))) = (it.next(), it.next()) {
+        let pid = pid as i32;
+        if tree::start_ticks(pid) == Some(start) {
+            tracing::warn!(
+                "a command trial's processes (supervisor pid {pid}) outlived an earlier run: ending them"
+            );
+            // Its descendants first (it may be stuck), then the supervisor itself.
+            tree::end_descendants(pid, GRACE, false);
+            // SAFETY: kill only sends a signal.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+    }
+    let _ = std::fs::remove_file(pid_file);
+}
+
+/// The open phase and what the phases have added up to.
+struct Phases {
+    current: Option<(CmdPhase, Reading, Instant)>,
+    seen: Vec<CmdPhase>,
+    train: Energies,
+    train_time_s: f64,
+    epoch_train_j: Option<f64>,
+    epoch_train_s: f64,
+    eval_last: Option<Window>,
+    eval_since_epoch: Option<Window>,
+    infer: Option<(f64, f64)>,
+    load: LoadWindows,
+    load_mark: Option<Option<crate::energy::LoadSample>>,
+}
+
+impl Phases {
+    fn close(&mut self, now: &Reading, at: Instant, probe: &mut LoadProbe, budget: Option<&BudgetState>) {
+        let Some((phase, start, _)) = self.current.take() else { return };
+        let w = now.since(&start);
+        let _ = at;
+        match phase {
+            CmdPhase::Train => {
+                self.train.add(&w);
+                self.train_time_s += w.duration_s;
+                *self.epoch_train_j.get_or_insert(0.0) += w.energy_j;
+                self.epoch_train_s += w.duration_s;
+                if let Some(mark) = self.load_mark.take() {
+                    self.load.add(mark, probe.sample());
+                }
+                if let Some(b) = budget {
+                    b.add(w.energy_j);
+                }
+            }
+            CmdPhase::Eval => {
+                if let Some(b) = budget {
+                    b.add(w.energy_j);
+                }
+                self.eval_since_epoch = Some(w.clone());
+                self.eval_last = Some(w);
+            }
+            CmdPhase::Infer => {
+                let (j, s) = self.infer.unwrap_or((0.0, 0.0));
+                self.infer = Some((j + w.energy_j, s + w.duration_s));
+            }
+            CmdPhase::Setup => {}
+        }
+    }
+
+    fn open(&mut self, phase: CmdPhase, now: Reading, at: Instant, probe: &mut LoadProbe) {
+        if phase == CmdPhase::Train {
+            self.load_mark = Some(probe.sample());
+        }
+        if !self.seen.contains(&phase) {
+            self.seen.push(phase);
+        }
+        self.current = Some((phase, now, at));
+    }
+}
+
+/// Readings of the last minute, for events dated by `"t"`.
+struct History {
+    readings: VecDeque<(SystemTime, Reading)>,
+    last: Instant,
+    period: Duration,
+}
+
+impl History {
+    fn tick(&mut self, meter: &Meter) {
+        if self.last.elapsed() >= self.period {
+            self.readings.push_back((SystemTime::now(), meter.read()));
+            self.last = Instant::now();
+            while self.readings.len() > 1200 {
+                self.readings.pop_front();
+            }
+        }
+    }
+
+    /// The reading for an event at Unix time `t` that arrived now: the latest one taken at or
+    /// before `t` (or now, when `t` is not in the past or older than what is kept).
+    fn at(&self, t: Option<f64>, meter: &Meter) -> Reading {
+        let now = meter.read();
+        let Some(t) = t else { return now };
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(t.max(0.0));
+        if when >= SystemTime::now() {
+            return now;
+        }
+        self.readings.iter().rev().find(|(at, _)| *at <= when).map_or(now, |(_, r)| r.clone())
+    }
+}
+
+fn spawn(l: &Launch) -> std::io::Result<Child> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("__supervise")
+        .arg("--status")
+        .arg(&l.status_file)
+        .arg("--grace-s")
+        .arg(GRACE.as_secs_f64().to_string())
+        .arg("--")
+        .args(&l.argv)
+        .current_dir(&l.workdir)
+        .envs(l.env.iter().map(|(k, v)| (k, v)))
+        .env("WATTSWEEP_SUPERVISOR_PARENT", std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // The supervisor hears of our death (even by SIGKILL) and ends the tree.
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0);
+            // Its own process group: a Ctrl-C at the terminal reaches us, and we end the tree
+            // in order.
+            libc::setpgid(0, 0);
+            Ok(())
+        });
+    }
+    let _ = std::fs::remove_file(&l.status_file);
+    cmd.spawn()
+}
+
+/// Run the command to its end and measure it. `on_epoch` gets each epoch as it ends (its row is
+/// written at once). `Err` only for what is wrong on our side (the log cannot be created).
+pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyhow::Result<Ran> {
+    let mut log = Log::open(l.log.as_deref(), l.log_cap)?;
+    let mut probe = LoadProbe::system();
+    let started = Instant::now();
+    let mut phases = Phases {
+        current: None,
+        seen: Vec::new(),
+        train: Energies { source: w.meter.source(), ..Default::default() },
+        train_time_s: 0.0,
+        epoch_train_j: None,
+        epoch_train_s: 0.0,
+        eval_last: None,
+        eval_since_epoch: None,
+        infer: None,
+        load: LoadWindows::default(),
+        load_mark: None,
+    };
+    let mut ran = Ran {
+        stop: Stop::Exited(0),
+        phases_seen: Vec::new(),
+        train: Energies::default(),
+        train_time_s: 0.0,
+        eval_last: None,
+        infer: None,
+        load: LoadWindows::default(),
+        test_accuracy: None,
+        train_images: None,
+        infer_images: None,
+        epochs: Vec::new(),
+        non_finite: None,
+        stderr_tail: Vec::new(),
+        status: None,
+        wall_s: 0.0,
+    };
+    let start_reading = w.meter.read();
+    let whole_mark = probe.sample();
+    let mut child = match spawn(l) {
+        Ok(c) => c,
+        Err(e) => {
+            ran.stop = Stop::SpawnFailed(format!("cannot start the supervisor: {e}"));
+            return Ok(ran);
+        }
+    };
+    let sup = child.id() as i32;
+    tree::track(sup);
+    if let Some(p) = &l.pid_file
+        && let Some(start) = tree::start_ticks(sup)
+    {
+        let _ = crate::results::write_atomic(p, format!("{sup} {start}\n").as_bytes());
+    }
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take();
+    let err = child.stderr.take();
+    let mut open_pipes = 0;
+    for (stream, pipe) in [(Stream::Out, out.map(|p| Box::new(p) as Box<dyn Read + Send>)), (Stream::Err, err.map(|p| Box::new(p) as Box<dyn Read + Send>))] {
+        if let Some(pipe) = pipe {
+            let tx = tx.clone();
+            open_pipes += 1;
+            std::thread::spawn(move || read_lines(pipe, stream, tx));
+        }
+    }
+    drop(tx);
+    let mut history =
+        History { readings: VecDeque::new(), last: Instant::now(), period: w.meter.sample_period() };
+    let mut stderr_tail: VecDeque<String> = VecDeque::new();
+    let mut regex_hits: Vec<(String, f64)> = Vec::new();
+    let mut stopping: Option<(Stop, Instant)> = None;
+    let mut exited: Option<(std::process::ExitStatus, Reading, Instant)> = None;
+    let mut final_event = Event::default();
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(Msg::Line(stream, text, at)) => {
+                if l.echo {
+                    match stream {
+                        Stream::Out => println!("{text}"),
+                        Stream::Err => eprintln!("{text}"),
+                    }
+                }
+                log.line(&text);
+                if stream == Stream::Err {
+                    stderr_tail.push_back(text.clone());
+                    if stderr_tail.len() > 5 {
+                        stderr_tail.pop_front();
+                    }
+                }
+                match protocol::parse_line(&text) {
+                    Some(Ok(ev)) => {
+                        if !ev.unknown.is_empty() {
+                            log.line(&format!("[wattsweep] ignored unknown event keys: {}", ev.unknown.join(", ")));
+                        }
+                        let now = history.at(ev.t, w.meter);
+                        handle_event(&ev, now, at, &mut phases, &mut probe, w, &mut ran, &mut final_event, on_epoch);
+                    }
+                    Some(Err(e)) => log.line(&format!("[wattsweep] event line ignored: {e}")),
+                    None => {
+                        for (metric, re, scale) in &l.regexes {
+                            if let Some(c) = re.captures_iter(&text).last()
+                                && let Some(m) = c.get(1)
+                            {
+                                match m.as_str().trim().parse::<f64>() {
+                                    Ok(x) => regex_hits.push((metric.clone(), x * scale)),
+                                    Err(_) => log.line(&format!("[wattsweep] metric_regex.{metric} matched `{}`, which is not a number", m.as_str())),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Msg::Closed) => open_pipes -= 1,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => open_pipes = 0,
+        }
+        history.tick(w.meter);
+        if exited.is_none()
+            && let Ok(Some(status)) = child.try_wait()
+        {
+            exited = Some((status, w.meter.read(), Instant::now()));
+        }
+        if let Some((_, _, at)) = &exited {
+            // The tree is gone; what is still in the pipes arrives within moments (a process
+            // outside the tree holding them must not hang the sweep).
+            if open_pipes <= 0 || at.elapsed() > Duration::from_secs(3) {
+                break;
+            }
+            continue;
+        }
+        match &stopping {
+            None => {
+                let why = if w.interrupt.is_some_and(|i| i.requested()) {
+                    Some(Stop::Interrupted)
+                } else if let Some(b) = w.budget.and_then(|b| b.reached()) {
+                    Some(Stop::Budget(b))
+                } else {
+                    l.timeout.filter(|t| started.elapsed() >= *t).map(|t| Stop::Timeout(t.as_secs_f64()))
+                };
+                if let Some(why) = why {
+                    // SAFETY: kill only sends a signal; the supervisor ends the tree.
+                    unsafe { libc::kill(sup, libc::SIGTERM) };
+                    stopping = Some((why, Instant::now()));
+                }
+            }
+            Some((_, since)) if since.elapsed() > GRACE + Duration::from_secs(10) => {
+                // The supervisor does not answer: end everything ourselves.
+                tree::end_descendants(sup, Duration::ZERO, false);
+                // SAFETY: as above.
+                unsafe { libc::kill(sup, libc::SIGKILL) };
+            }
+            Some(_) => {}
+        }
+    }
+    let (exit, end_reading, end_at) = match exited {
+        Some(e) => e,
+        None => (child.wait()?, w.meter.read(), Instant::now()),
+    };
+    tree::untrack();
+    if let Some(p) = &l.pid_file {
+        let _ = std::fs::remove_file(p);
+    }
+    // The open phase ends with the command.
+    phases.close(&end_reading, end_at, &mut probe, w.budget);
+    if phases.seen.is_empty() {
+        // No phases: the whole command is the training window.
+        let win = end_reading.since(&start_reading);
+        phases.train.add(&win);
+        phases.train_time_s = win.duration_s;
+        phases.load.add(whole_mark, probe.sample());
+        if let Some(b) = w.budget {
+            b.add(win.energy_j);
+        }
+    }
+    ran.status = std::fs::read(&l.status_file).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let _ = std::fs::remove_file(&l.status_file);
+    ran.stop = match (stopping, &ran.status) {
+        (Some((why, _)), _) => why,
+        (None, Some(s)) if s.spawn_error.is_some() => Stop::SpawnFailed(s.spawn_error.clone().unwrap_or_default()),
+        (None, Some(s)) => match (s.exit_code, s.signal) {
+            (Some(c), _) => Stop::Exited(c),
+            (_, Some(sig)) => Stop::Signaled(sig),
+            _ => Stop::Signaled(libc::SIGTERM),
+        },
+        // No status: the supervisor itself died (killed from outside).
+        (None, None) => match exit.code() {
+            Some(c) => Stop::Exited(c),
+            None => Stop::Signaled(std::os::unix::process::ExitStatusExt::signal(&exit).unwrap_or(libc::SIGKILL)),
+        },
+    };
+    if let Some(s) = &ran.status
+        && s.leftovers > 0
+        && !matches!(ran.stop, Stop::Timeout(_) | Stop::Interrupted | Stop::Budget(_))
+    {
+        log.line(&format!(
+            "[wattsweep] the command exited leaving {} process(es) running; they were ended",
+            s.leftovers
+        ));
+        tracing::info!("the command exited leaving {} process(es) running; they were ended", s.leftovers);
+    }
+    // Metrics: events win over regexes read earlier, the last of either wins.
+    for (metric, x) in regex_hits {
+        match metric.as_str() {
+            "test_accuracy" if final_event.test_accuracy.is_none() => ran.test_accuracy = Some(x),
+            "train_images" if final_event.train_images.is_none() && x.is_finite() && x >= 0.0 => {
+                ran.train_images = Some(x as usize)
+            }
+            "train_loss" if !x.is_finite() => {
+                ran.non_finite.get_or_insert(format!("train_loss = {x}"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = ran.test_accuracy
+        && !a.is_finite()
+    {
+        ran.non_finite.get_or_insert(format!("test_accuracy = {a}"));
+    }
+    ran.phases_seen = phases.seen;
+    ran.train = phases.train;
+    ran.train_time_s = phases.train_time_s;
+    ran.eval_last = phases.eval_last;
+    ran.infer = phases.infer;
+    ran.load = phases.load;
+    ran.stderr_tail = stderr_tail.into_iter().collect();
+    ran.wall_s = started.elapsed().as_secs_f64();
+    Ok(ran)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handle_event(
+    ev: &Event,
+    now: Reading,
+    at: Instant,
+    phases: &mut Phases,
+    probe: &mut LoadProbe,
+    w: &Watch,
+    ran: &mut Ran,
+    final_event: &mut Event,
+    on_epoch: &mut dyn FnMut(&EpochSeen),
+) {
+    if let Some(p) = ev.phase {
+        phases.close(&now, at, probe, w.budget);
+        phases.open(p, now.clone(), at, probe);
+    }
+    for (name, x) in [("test_accuracy", ev.test_accuracy), ("train_loss", ev.train_loss)] {
+        if let Some(x) = x.filter(|x| !x.is_finite()) {
+            ran.non_finite.get_or_insert(format!("{name} = {x}"));
+        }
+    }
+    if let Some(epoch) = ev.epoch {
+        // The epoch ends here: a train phase still open is split, an eval phase closed.
+        match phases.current.as_ref().map(|c| c.0) {
+            Some(CmdPhase::Train) => {
+                phases.close(&now, at, probe, w.budget);
+                phases.open(CmdPhase::Train, now.clone(), at, probe);
+            }
+            Some(CmdPhase::Eval) => phases.close(&now, at, probe, w.budget),
+            _ => {}
+        }
+        let seen = EpochSeen {
+            epoch,
+            test_accuracy: ev.test_accuracy,
+            train_loss: ev.train_loss,
+            train_time_s: phases.epoch_train_s,
+            train_energy_j: phases.epoch_train_j.take(),
+            eval: phases.eval_since_epoch.take(),
+        };
+        phases.epoch_train_s = 0.0;
+        if let Some(a) = ev.test_accuracy {
+            ran.test_accuracy = Some(a);
+        }
+        on_epoch(&seen);
+        ran.epochs.push(seen);
+    } else {
+        if let Some(a) = ev.test_accuracy {
+            ran.test_accuracy = Some(a);
+            final_event.test_accuracy = Some(a);
+        }
+        if let Some(n) = ev.train_images {
+            ran.train_images = Some(n);
+            final_event.train_images = Some(n);
+        }
+    }
+    if let Some(n) = ev.infer_images {
+        ran.infer_images = Some(n);
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/launch.rs"]
+mod tests;
