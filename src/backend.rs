@@ -15,7 +15,8 @@ pub enum Backend {
 }
 
 impl Named for Backend {
-    const ALL: &'static [Backend] = &[Backend::Flex, Backend::Tch, Backend::TchCuda, Backend::Command];
+    const ALL: &'static [Backend] =
+        &[Backend::Flex, Backend::Tch, Backend::TchCuda, Backend::Command];
 
     fn name(self) -> &'static str {
         match self {

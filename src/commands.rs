@@ -8,7 +8,6 @@ use crate::cli::{
     BenchArgs, Cli, Command, FetchArgs, MeasureArgs, PlanArgs, PlanFormat, ReportArgs, RunArgs,
     SensorArgs, SlurmArgs,
 };
-use crate::trial::TrialSpec;
 use crate::data;
 use crate::energy::{self, EnergyOptions};
 use crate::kernels;
@@ -16,6 +15,7 @@ use crate::models::ModelKind;
 use crate::names::Named;
 use crate::runner::{self, RunOptions};
 use crate::slurm::{self, SlurmFlags, SlurmRequest};
+use crate::trial::TrialSpec;
 use crate::{plan, report};
 use anyhow::Result;
 use clap::Parser;
@@ -256,7 +256,9 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
             w.write_record(std::iter::once("trial_id").chain(header.iter().map(|(k, _)| *k)))?;
             for t in &trials {
                 let cells = t.spec.setting_cells();
-                w.write_record(std::iter::once(t.id.clone()).chain(cells.into_iter().map(|(_, v)| v)))?;
+                w.write_record(
+                    std::iter::once(t.id.clone()).chain(cells.into_iter().map(|(_, v)| v)),
+                )?;
             }
             w.flush()?;
         }

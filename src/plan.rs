@@ -49,7 +49,7 @@ pub fn load(path: &Path, shard: Option<&Shard>) -> Result<Loaded, GridErrors> {
     Ok(Loaded { grid, all, trials })
 }
 
-/// [`expand`], with the checks that need each trial's backend: a built-in trial's `model`,
+/// The grid's trials, with the checks that need each trial's backend: a built-in trial's `model`,
 /// `optimizer` and `dataset` must be built-in names (a grid with a `[command]` accepts any value
 /// at parse time), and a `[command]` needs a command trial and the reverse.
 pub fn expand_checked(grid: &Grid) -> Result<Vec<Trial>, GridErrors> {
@@ -171,7 +171,10 @@ fn expand_with_problems(grid: &Grid) -> (Vec<Trial>, Vec<Problem>) {
 /// settings. Values were validated while parsing, except what depends on the backend: a
 /// built-in trial with a name only a command knows is a problem; a key only the command uses is
 /// left out of a built-in trial.
-fn resolve(grid: &Grid, chosen: &[(Option<ModelKind>, &str, &Value)]) -> Result<TrialSpec, Problem> {
+fn resolve(
+    grid: &Grid,
+    chosen: &[(Option<ModelKind>, &str, &Value)],
+) -> Result<TrialSpec, Problem> {
     let setting = |key: &str| {
         chosen
             .iter()

@@ -117,8 +117,7 @@ impl TrialSpec {
 
     /// Set one top-level setting. `Err` says what is wrong with the value (the caller adds where).
     pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
-        if self.is_command() && (FREE_FOR_COMMANDS.contains(&key) || !SETTING_KEYS.contains(&key))
-        {
+        if self.is_command() && (FREE_FOR_COMMANDS.contains(&key) || !SETTING_KEYS.contains(&key)) {
             self.free.insert(key.to_string(), v.clone());
             return Ok(());
         }
@@ -137,10 +136,9 @@ impl TrialSpec {
                 backend.check_available()?;
                 if backend == Backend::Command && !self.is_command() {
                     // The built-in defaults, as free-form values the command receives.
-                    for (k, name) in [
-                        ("dataset", self.dataset.name()),
-                        ("optimizer", self.optimizer.name()),
-                    ] {
+                    for (k, name) in
+                        [("dataset", self.dataset.name()), ("optimizer", self.optimizer.name())]
+                    {
                         self.free.insert(k.into(), Value::Str(name.into()));
                     }
                 } else if backend != Backend::Command {
@@ -234,7 +232,8 @@ impl TrialSpec {
         if self.is_command() {
             // Built-in ids never reach here: they stay as they were before commands existed.
             parts.push(format!("command={}", self.command.as_deref().unwrap_or("")));
-            for (k, v) in self.free.iter().filter(|(k, _)| !FREE_FOR_COMMANDS.contains(&k.as_str())) {
+            for (k, v) in self.free.iter().filter(|(k, _)| !FREE_FOR_COMMANDS.contains(&k.as_str()))
+            {
                 parts.push(format!("{k}={}", canonical_value(v)));
             }
             return parts.join(";");
@@ -343,7 +342,10 @@ impl TrialSpec {
             ("repeat", self.repeat.to_string()),
             ("config_id", self.config_id()),
             ("threads", opt(self.threads)),
-            ("gpu_power_limit_w", self.gpu_power_limit_w.map(|w| w.to_string()).unwrap_or_default()),
+            (
+                "gpu_power_limit_w",
+                self.gpu_power_limit_w.map(|w| w.to_string()).unwrap_or_default(),
+            ),
         ]
     }
 

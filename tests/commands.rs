@@ -125,7 +125,8 @@ fn phases_and_epochs_are_measured_on_a_known_power() {
     assert_eq!(epochs[0]["train_loss"], "1.0");
     let e1 = num(&epochs[0], "energy_j");
     assert!((e1 - 18.0).abs() < 2.0, "epoch 1: {e1} J for 0.6 s at 30 W");
-    let log = std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
+    let log =
+        std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
     assert!(log.contains("wattsweep: {\"phase\": \"setup\"}"), "{log}");
 }
 
@@ -246,18 +247,25 @@ fn a_chatty_command_is_cut_at_the_log_cap() {
     let d = Dir::new();
     d.write(
         "train.py",
-        &format!("{EMIT}for i in range(5000):\n    print('line', i, 'x' * 40)\nev(test_accuracy=0.5)\n"),
+        &format!(
+            "{EMIT}for i in range(5000):\n    print('line', i, 'x' * 40)\nev(test_accuracy=0.5)\n"
+        ),
     );
     d.write(
         "g.toml",
         "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"python3\", \"train.py\"]\n",
     );
-    let o = d.run_cmd("g.toml", "no-powercap", &[]).env("WATTSWEEP_LOG_CAP_BYTES", "20000").output().unwrap();
+    let o = d
+        .run_cmd("g.toml", "no-powercap", &[])
+        .env("WATTSWEEP_LOG_CAP_BYTES", "20000")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let row = &d.rows("out/results.csv")[0];
     // The event after the cut still counted.
     assert_eq!(row["test_accuracy"], "0.5");
-    let log = std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
+    let log =
+        std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
     assert!(log.len() <= 20_200, "log of {} bytes", log.len());
     assert!(log.contains("log cut here"), "{}", &log[log.len() - 200..]);
 }
@@ -324,7 +332,8 @@ fn a_command_that_exits_leaving_a_daemon_has_it_ended() {
     let daemon = pids(&d)[1];
     assert!(wait_until(Duration::from_secs(5), || !alive(daemon)), "daemon {daemon} still alive");
     let row = &d.rows("out/results.csv")[0];
-    let log = std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
+    let log =
+        std::fs::read_to_string(d.path(&format!("out/logs/{}.log", row["trial_id"]))).unwrap();
     assert!(log.contains("leaving 1 process(es) running; they were ended"), "{log}");
     // The tree's CPU time is the trial's own.
     assert!(num(row, "command_cpu_s") > 0.0);
@@ -339,7 +348,10 @@ fn sigkill_of_wattsweep_leaves_no_process_of_the_trial_and_resume_runs_it_once()
         "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"python3\", \"daemon.py\"]\n",
     );
     let mut child = d.run_cmd("g.toml", "no-powercap", &["-q"]).spawn().unwrap();
-    assert!(wait_until(Duration::from_secs(30), || d.path("pids").exists()), "the trial never started");
+    assert!(
+        wait_until(Duration::from_secs(30), || d.path("pids").exists()),
+        "the trial never started"
+    );
     let pids = pids(&d);
     // SAFETY: kill only sends a signal.
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
@@ -385,14 +397,21 @@ fn halving_runs_the_command_again_per_rung_with_its_checkpoint_folder() {
     for r in rows.iter().filter(|r| r["status"] == "ok") {
         // Rung 1 ran epoch 1; rung 2 continued from the checkpoint folder with epoch 2.
         let calls =
-            std::fs::read_to_string(d.path(&format!("out/artifacts/{}/calls", r["trial_id"]))).unwrap();
+            std::fs::read_to_string(d.path(&format!("out/artifacts/{}/calls", r["trial_id"])))
+                .unwrap();
         assert_eq!(calls, "1-1\n2-2\n");
         assert_eq!(r["epochs_trained"], "2");
-        let epochs: Vec<_> =
-            d.rows("out/epochs.csv").into_iter().filter(|e| e["trial_id"] == r["trial_id"]).collect();
+        let epochs: Vec<_> = d
+            .rows("out/epochs.csv")
+            .into_iter()
+            .filter(|e| e["trial_id"] == r["trial_id"])
+            .collect();
         assert_eq!(epochs.len(), 2, "{epochs:?}");
     }
-    assert!(!d.path("out/checkpoints").exists() || std::fs::read_dir(d.path("out/checkpoints")).unwrap().next().is_none());
+    assert!(
+        !d.path("out/checkpoints").exists()
+            || std::fs::read_dir(d.path("out/checkpoints")).unwrap().next().is_none()
+    );
 }
 
 #[test]
@@ -424,7 +443,8 @@ fn measure_reports_joules_and_exits_with_the_commands_code() {
     assert!((w - 20.0).abs() < 1.5, "{w} W");
     // The command's output passes through.
     assert!(String::from_utf8_lossy(&o.stdout).contains("wattsweep: {\"test_accuracy\": 0.25}"));
-    let o = d.cmd(&["measure", "--powercap-root", "x", "--no-nvml", "--", "true"]).output().unwrap();
+    let o =
+        d.cmd(&["measure", "--powercap-root", "x", "--no-nvml", "--", "true"]).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = d.cmd(&["measure", "--no-nvml", "--", "no-such-program-here"]).output().unwrap();
     assert_eq!(o.status.code(), Some(127), "{}", stderr(&o));
@@ -438,12 +458,22 @@ fn flex_and_command_trials_share_one_grid_and_one_results_file() {
     let set = wattsweep::synthetic(100, 1);
     let test = wattsweep::synthetic(50, 2);
     for (prefix, s, n) in [("train", &set, 100), ("t10k", &test, 50)] {
-        std::fs::write(data.join(format!("{prefix}-images-idx3-ubyte")), wattsweep::encode_idx_images(&s.images, n, 28, 28)).unwrap();
-        std::fs::write(data.join(format!("{prefix}-labels-idx1-ubyte")), wattsweep::encode_idx_labels(&s.labels)).unwrap();
+        std::fs::write(
+            data.join(format!("{prefix}-images-idx3-ubyte")),
+            wattsweep::encode_idx_images(&s.images, n, 28, 28),
+        )
+        .unwrap();
+        std::fs::write(
+            data.join(format!("{prefix}-labels-idx1-ubyte")),
+            wattsweep::encode_idx_labels(&s.labels),
+        )
+        .unwrap();
     }
     d.write(
         "train.py",
-        &format!("{EMIT}assert os.path.isdir(os.environ['WATTSWEEP_DATA_DIR'])\nev(test_accuracy=0.42)\n"),
+        &format!(
+            "{EMIT}assert os.path.isdir(os.environ['WATTSWEEP_DATA_DIR'])\nev(test_accuracy=0.42)\n"
+        ),
     );
     d.write(
         "g.toml",
@@ -461,7 +491,9 @@ fn flex_and_command_trials_share_one_grid_and_one_results_file() {
     let o = d.cmd(&["plan", "g.toml"]).output().unwrap();
     let plain = d.write("plain.toml", "model = \"mlp\"\n");
     let p = d.cmd(&["plan", plain.to_str().unwrap()]).output().unwrap();
-    let first_id = |o: &Output| String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap().to_string();
+    let first_id = |o: &Output| {
+        String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap().to_string()
+    };
     assert_eq!(first_id(&o), first_id(&p));
     assert!(d.path("out/index.html").exists());
 }
@@ -472,21 +504,42 @@ fn bad_command_grids_exit_2_naming_the_key_and_write_nothing() {
     d.write("train.py", "print(1)\n");
     let ok_cmd = "[command]\nargv = [\"python3\", \"train.py\"]\n";
     for (text, culprit) in [
-        (format!("backend = \"command\"\n[command]\nargv = []\n"), "command.argv"),
-        (format!("backend = \"command\"\n[command]\nargv = \"python3 train.py\"\n"), "command.argv"),
-        (format!("backend = \"command\"\n[command]\nargv = [\"python3\", 3]\n"), "command.argv"),
-        (format!("backend = \"command\"\n[command]\nargv = [\"python3\", \"{{lerning_rate}}\"]\n"), "unknown `{lerning_rate}`"),
-        (format!("backend = \"command\"\n{ok_cmd}inputs = [\"missing.py\"]\n"), "command.inputs[0]"),
+        ("backend = \"command\"\n[command]\nargv = []\n".to_string(), "command.argv"),
+        (
+            "backend = \"command\"\n[command]\nargv = \"python3 train.py\"\n".to_string(),
+            "command.argv",
+        ),
+        ("backend = \"command\"\n[command]\nargv = [\"python3\", 3]\n".to_string(), "command.argv"),
+        (
+            "backend = \"command\"\n[command]\nargv = [\"python3\", \"{lerning_rate}\"]\n"
+                .to_string(),
+            "unknown `{lerning_rate}`",
+        ),
+        (
+            format!("backend = \"command\"\n{ok_cmd}inputs = [\"missing.py\"]\n"),
+            "command.inputs[0]",
+        ),
         (format!("backend = \"command\"\n{ok_cmd}timeout_s = 0\n"), "command.timeout_s"),
         (format!("backend = \"command\"\n{ok_cmd}timeout_s = -3\n"), "command.timeout_s"),
-        (format!("backend = \"command\"\n{ok_cmd}metric_regex = {{ test_accuracy = '([0-9' }}\n"), "command.metric_regex.test_accuracy"),
-        (format!("backend = \"command\"\n{ok_cmd}metric_regex = {{ accuracy = '([0-9]+)' }}\n"), "command.metric_regex.accuracy"),
+        (
+            format!(
+                "backend = \"command\"\n{ok_cmd}metric_regex = {{ test_accuracy = '([0-9' }}\n"
+            ),
+            "command.metric_regex.test_accuracy",
+        ),
+        (
+            format!("backend = \"command\"\n{ok_cmd}metric_regex = {{ accuracy = '([0-9]+)' }}\n"),
+            "command.metric_regex.accuracy",
+        ),
         (format!("backend = \"command\"\n{ok_cmd}workdir = \"nowhere\"\n"), "command.workdir"),
         (format!("backend = \"command\"\n{ok_cmd}argv2 = [\"x\"]\n"), "command.argv2"),
         (format!("model = \"mlp\"\n{ok_cmd}"), "command: no trial of this grid runs it"),
         ("backend = \"command\"\nmodel = \"mlp\"\n".to_string(), "needs a [command]"),
         (format!("backend = \"command\"\nhiden = 3\n{ok_cmd}"), "hiden"),
-        (format!("[grid]\nbackend = [\"flex\", \"command\"]\nmodel = [\"resnet\"]\n{ok_cmd}"), "model = \"resnet\""),
+        (
+            format!("[grid]\nbackend = [\"flex\", \"command\"]\nmodel = [\"resnet\"]\n{ok_cmd}"),
+            "model = \"resnet\"",
+        ),
     ] {
         let g = d.write("bad.toml", &text);
         let o = d.run(g.to_str().unwrap(), &[]);

@@ -2,7 +2,6 @@
 //! `{key}` templates, and how its metrics are read. Parsed and checked here (every problem named
 //! by its key); run by `runner::command`.
 
-use super::grid::Problem;
 use crate::names::nearest;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -83,7 +82,10 @@ pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
 
 /// Replace each `{key}` by `lookup(key)`, inside the one string: the value is never split or
 /// re-parsed, whatever it contains. `Err` names an unbalanced brace or a key `lookup` lacks.
-pub fn substitute(template: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+pub fn substitute(
+    template: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
     substitute_with(template, &mut |k| lookup(k))
 }
 
@@ -105,7 +107,9 @@ fn substitute_with(
             return Err(format!("`{template}`: a lone `}}` (write `}}}}` for a literal brace)"));
         }
         let Some(end) = tail.find('}') else {
-            return Err(format!("`{template}`: `{{` without a closing `}}` (write `{{{{` for a literal brace)"));
+            return Err(format!(
+                "`{template}`: `{{` without a closing `}}` (write `{{{{` for a literal brace)"
+            ));
         };
         let key = &tail[1..end];
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -122,15 +126,16 @@ fn substitute_with(
 }
 
 /// Parse `[command]`. `grid_dir` is the grid file's folder; `known` are the keys a template may
-/// name (the trial settings, the grid's own keys and [`EXTRA_PLACEHOLDERS`]).
+/// name (the trial settings, the grid's own keys and [`EXTRA_PLACEHOLDERS`]). Each problem is
+/// pushed as (key, message).
 pub fn parse_command(
     t: &toml::Table,
     grid_dir: &Path,
     known: &[String],
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<(String, String)>,
 ) -> Option<CommandSpec> {
     let before = problems.len();
-    let mut problem = |key: String, message: String| problems.push(Problem { key, message });
+    let mut problem = |key: String, message: String| problems.push((key, message));
     let mut argv = Vec::new();
     let mut env = Vec::new();
     let mut workdir = grid_dir.to_path_buf();
@@ -218,19 +223,29 @@ pub fn parse_command(
     }
     for (m, _) in &metric_scale {
         if !metric_regex.iter().any(|(r, _)| r == m) {
-            problem(format!("command.metric_scale.{m}"), format!("scales what metric_regex.{m} reads, but there is no metric_regex.{m}"));
+            problem(
+                format!("command.metric_scale.{m}"),
+                format!("scales what metric_regex.{m} reads, but there is no metric_regex.{m}"),
+            );
         }
     }
     // Every placeholder must name something a trial has.
-    let templates = argv.iter().map(|a| ("command.argv".to_string(), a)).chain(
-        env.iter().map(|(n, v)| (format!("command.env.{n}"), v)),
-    );
+    let templates = argv
+        .iter()
+        .map(|a| ("command.argv".to_string(), a))
+        .chain(env.iter().map(|(n, v)| (format!("command.env.{n}"), v)));
     for (at, tpl) in templates {
         match placeholders(tpl) {
             Ok(keys) => {
                 for key in keys {
-                    if !known.iter().any(|k| *k == key) {
-                        problem(at.clone(), format!("unknown `{{{key}}}`: no setting of this grid is called `{key}`{}", nearest(&key, known.iter().map(String::as_str))));
+                    if !known.contains(&key) {
+                        problem(
+                            at.clone(),
+                            format!(
+                                "unknown `{{{key}}}`: no setting of this grid is called `{key}`{}",
+                                nearest(&key, known.iter().map(String::as_str))
+                            ),
+                        );
                     }
                 }
             }
@@ -245,7 +260,10 @@ pub fn parse_command(
         let path = workdir.join(f);
         match std::fs::read(&path) {
             Ok(bytes) => inputs.push((f.clone(), hex::encode(Sha256::digest(&bytes)))),
-            Err(e) => problem(format!("command.inputs[{i}] = \"{f}\""), format!("{}: {e}", path.display())),
+            Err(e) => problem(
+                format!("command.inputs[{i}] = \"{f}\""),
+                format!("{}: {e}", path.display()),
+            ),
         }
     }
     env.sort();

@@ -12,9 +12,9 @@ pub(crate) mod parse;
 #[path = "tests/mod.rs"]
 mod tests;
 
+pub use command::CommandSpec;
 pub use grid::{
     BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, InferenceSettings,
     Objective, Problem, Search,
 };
-pub use command::CommandSpec;
 pub use parse::load_grid;

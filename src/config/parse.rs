@@ -2,13 +2,13 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
+use super::command::{EXTRA_PLACEHOLDERS, parse_command};
 use super::grid::{
     BackgroundLoad, Budget, DEFAULT_ETA, EnergySettings, Grid, GridErrors, Halving,
     InferenceSettings, Objective, Problem, Search,
 };
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
-use super::command::{EXTRA_PLACEHOLDERS, parse_command};
 use crate::trial::{FREE_FOR_COMMANDS, SETTING_KEYS, TrialSpec, Value};
 use std::path::Path;
 
@@ -87,8 +87,8 @@ impl Walker {
             self.problem(at, format!("must be a single value, found {}", v.type_str()));
             return None;
         };
-        let free = !SETTING_KEYS.contains(&key)
-            || (self.has_command && FREE_FOR_COMMANDS.contains(&key));
+        let free =
+            !SETTING_KEYS.contains(&key) || (self.has_command && FREE_FOR_COMMANDS.contains(&key));
         if free {
             // Free-form: whatever the command makes of it; a built-in trial checks it in `plan`.
             return Some(value);
@@ -258,7 +258,11 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         known.extend(EXTRA_PLACEHOLDERS.iter().map(|k| k.to_string()));
         known.extend(grid_own_keys(&root));
         w.has_command = true;
-        grid.command = parse_command(t, &dir, &known, &mut w.problems);
+        let mut found = Vec::new();
+        grid.command = parse_command(t, &dir, &known, &mut found);
+        for (key, message) in found {
+            w.problem(key, message);
+        }
         if let Some(c) = &grid.command {
             w.command_keys = grid_own_keys(&root).into_iter().filter(|k| c.uses(k)).collect();
         }

@@ -126,6 +126,12 @@ impl Meter {
         lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared(own, we_use_gpu)).collect()
     }
 
+    /// Per GPU, whether a process outside `ours` (a command trial's tree) runs compute work on
+    /// it now.
+    pub fn gpus_shared_outside(&self, ours: &[u32]) -> Vec<Option<bool>> {
+        lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared_outside(ours)).collect()
+    }
+
     /// `tdp`, `vcpu-coefficients` or `user` when the CPU energy is the estimate.
     pub fn estimate_method(&self) -> Option<&'static str> {
         lock(&self.shared.sensors).estimate.as_ref().map(|e| e.model.method())

@@ -264,6 +264,13 @@ impl GpuMeter {
         Some(pids.len() > ours)
     }
 
+    /// Whether a process outside `ours` (a command trial's process tree) runs compute work on
+    /// this GPU now; `None` when the list cannot be read.
+    pub fn shared_outside(&mut self, ours: &[u32]) -> Option<bool> {
+        let pids = self.device.compute_pids().ok()??;
+        Some(pids.iter().any(|p| !ours.contains(p)))
+    }
+
     fn note_error(&mut self, e: GpuError) {
         self.failures += 1;
         if !self.failing {

@@ -198,6 +198,26 @@ fn overview(data: &ReportData) -> Section {
             r.gpu_shared.as_deref().unwrap_or_default()
         ));
     }
+    let commands: Vec<_> = data.results.iter().filter(|r| r.backend == "command").collect();
+    if !commands.is_empty() {
+        let whole: Vec<&str> = commands
+            .iter()
+            .filter(|r| r.command_phases.as_deref() == Some("none"))
+            .map(|r| r.trial_id.as_str())
+            .collect();
+        let mut line = format!(
+            "Command trials: {} of the trials ran the grid's [command] (backend = \"command\"); their energy covers the command's whole process tree and the phases it announced.",
+            commands.len()
+        );
+        if !whole.is_empty() {
+            line.push_str(&format!(
+                " {} announced no phase ({}): the whole command, start-up and evaluation included, was measured as its training window, so its energy_j is not comparable with a built-in trial's training energy. Print `wattsweep: {{\"phase\": \"train\"}}` lines to measure the training alone.",
+                whole.len(),
+                whole.join(", ")
+            ));
+        }
+        s.paragraphs.push(line);
+    }
     for r in incomplete(&data.results) {
         s.paragraphs.push(format!(
             "Left out of every ranking: trial {} ({}): {} reads of its summed energy counters failed during training, so its energy may be an undercount (energy_complete = false).",

@@ -7,12 +7,14 @@
 //! epochs and `WATTSWEEP_CHECKPOINT_DIR` pointing at a folder kept for the trial across rungs;
 //! the sums go on across rungs through the trial's checkpoint JSON.
 
-use super::environment::now_iso;
-use super::launch::{self, EpochSeen, Launch, LOG_CAP_BYTES, Ran, Stop, Watch};
 use super::checkpoint::Saved;
+use super::environment::now_iso;
+use super::launch::{self, EpochSeen, LOG_CAP_BYTES, Launch, Ran, Stop, Watch};
 use super::progress::Progress;
 use super::totals::Totals;
-use super::trial::{PAUSED, PowerLimit, Segment, TrialEnv, base_row, drop_epochs_after, fill_from_totals};
+use super::trial::{
+    PAUSED, PowerLimit, Segment, TrialEnv, base_row, drop_epochs_after, fill_from_totals,
+};
 use crate::config::CommandSpec;
 use crate::config::command::substitute;
 use crate::plan::Trial;
@@ -34,6 +36,9 @@ pub fn pid_file(out: &Path) -> PathBuf {
     out.join("command.pid")
 }
 
+/// Program arguments and environment variables of a command.
+pub type CommandLine = (Vec<String>, Vec<(String, String)>);
+
 /// The argv and environment of a trial's command: templates filled in, then what every
 /// command gets (`WATTSWEEP_TRIAL_ID`, `WATTSWEEP_OUT`, `WATTSWEEP_<KEY>`, …).
 pub fn command_line(
@@ -41,7 +46,7 @@ pub fn command_line(
     spec: &CommandSpec,
     epochs: usize,
     artefacts: &Path,
-) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+) -> Result<CommandLine, String> {
     let mut settings = trial.spec.command_settings();
     for (k, v) in &mut settings {
         if k == "epochs" {
@@ -81,7 +86,9 @@ pub fn run_command_trial(
     let saved = match segment.checkpoints.map(|c| c.load(id)) {
         Some(Ok(Some(s))) if s.command && s.totals.energy.source == env.meter.source() => Some(s),
         Some(Ok(Some(_))) => {
-            tracing::warn!("trial {id}: its checkpoint is not usable here; running it from the start");
+            tracing::warn!(
+                "trial {id}: its checkpoint is not usable here; running it from the start"
+            );
             None
         }
         Some(Err(e)) => {
@@ -122,7 +129,10 @@ pub fn run_command_trial(
     if let Some(c) = segment.checkpoints {
         let dir = c.command_dir(id);
         std::fs::create_dir_all(&dir)?;
-        vars.push(("WATTSWEEP_CHECKPOINT_DIR".into(), std::path::absolute(&dir)?.display().to_string()));
+        vars.push((
+            "WATTSWEEP_CHECKPOINT_DIR".into(),
+            std::path::absolute(&dir)?.display().to_string(),
+        ));
     }
     let regexes = ctx
         .spec
@@ -148,7 +158,8 @@ pub fn run_command_trial(
         Some(w) => Some(PowerLimit::set(env.meter, w)?),
         None => None,
     };
-    let watch = Watch { meter: env.meter, interrupt: Some(env.interrupt), budget: Some(env.budget) };
+    let watch =
+        Watch { meter: env.meter, interrupt: Some(env.interrupt), budget: Some(env.budget) };
     let already = totals.epochs_done;
     let mut write_error: Option<anyhow::Error> = None;
     let mut cumulative = (totals.train_time_s, totals.epochs_energy_j);
@@ -196,14 +207,17 @@ pub fn run_command_trial(
     let mut row = base_row(trial, images, env, &totals, &attempt_id, started_at.clone());
     fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
     row.params = 0;
-    row.images_per_s = ran
-        .train_images
-        .filter(|_| ran.train_time_s > 0.0)
-        .map(|n| n as f64 / ran.train_time_s);
+    row.images_per_s =
+        ran.train_images.filter(|_| ran.train_time_s > 0.0).map(|n| n as f64 / ran.train_time_s);
     row.peak_rss_mb = ran.status.as_ref().map(|s| s.max_rss_mb).filter(|m| *m > 0.0);
     row.command_phases = Some(match ran.phases_seen.is_empty() {
         true => "none".into(),
-        false => ran.phases_seen.iter().map(|p| format!("{p:?}").to_lowercase()).collect::<Vec<_>>().join("+"),
+        false => ran
+            .phases_seen
+            .iter()
+            .map(|p| format!("{p:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join("+"),
     });
     row.command_cpu_s = ran.status.as_ref().map(|s| s.cpu_s);
     if let (Some((j, s)), Some(n)) = (ran.infer, ran.infer_images.filter(|n| *n > 0)) {
@@ -233,7 +247,10 @@ pub fn run_command_trial(
 
 /// `WATTSWEEP_LOG_CAP_BYTES` overrides the log cap (for tests; and for anyone who wants more).
 fn log_cap() -> u64 {
-    std::env::var("WATTSWEEP_LOG_CAP_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(LOG_CAP_BYTES)
+    std::env::var("WATTSWEEP_LOG_CAP_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(LOG_CAP_BYTES)
 }
 
 /// The measured windows of this run added to the trial's sums.
@@ -258,6 +275,9 @@ fn add_to_totals(t: &mut Totals, ran: &Ran, already: usize) {
     t.train_time_s += ran.train_time_s;
     t.images_trained += ran.train_images.unwrap_or(0);
     t.load.merge(&ran.load);
+    if !ran.gpus_shared.is_empty() {
+        t.add_gpus_shared(ran.gpus_shared.clone());
+    }
     for ep in ran.epochs.iter().filter(|ep| ep.epoch > already && ep.test_accuracy.is_some()) {
         t.epochs_done = t.epochs_done.max(ep.epoch);
         t.epochs_energy_j += ep.train_energy_j.unwrap_or(0.0);
@@ -281,10 +301,20 @@ fn verdict(ran: &Ran, trial: &Trial, segment: Segment) -> (String, Option<String
     let failed = |msg: String| ("failed".to_string(), Some(one_line(&msg)));
     match &ran.stop {
         Stop::SpawnFailed(e) => return failed(e.clone()),
-        Stop::Timeout(s) => return failed(format!("timeout after {s} s (command.timeout_s); the whole process tree was ended")),
-        Stop::Interrupted => return ("interrupted".into(), Some("stopped by SIGINT/SIGTERM".into())),
-        Stop::Budget(why) => return ("interrupted".into(), Some(format!("{why}; run again to resume"))),
-        Stop::Signaled(sig) => return failed(format!("killed by signal {sig} ({}){}", signal_name(*sig), tail())),
+        Stop::Timeout(s) => {
+            return failed(format!(
+                "timeout after {s} s (command.timeout_s); the whole process tree was ended"
+            ));
+        }
+        Stop::Interrupted => {
+            return ("interrupted".into(), Some("stopped by SIGINT/SIGTERM".into()));
+        }
+        Stop::Budget(why) => {
+            return ("interrupted".into(), Some(format!("{why}; run again to resume")));
+        }
+        Stop::Signaled(sig) => {
+            return failed(format!("killed by signal {sig} ({}){}", signal_name(*sig), tail()));
+        }
         Stop::Exited(c) if *c != 0 => return failed(format!("exit code {c}{}", tail())),
         Stop::Exited(_) => {}
     }

@@ -91,6 +91,8 @@ pub struct Ran {
     /// The infer phases, summed (energy, seconds).
     pub infer: Option<(f64, f64)>,
     pub load: LoadWindows,
+    /// Per GPU, whether a process outside the command's tree used it while it trained.
+    pub gpus_shared: Vec<Option<bool>>,
     pub test_accuracy: Option<f64>,
     pub train_images: Option<usize>,
     pub infer_images: Option<usize>,
@@ -129,7 +131,10 @@ impl Log {
                 if let Some(dir) = p.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                Some(std::fs::File::create(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?)
+                Some(
+                    std::fs::File::create(p)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                )
             }
             None => None,
         };
@@ -233,10 +238,43 @@ struct Phases {
     infer: Option<(f64, f64)>,
     load: LoadWindows,
     load_mark: Option<Option<crate::energy::LoadSample>>,
+    /// Per GPU, whether a process outside the tree used it at some train phase's end.
+    gpus_shared: Vec<Option<bool>>,
+    /// The supervisor, root of the tree.
+    root: i32,
 }
 
 impl Phases {
-    fn close(&mut self, now: &Reading, at: Instant, probe: &mut LoadProbe, budget: Option<&BudgetState>) {
+    /// NVML's per-process lists against the tree's pids (NVML reports host pids).
+    fn note_gpus(&mut self, meter: &Meter) {
+        if meter.gpu_names().is_empty() {
+            return;
+        }
+        let procs = tree::snapshot(Path::new("/proc"));
+        let mut ours: Vec<u32> =
+            tree::descendants(&procs, self.root).into_iter().map(|p| p as u32).collect();
+        ours.push(self.root as u32);
+        let now = meter.gpus_shared_outside(&ours);
+        if self.gpus_shared.is_empty() {
+            self.gpus_shared = now;
+        } else {
+            for (acc, s) in self.gpus_shared.iter_mut().zip(now) {
+                *acc = match (*acc, s) {
+                    (Some(a), Some(b)) => Some(a || b),
+                    (a, b) => a.or(b),
+                };
+            }
+        }
+    }
+
+    fn close(
+        &mut self,
+        now: &Reading,
+        at: Instant,
+        probe: &mut LoadProbe,
+        budget: Option<&BudgetState>,
+        meter: &Meter,
+    ) {
         let Some((phase, start, _)) = self.current.take() else { return };
         let w = now.since(&start);
         let _ = at;
@@ -249,6 +287,7 @@ impl Phases {
                 if let Some(mark) = self.load_mark.take() {
                     self.load.add(mark, probe.sample());
                 }
+                self.note_gpus(meter);
                 if let Some(b) = budget {
                     b.add(w.energy_j);
                 }
@@ -359,6 +398,8 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         infer: None,
         load: LoadWindows::default(),
         load_mark: None,
+        gpus_shared: Vec::new(),
+        root: 0,
     };
     let mut ran = Ran {
         stop: Stop::Exited(0),
@@ -368,6 +409,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         eval_last: None,
         infer: None,
         load: LoadWindows::default(),
+        gpus_shared: Vec::new(),
         test_accuracy: None,
         train_images: None,
         infer_images: None,
@@ -387,6 +429,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         }
     };
     let sup = child.id() as i32;
+    phases.root = sup;
     tree::track(sup);
     if let Some(p) = &l.pid_file
         && let Some(start) = tree::start_ticks(sup)
@@ -397,7 +440,10 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     let out = child.stdout.take();
     let err = child.stderr.take();
     let mut open_pipes = 0;
-    for (stream, pipe) in [(Stream::Out, out.map(|p| Box::new(p) as Box<dyn Read + Send>)), (Stream::Err, err.map(|p| Box::new(p) as Box<dyn Read + Send>))] {
+    for (stream, pipe) in [
+        (Stream::Out, out.map(|p| Box::new(p) as Box<dyn Read + Send>)),
+        (Stream::Err, err.map(|p| Box::new(p) as Box<dyn Read + Send>)),
+    ] {
         if let Some(pipe) = pipe {
             let tx = tx.clone();
             open_pipes += 1;
@@ -405,8 +451,11 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         }
     }
     drop(tx);
-    let mut history =
-        History { readings: VecDeque::new(), last: Instant::now(), period: w.meter.sample_period() };
+    let mut history = History {
+        readings: VecDeque::new(),
+        last: Instant::now(),
+        period: w.meter.sample_period(),
+    };
     let mut stderr_tail: VecDeque<String> = VecDeque::new();
     let mut regex_hits: Vec<(String, f64)> = Vec::new();
     let mut stopping: Option<(Stop, Instant)> = None;
@@ -431,10 +480,23 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
                 match protocol::parse_line(&text) {
                     Some(Ok(ev)) => {
                         if !ev.unknown.is_empty() {
-                            log.line(&format!("[wattsweep] ignored unknown event keys: {}", ev.unknown.join(", ")));
+                            log.line(&format!(
+                                "[wattsweep] ignored unknown event keys: {}",
+                                ev.unknown.join(", ")
+                            ));
                         }
                         let now = history.at(ev.t, w.meter);
-                        handle_event(&ev, now, at, &mut phases, &mut probe, w, &mut ran, &mut final_event, on_epoch);
+                        handle_event(
+                            &ev,
+                            now,
+                            at,
+                            &mut phases,
+                            &mut probe,
+                            w,
+                            &mut ran,
+                            &mut final_event,
+                            on_epoch,
+                        );
                     }
                     Some(Err(e)) => log.line(&format!("[wattsweep] event line ignored: {e}")),
                     None => {
@@ -476,7 +538,9 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
                 } else if let Some(b) = w.budget.and_then(|b| b.reached()) {
                     Some(Stop::Budget(b))
                 } else {
-                    l.timeout.filter(|t| started.elapsed() >= *t).map(|t| Stop::Timeout(t.as_secs_f64()))
+                    l.timeout
+                        .filter(|t| started.elapsed() >= *t)
+                        .map(|t| Stop::Timeout(t.as_secs_f64()))
                 };
                 if let Some(why) = why {
                     // SAFETY: kill only sends a signal; the supervisor ends the tree.
@@ -502,13 +566,14 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         let _ = std::fs::remove_file(p);
     }
     // The open phase ends with the command.
-    phases.close(&end_reading, end_at, &mut probe, w.budget);
+    phases.close(&end_reading, end_at, &mut probe, w.budget, w.meter);
     if phases.seen.is_empty() {
         // No phases: the whole command is the training window.
         let win = end_reading.since(&start_reading);
         phases.train.add(&win);
         phases.train_time_s = win.duration_s;
         phases.load.add(whole_mark, probe.sample());
+        phases.note_gpus(w.meter);
         if let Some(b) = w.budget {
             b.add(win.energy_j);
         }
@@ -517,7 +582,9 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     let _ = std::fs::remove_file(&l.status_file);
     ran.stop = match (stopping, &ran.status) {
         (Some((why, _)), _) => why,
-        (None, Some(s)) if s.spawn_error.is_some() => Stop::SpawnFailed(s.spawn_error.clone().unwrap_or_default()),
+        (None, Some(s)) if s.spawn_error.is_some() => {
+            Stop::SpawnFailed(s.spawn_error.clone().unwrap_or_default())
+        }
         (None, Some(s)) => match (s.exit_code, s.signal) {
             (Some(c), _) => Stop::Exited(c),
             (_, Some(sig)) => Stop::Signaled(sig),
@@ -526,7 +593,9 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         // No status: the supervisor itself died (killed from outside).
         (None, None) => match exit.code() {
             Some(c) => Stop::Exited(c),
-            None => Stop::Signaled(std::os::unix::process::ExitStatusExt::signal(&exit).unwrap_or(libc::SIGKILL)),
+            None => Stop::Signaled(
+                std::os::unix::process::ExitStatusExt::signal(&exit).unwrap_or(libc::SIGKILL),
+            ),
         },
     };
     if let Some(s) = &ran.status
@@ -537,7 +606,10 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
             "[wattsweep] the command exited leaving {} process(es) running; they were ended",
             s.leftovers
         ));
-        tracing::info!("the command exited leaving {} process(es) running; they were ended", s.leftovers);
+        tracing::info!(
+            "the command exited leaving {} process(es) running; they were ended",
+            s.leftovers
+        );
     }
     // Metrics: events win over regexes read earlier, the last of either wins.
     for (metric, x) in regex_hits {
@@ -563,6 +635,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     ran.eval_last = phases.eval_last;
     ran.infer = phases.infer;
     ran.load = phases.load;
+    ran.gpus_shared = phases.gpus_shared;
     ran.stderr_tail = stderr_tail.into_iter().collect();
     ran.wall_s = started.elapsed().as_secs_f64();
     Ok(ran)
@@ -581,7 +654,7 @@ fn handle_event(
     on_epoch: &mut dyn FnMut(&EpochSeen),
 ) {
     if let Some(p) = ev.phase {
-        phases.close(&now, at, probe, w.budget);
+        phases.close(&now, at, probe, w.budget, w.meter);
         phases.open(p, now.clone(), at, probe);
     }
     for (name, x) in [("test_accuracy", ev.test_accuracy), ("train_loss", ev.train_loss)] {
@@ -593,10 +666,10 @@ fn handle_event(
         // The epoch ends here: a train phase still open is split, an eval phase closed.
         match phases.current.as_ref().map(|c| c.0) {
             Some(CmdPhase::Train) => {
-                phases.close(&now, at, probe, w.budget);
+                phases.close(&now, at, probe, w.budget, w.meter);
                 phases.open(CmdPhase::Train, now.clone(), at, probe);
             }
-            Some(CmdPhase::Eval) => phases.close(&now, at, probe, w.budget),
+            Some(CmdPhase::Eval) => phases.close(&now, at, probe, w.budget, w.meter),
             _ => {}
         }
         let seen = EpochSeen {

@@ -4,9 +4,10 @@
 //! is the command's own.
 
 use super::budget::BudgetState;
+use super::environment::{hostname, slurm_job_id};
+use super::idle::measure_idle;
 use super::interrupt::Interrupt;
 use super::launch::{self, Launch, Stop, Watch};
-use super::{hostname, measure_idle, slurm_job_id};
 use crate::config::Budget;
 use crate::energy::{EnergyOptions, Meter};
 use crate::results::{CsvLog, ResultRow, one_line};
@@ -116,7 +117,11 @@ pub fn measure(opts: &MeasureOptions) -> Result<u8> {
             command_phases: Some(if ran.phases_seen.is_empty() {
                 "none".into()
             } else {
-                ran.phases_seen.iter().map(|p| format!("{p:?}").to_lowercase()).collect::<Vec<_>>().join("+")
+                ran.phases_seen
+                    .iter()
+                    .map(|p| format!("{p:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("+")
             }),
             command_cpu_s: ran.status.as_ref().map(|s| s.cpu_s),
             hostname: hostname(),

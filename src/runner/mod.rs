@@ -8,6 +8,7 @@ mod checkpoint;
 mod command;
 mod environment;
 mod halving;
+mod idle;
 mod interrupt;
 mod launch;
 mod lock;
@@ -20,6 +21,7 @@ mod totals;
 mod trial;
 
 use budget::BudgetState;
+use idle::measure_idle;
 
 pub use environment::{Machine, RunInfo, hostname, slurm_job_id};
 pub use interrupt::Interrupt;
@@ -501,19 +503,4 @@ fn move_aside(out: &Path) -> Result<()> {
         tracing::info!("--fresh: moved the earlier results to {}", dir.display());
     }
     Ok(())
-}
-
-/// Idle power of the measured domains over `idle_s` seconds before the first trial.
-fn measure_idle(meter: &Meter, idle_s: f64, interrupt: &Interrupt) -> Option<f64> {
-    if idle_s <= 0.0 {
-        return None;
-    }
-    tracing::info!("measuring idle power for {idle_s} s");
-    let start = meter.read();
-    let until = std::time::Instant::now() + std::time::Duration::from_secs_f64(idle_s);
-    while std::time::Instant::now() < until && !interrupt.requested() {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let w = meter.read().since(&start);
-    (w.duration_s > 0.0).then(|| w.energy_j / w.duration_s)
 }

@@ -61,7 +61,9 @@ fn parse_body(body: &str) -> Result<Event, String> {
     let value: serde_json::Value = match serde_json::from_str(body) {
         Ok(v) => v,
         // json.dumps writes NaN, Infinity and -Infinity bare: read them as strings.
-        Err(e) => serde_json::from_str(&quote_non_finite(body)).map_err(|_| format!("not JSON: {e}"))?,
+        Err(e) => {
+            serde_json::from_str(&quote_non_finite(body)).map_err(|_| format!("not JSON: {e}"))?
+        }
     };
     let serde_json::Value::Object(map) = value else {
         return Err("must be one JSON object, e.g. {\"phase\": \"train\"}".into());
@@ -70,7 +72,9 @@ fn parse_body(body: &str) -> Result<Event, String> {
     for (k, v) in &map {
         let number = || -> Result<f64, String> {
             match v {
-                serde_json::Value::Number(n) => n.as_f64().ok_or_else(|| format!("{k}: not a number")),
+                serde_json::Value::Number(n) => {
+                    n.as_f64().ok_or_else(|| format!("{k}: not a number"))
+                }
                 serde_json::Value::String(s) => match s.as_str() {
                     "NaN" => Ok(f64::NAN),
                     "Infinity" => Ok(f64::INFINITY),
@@ -115,7 +119,8 @@ fn quote_non_finite(body: &str) -> String {
     let mut rest = body;
     while let Some(c) = rest.chars().next() {
         if !in_str
-            && let Some(tok) = ["-Infinity", "Infinity", "NaN"].iter().find(|t| rest.starts_with(**t))
+            && let Some(tok) =
+                ["-Infinity", "Infinity", "NaN"].iter().find(|t| rest.starts_with(**t))
         {
             out.push('"');
             out.push_str(tok);

@@ -316,7 +316,14 @@ pub fn run_trial(
     }
     let mut totals = hooks.totals;
     totals.samples += samples;
-    let mut row = base_row(trial, (data.train.len(), data.test.len()), env, &totals, &hooks.attempt_id, hooks.started_at);
+    let mut row = base_row(
+        trial,
+        (data.train.len(), data.test.len()),
+        env,
+        &totals,
+        &hooks.attempt_id,
+        hooks.started_at,
+    );
     let result = match outcome {
         Ok(result) => result,
         Err(panic) => {

@@ -43,4 +43,3 @@ impl Drop for FakeRapl {
         }
     }
 }
-

@@ -14,7 +14,9 @@ fn spec(toml_text: &str) -> CommandSpec {
 
 #[test]
 fn the_command_line_substitutes_values_whole_and_sets_the_environment() {
-    let c = spec("argv = [\"prog\", \"--m={model}\", \"{hidden}\", \"{epochs}\", \"{{x}}\"]\nenv = { T = \"{threads}-{trial_id}\" }\n");
+    let c = spec(
+        "argv = [\"prog\", \"--m={model}\", \"{hidden}\", \"{epochs}\", \"{{x}}\"]\nenv = { T = \"{threads}-{trial_id}\" }\n",
+    );
     let mut s = TrialSpec::defaults(crate::models::ModelKind::Mlp);
     s.set("backend", &Value::Str("command".into())).unwrap();
     s.set("model", &Value::Str("a b;c".into())).unwrap();

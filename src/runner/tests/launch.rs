@@ -32,5 +32,8 @@ fn lines_are_split_cut_at_their_cap_and_the_last_one_kept() {
     assert_eq!(lines.len(), 4);
     assert_eq!((lines[0].as_str(), lines[1].as_str(), lines[3].as_str()), ("a", "bb", "tail"));
     assert!(lines[2].ends_with("[wattsweep: 10 more bytes of this line dropped]"));
-    assert_eq!(lines[2].len(), LINE_CAP_BYTES + " [wattsweep: 10 more bytes of this line dropped]".len());
+    assert_eq!(
+        lines[2].len(),
+        LINE_CAP_BYTES + " [wattsweep: 10 more bytes of this line dropped]".len()
+    );
 }
