@@ -238,6 +238,7 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     .setting_cells()
                     .into_iter()
                     .filter(|(k, _)| *k != "config_id")
+                    .filter(|(k, v)| *k != "model_settings" || !v.is_empty())
                     .map(|(k, v)| match k {
                         "model_settings" => v,
                         _ if !v.is_empty() => format!("{k}={v}"),

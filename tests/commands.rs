@@ -133,17 +133,19 @@ fn phases_and_epochs_are_measured_on_a_known_power() {
 #[test]
 fn settings_reach_the_program_as_single_arguments_without_a_shell() {
     let d = Dir::new();
+    // The grid, the script and the output in three folders: every path the command gets must
+    // work from its own folder.
     d.write(
-        "echo.py",
+        "scripts/echo.py",
         &format!(
             "{EMIT}out = os.environ['WATTSWEEP_OUT']\njson.dump({{'argv': sys.argv[1:], 'env': {{k: v for k, v in os.environ.items() if k.startswith('WATTSWEEP_') or k == 'MY_THREADS'}}, 'cwd': os.getcwd()}}, open(os.path.join(out, 'seen.json'), 'w'))\nev(test_accuracy=0.5)\n"
         ),
     );
     d.write(
-        "g.toml",
-        "backend = \"command\"\nmodel = \"x; rm -rf ~ $(touch pwned)\"\nthreads = 2\nhidden = 64\n[energy]\nidle_s = 0\n[command]\nargv = [\"python3\", \"echo.py\", \"{model}\", \"--lr={learning_rate}\", \"{{literal}}\", \"{hidden}\", \"{trial_id}\"]\nenv = { MY_THREADS = \"{threads}\" }\n",
+        "exp/g.toml",
+        "backend = \"command\"\nmodel = \"x; rm -rf ~ $(touch pwned)\"\nthreads = 2\nhidden = 64\n[energy]\nidle_s = 0\n[command]\nworkdir = \"../scripts\"\nargv = [\"python3\", \"echo.py\", \"{model}\", \"--lr={learning_rate}\", \"{{literal}}\", \"{hidden}\", \"{trial_id}\"]\nenv = { MY_THREADS = \"{threads}\" }\n",
     );
-    let o = d.run("g.toml", &[]);
+    let o = d.run("exp/g.toml", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let row = &d.rows("out/results.csv")[0];
     let id = &row["trial_id"];
@@ -160,11 +162,14 @@ fn settings_reach_the_program_as_single_arguments_without_a_shell() {
     assert_eq!(seen["env"]["WATTSWEEP_HIDDEN"], "64");
     assert_eq!(seen["env"]["WATTSWEEP_TRIAL_ID"], id.as_str());
     assert_eq!(seen["env"]["WATTSWEEP_EPOCHS"], "1");
-    // workdir defaults to the grid file's folder.
+    // workdir is relative to the grid file's folder.
     assert_eq!(
         Path::new(seen["cwd"].as_str().unwrap()).canonicalize().unwrap(),
-        d.dir.path().canonicalize().unwrap()
+        d.path("scripts").canonicalize().unwrap()
     );
+    // No --data-dir: the dataset's default folder, absolute.
+    let data = seen["env"]["WATTSWEEP_DATA_DIR"].as_str().unwrap();
+    assert!(Path::new(data).is_absolute() && data.ends_with("data/mnist"), "{data}");
     assert_eq!(row["model_settings"], "hidden=64");
 }
 
@@ -215,12 +220,12 @@ fn each_failure_is_a_row_and_the_sweep_goes_on() {
     d.write(
         "train.py",
         &format!(
-            "{EMIT}mode = sys.argv[1]\nif mode == 'exit3':\n    print('something broke', file=sys.stderr); sys.exit(3)\nif mode == 'nan':\n    print('wattsweep: {{\"epoch\": 1, \"test_accuracy\": 0.1, \"train_loss\": NaN}}', flush=True); ev(test_accuracy=0.1)\nif mode == 'sleep':\n    time.sleep(30)\nif mode == 'big':\n    ev(test_accuracy=97.0)\nif mode == 'ok':\n    ev(test_accuracy=0.9)\n"
+            "{EMIT}mode = sys.argv[1]\nif mode == 'exit3':\n    print('something broke', file=sys.stderr); sys.exit(3)\nif mode == 'nan':\n    print('wattsweep: {{\"epoch\": 1, \"test_accuracy\": 0.1, \"train_loss\": NaN}}', flush=True); ev(test_accuracy=0.1)\nif mode == 'nanexit':\n    print('wattsweep: {{\"train_loss\": Infinity}}', flush=True); sys.exit(1)\nif mode == 'sleep':\n    time.sleep(30)\nif mode == 'big':\n    ev(test_accuracy=97.0)\nif mode == 'ok':\n    ev(test_accuracy=0.9)\n"
         ),
     );
     d.write(
         "g.toml",
-        "backend = \"command\"\n[energy]\nidle_s = 0\n[grid]\nmode = [\"exit3\", \"noacc\", \"nan\", \"sleep\", \"big\", \"ok\"]\n[command]\nargv = [\"python3\", \"train.py\", \"{mode}\"]\ntimeout_s = 1.5\n",
+        "backend = \"command\"\n[energy]\nidle_s = 0\n[grid]\nmode = [\"exit3\", \"noacc\", \"nan\", \"nanexit\", \"sleep\", \"big\", \"ok\"]\n[command]\nargv = [\"python3\", \"train.py\", \"{mode}\"]\ntimeout_s = 1.5\n",
     );
     let t0 = Instant::now();
     let o = d.run("g.toml", &[]);
@@ -237,6 +242,7 @@ fn each_failure_is_a_row_and_the_sweep_goes_on() {
     check("exit3", "failed", "exit code 3; stderr: something broke");
     check("noacc", "failed", "no test_accuracy");
     check("nan", "diverged", "train_loss = NaN");
+    check("nanexit", "diverged", "train_loss = inf");
     check("sleep", "failed", "timeout after 1.5 s");
     check("big", "failed", "not in [0, 1]");
     check("ok", "ok", "");

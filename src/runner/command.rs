@@ -312,14 +312,18 @@ fn verdict(ran: &Ran, trial: &Trial, segment: Segment) -> (String, Option<String
         Stop::Budget(why) => {
             return ("interrupted".into(), Some(format!("{why}; run again to resume")));
         }
+        _ => {}
+    }
+    // A command that reports a NaN loss and then exits non-zero diverged: say that, not "failed".
+    if let Some(what) = &ran.non_finite {
+        return ("diverged".into(), Some(format!("{what} reported by the command")));
+    }
+    match &ran.stop {
         Stop::Signaled(sig) => {
             return failed(format!("killed by signal {sig} ({}){}", signal_name(*sig), tail()));
         }
         Stop::Exited(c) if *c != 0 => return failed(format!("exit code {c}{}", tail())),
-        Stop::Exited(_) => {}
-    }
-    if let Some(what) = &ran.non_finite {
-        return ("diverged".into(), Some(format!("{what} reported by the command")));
+        _ => {}
     }
     match ran.test_accuracy {
         None => failed(

@@ -288,10 +288,18 @@ pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Resul
             inference: grid.inference,
         };
         if t.spec.is_command() {
+            // The command runs in its own folder: every path it is given is absolute.
+            let out = std::path::absolute(&out)?;
+            let named = t.spec.named_setting("dataset");
+            let data_dir = match (&opts.data_dir, Dataset::parse(&named)) {
+                (Some(d), _) => Some(std::path::absolute(d)?),
+                (None, Some(d)) => Some(std::path::absolute(d.default_dir())?),
+                (None, None) => None,
+            };
             let ctx = command::CommandCtx {
                 spec: grid.command.as_ref().expect("validated: a command trial has a [command]"),
                 out: &out,
-                data_dir: opts.data_dir.as_deref().map(std::path::absolute).transpose()?,
+                data_dir,
             };
             return command::run_command_trial(t, &ctx, &env, progress, segment);
         }
