@@ -5,11 +5,14 @@
 /// Shown wherever a value is missing.
 pub const MISSING: &str = "—";
 
-/// "mlp adam lr=0.001 bs=64" (plus `threads=` and `gpu_power_limit=` where set): enough to
-/// tell trials and configurations apart at a glance.
+/// "mlp adam lr=0.001 bs=64" (plus the backend when it is not `flex`, `threads=` and
+/// `gpu_power_limit=` where set): enough to tell trials and configurations apart at a glance.
 pub fn setting_label(r: &crate::results::ResultRow) -> String {
     let mut s =
         format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size);
+    if !r.backend.is_empty() && r.backend != "flex" {
+        s += &format!(" [{}]", r.backend);
+    }
     if let Some(n) = r.threads {
         s += &format!(" threads={n}");
     }
