@@ -1,12 +1,12 @@
 //! wattsweep: which neural-network architecture gives the most accuracy per joule?
 //!
 //! A TOML grid (`config`) expands into trials (`plan`, `trial`); each trial trains a Burn model
-//! (`models`, `train`, `backend`, `optimizer`) on MNIST-like data (`data`) while `energy`
-//! measures it from RAPL and NVML counters (or says it estimates); `runner` orchestrates a
-//! crash-safe, resumable sweep whose rows `results` stores; `report` turns them into summaries
-//! and plots. `shard` and `slurm` spread a sweep over a cluster; `bench` times the models;
-//! `commands` is the glue behind the `cli`. The README's architecture section gives the order
-//! in which modules may depend on each other.
+//! (`models`, `train`, `backend`, `optimizer`) on MNIST-like data (`data`), or runs the grid's
+//! `[command]` under a supervisor (`process`), while `energy` measures it from RAPL and NVML
+//! counters (or says it estimates); `runner` orchestrates a crash-safe, resumable sweep whose
+//! rows `results` stores; `report` turns them into summaries and plots. `shard` and `slurm`
+//! spread a sweep over a cluster; `bench` times the models; `commands` is the glue behind the
+//! `cli`. docs/architecture.md gives the order in which modules may depend on each other.
 //!
 //! The library is the binary's body: only `cli`, `commands` and what the integration tests
 //! need are public.

@@ -139,6 +139,9 @@ fn expand_with_problems(grid: &Grid) -> (Vec<Trial>, Vec<Problem>) {
             .collect();
         let spec = match resolve(grid, &chosen) {
             Ok(spec) => spec,
+            // A pair the grid excludes (a built-in backend with a model only the command knows)
+            // is no problem.
+            Err(_) if raw_excluded(grid, &chosen) => continue,
             Err(p) => {
                 if !problems.contains(&p) {
                     problems.push(p);
@@ -205,6 +208,9 @@ fn resolve(
         spec.command = grid.command.as_ref().map(|c| c.digest.clone());
     }
     let set = |spec: &mut TrialSpec, k: &str, v: &Value| -> Result<(), Problem> {
+        if k == "backend" {
+            return Ok(()); // set first, above: setting it again would drop what came between
+        }
         if !spec.is_command() && !SETTING_KEYS.contains(&k) {
             return Ok(()); // the command's own key: no part of a built-in trial
         }
@@ -240,6 +246,29 @@ fn resolve(
         }
     }
     Ok(spec)
+}
+
+/// Whether an `[[exclude]]` matches these values as the grid wrote them (for trials that
+/// cannot be resolved, such as a built-in backend with a model only the command knows).
+fn raw_excluded(grid: &Grid, chosen: &[(Option<ModelKind>, &str, &Value)]) -> bool {
+    let value_of = |key: &str| {
+        chosen
+            .iter()
+            .find(|(m, k, _)| m.is_none() && *k == key)
+            .map(|(_, _, v)| *v)
+            .or_else(|| grid.fixed.iter().find(|(k, _)| k == key).map(|(_, v)| v))
+    };
+    grid.exclude
+        .iter()
+        .any(|ex| ex.iter().all(|(k, v)| value_of(k).is_some_and(|x| same_value(x, v))))
+}
+
+/// Equal as grid values (`1` and `1.0` are the same number).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a.number(), b.number()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
 }
 
 fn split_model_key(k: &str) -> Option<(ModelKind, &str)> {

@@ -286,32 +286,20 @@ impl TrialSpec {
         }
     }
 
-    /// Every setting of a command trial as text, in the order of [`SETTING_KEYS`] and then the
+    /// Every setting of a command trial as text, in the plan's column order and then the
     /// grid's own keys: what `{key}` placeholders and `WATTSWEEP_<KEY>` receive. An unset
     /// optional setting is the empty string; `threads` unset is the number of logical CPUs.
     pub fn command_settings(&self) -> Vec<(String, String)> {
-        let opt = |o: Option<usize>| o.map_or(String::new(), |n| n.to_string());
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut out: Vec<(String, String)> = vec![
-            ("dataset".into(), self.named_setting("dataset")),
-            ("model".into(), self.model_name()),
-            ("optimizer".into(), self.named_setting("optimizer")),
-            ("learning_rate".into(), self.learning_rate.to_string()),
-            ("momentum".into(), self.momentum.to_string()),
-            ("weight_decay".into(), self.weight_decay.map_or(String::new(), |w| w.to_string())),
-            ("batch_size".into(), self.batch_size.to_string()),
-            ("epochs".into(), self.epochs.to_string()),
-            ("train_limit".into(), opt(self.train_limit)),
-            ("test_limit".into(), opt(self.test_limit)),
-            ("backend".into(), self.backend.name().into()),
-            ("threads".into(), self.threads.unwrap_or(cpus).to_string()),
-            (
-                "gpu_power_limit_w".into(),
-                self.gpu_power_limit_w.map_or(String::new(), |w| w.to_string()),
-            ),
-            ("seed".into(), self.seed.to_string()),
-            ("repeat".into(), self.repeat.to_string()),
-        ];
+        let mut out: Vec<(String, String)> = self
+            .setting_cells()
+            .into_iter()
+            .filter(|(k, _)| !matches!(*k, "model_settings" | "config_id"))
+            .map(|(k, v)| match (k, v.is_empty()) {
+                ("threads", true) => (k.to_string(), cpus.to_string()),
+                _ => (k.to_string(), v),
+            })
+            .collect();
         for (k, v) in &self.free {
             if !FREE_FOR_COMMANDS.contains(&k.as_str()) {
                 out.push((k.clone(), text_value(v)));
@@ -377,10 +365,12 @@ impl TrialSpec {
     }
 }
 
-/// A free-form value in the canonical form (floats in Rust's round-trip form, like typed ones).
+/// A free-form value in the canonical form (floats in Rust's round-trip form, like typed ones;
+/// `;`, `=` and `%` in strings percent-encoded, so no value can pass for another setting).
 fn canonical_value(v: &Value) -> String {
     match v {
         Value::Float(x) => format!("{x:?}"),
+        Value::Str(s) => s.replace('%', "%25").replace(';', "%3B").replace('=', "%3D"),
         other => text_value(other),
     }
 }

@@ -752,7 +752,10 @@ fn a_halving_sweep_killed_at_random_moments_takes_the_same_decisions() {
         e
     };
     assert_eq!(epochs(&s), epochs(&whole), "no epoch twice, none missing, same numbers");
-    assert!(!s.path("out/checkpoints").exists());
+    let left: Vec<_> = std::fs::read_dir(s.path("out/checkpoints"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(!s.path("out/checkpoints").exists(), "checkpoints left: {left:?}");
     // Each power series holds exactly the samples its row counts: what killed runs wrote after a
     // checkpoint was cut off, and times and cumulative energies only go up.
     for r in s.rows("out/results.csv") {

@@ -574,3 +574,37 @@ fn slurm_refuses_every_grid_plan_refuses_with_the_same_message() {
         assert!(!d.path("out").exists());
     }
 }
+
+#[test]
+fn sigterm_to_the_whole_job_at_once_is_an_interruption_not_a_failure() {
+    // Slurm's scancel and systemd signal every process of the job at once: the command may die
+    // before wattsweep has read its own signal. The trial must run again on resume.
+    let d = Dir::new();
+    d.write("daemon.py", DAEMON);
+    d.write(
+        "g.toml",
+        "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"python3\", \"daemon.py\"]\n",
+    );
+    let mut child = d.run_cmd("g.toml", "no-powercap", &["-q"]).spawn().unwrap();
+    assert!(wait_until(Duration::from_secs(30), || d.path("pids").exists()), "never started");
+    let supervisor: i32 = std::fs::read_to_string(d.path("out/command.pid"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut everyone = pids(&d);
+    everyone.extend([supervisor, child.id() as i32]);
+    for pid in everyone.iter().rev() {
+        // SAFETY: kill only sends a signal.
+        unsafe { libc::kill(*pid, libc::SIGTERM) };
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let rows = d.rows("out/results.csv");
+    assert_eq!(rows[0]["status"], "interrupted", "{:?}", rows[0]);
+    for pid in everyone {
+        assert!(wait_until(Duration::from_secs(10), || !alive(pid)), "{pid} still alive");
+    }
+}

@@ -13,6 +13,10 @@ pub const COMMAND_KEYS: [&str; 8] =
 /// Metrics a `metric_regex` may read from the command's output.
 pub const METRICS: [&str; 3] = ["test_accuracy", "train_loss", "train_images"];
 
+/// Names a grid may not give its own keys: wattsweep sets `WATTSWEEP_<KEY>` for them itself.
+pub const RESERVED: [&str; 6] =
+    ["trial_id", "out", "data_dir", "checkpoint_dir", "supervisor_parent", "log_cap_bytes"];
+
 /// Placeholders every command template may use besides the trial's settings.
 pub const EXTRA_PLACEHOLDERS: [&str; 1] = ["trial_id"];
 
@@ -178,8 +182,8 @@ pub fn parse_command(
                 _ => problem(at, format!("must be a folder path (relative to the grid file's folder), found {v}")),
             },
             "timeout_s" => match v.as_float().or_else(|| v.as_integer().map(|i| i as f64)) {
-                Some(x) if x.is_finite() && x > 0.0 => timeout_s = Some(x),
-                _ => problem(format!("{at} = {v}"), "must be a number of seconds > 0".into()),
+                Some(x) if x.is_finite() && x > 0.0 && x <= 1e7 => timeout_s = Some(x),
+                _ => problem(format!("{at} = {v}"), "must be a number of seconds > 0 (at most 10000000)".into()),
             },
             "inputs" => match strings(v) {
                 Some(a) => inputs_raw = a,

@@ -2,7 +2,7 @@
 //! collecting every problem rather than stopping at the first (serde's `deny_unknown_fields`
 //! would stop at one, and could not suggest the nearest valid name).
 
-use super::command::{EXTRA_PLACEHOLDERS, parse_command};
+use super::command::{EXTRA_PLACEHOLDERS, RESERVED, parse_command};
 use super::grid::{
     BackgroundLoad, Budget, DEFAULT_ETA, EnergySettings, Grid, GridErrors, Halving,
     InferenceSettings, Objective, Problem, Search,
@@ -265,6 +265,15 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         }
         if let Some(c) = &grid.command {
             w.command_keys = grid_own_keys(&root).into_iter().filter(|k| c.uses(k)).collect();
+        }
+        for k in grid_own_keys(&root).iter().filter(|k| RESERVED.contains(&k.as_str())) {
+            w.problem(
+                k.as_str(),
+                format!(
+                    "is reserved: wattsweep sets WATTSWEEP_{} itself; name the setting otherwise",
+                    k.to_ascii_uppercase()
+                ),
+            );
         }
     }
     let all_top: Vec<String> = SETTING_KEYS

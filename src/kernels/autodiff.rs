@@ -2,10 +2,11 @@
 //! `Arc`, so Burn's graph can clone the state for free) and registers one backward step that
 //! hands the gradients of every tracked input back to Burn.
 
+use super::dispatch::{Kernels, cell_of, run_conv, run_dense, run_recurrent};
 use super::flex::{dims, f32s, output};
 use super::lif::{Lif, Surrogate};
 use super::recurrent::{self, Cell, Weights};
-use super::{Kernels, cell_of, conv, dense, run_conv, run_dense, run_recurrent};
+use super::{conv, dense};
 use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;

@@ -34,7 +34,7 @@ pub struct CsnnSettings {
 }
 
 impl Default for CsnnSettings {
-    /// The CNN's channels; 4 steps and β = 0.5 (the README explains the choice).
+    /// The CNN's channels; 4 steps and β = 0.5 (docs/grid.md explains the choice).
     fn default() -> Self {
         Self {
             channels1: 32,

@@ -96,7 +96,7 @@ fn signal_all(pids: &[i32], sig: i32) {
 /// (a process may fork while we end it). Returns how many there were.
 pub fn end_descendants(root: i32, grace: Duration, reap: bool) -> usize {
     let proc_root = Path::new("/proc");
-    let first = descendants(&snapshot(proc_root), root);
+    let first = live(&descendants(&snapshot(proc_root), root));
     if first.is_empty() {
         return 0;
     }

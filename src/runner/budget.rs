@@ -28,7 +28,14 @@ impl BudgetState {
 
     /// Which limit is reached, in words; `None` while within budget.
     pub fn reached(&self) -> Option<String> {
-        let spent = *self.spent_j.lock().unwrap_or_else(|p| p.into_inner());
+        self.reached_with(0.0)
+    }
+
+    /// Same, counting also `open_j` joules of a window still open (a command's phase: a long
+    /// command must be stopped inside it, not after).
+    pub fn reached_with(&self, open_j: f64) -> Option<String> {
+        let spent = *self.spent_j.lock().unwrap_or_else(|p| p.into_inner())
+            + if open_j.is_finite() { open_j.max(0.0) } else { 0.0 };
         let elapsed = self.started.elapsed().as_secs_f64();
         if let Some(max) = self.limits.max_energy_j.filter(|m| spent >= *m) {
             return Some(format!(

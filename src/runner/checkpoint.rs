@@ -106,6 +106,12 @@ impl Checkpoints {
         self.dir.join(format!("{id}.command"))
     }
 
+    /// Present while a command trial's rung runs: a later run finding it knows the command's
+    /// state may be past the checkpoint.
+    pub fn command_marker(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.command.running"))
+    }
+
     /// Save a command trial's sums after `saved.epoch` (it has no records of ours).
     pub fn save_command(&self, id: &str, saved: &Saved) -> Result<()> {
         std::fs::create_dir_all(&self.dir)
@@ -120,6 +126,7 @@ impl Checkpoints {
 
     /// Remove everything of `id`.
     pub fn remove(&self, id: &str) -> Result<()> {
+        let _ = std::fs::remove_file(self.command_marker(id));
         let own = self.command_dir(id);
         if own.exists() {
             std::fs::remove_dir_all(&own)
@@ -161,8 +168,20 @@ impl Checkpoints {
         ids
     }
 
-    /// Remove the directory if nothing is left in it.
+    /// Remove the directory if no checkpoint is left in it. Temporary files of writes that a
+    /// kill cut short (`.<name>.tmp-<pid>`) belong to no checkpoint and go first.
     pub fn remove_dir_if_empty(&self) {
+        if !self.ids().is_empty() {
+            return;
+        }
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for path in entries.flatten().map(|e| e.path()) {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if name.starts_with('.') && name.contains(".tmp-") && path.is_file() {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        }
         let _ = std::fs::remove_dir(&self.dir);
     }
 }

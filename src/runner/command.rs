@@ -107,6 +107,7 @@ pub fn run_command_trial(
         drop_epochs_after(env.epochs_log, id, 0)?;
         env.meter.begin_power_log(&env.power_path)?;
     }
+    let saved_epoch = saved.as_ref().map(|s| s.epoch);
     let (attempt_id, started_at, mut totals) = match saved {
         Some(s) => (s.attempt_id, s.started_at, s.totals),
         None => (env.attempt_id.clone(), now_iso(), Totals::fresh(env.meter.source())),
@@ -126,9 +127,20 @@ pub fn run_command_trial(
     if let Some(dir) = &ctx.data_dir {
         vars.push(("WATTSWEEP_DATA_DIR".into(), dir.display().to_string()));
     }
+    let marker = segment.checkpoints.map(|c| c.command_marker(id));
     if let Some(c) = segment.checkpoints {
         let dir = c.command_dir(id);
+        // A rung that did not end by itself (killed, Ctrl-C) may have left the command's own
+        // state past the epoch our checkpoint names, and without a checkpoint there is nothing
+        // to continue: the command starts over (its earlier epochs' rows are kept, their
+        // energy spent again is counted).
+        if (saved_epoch.is_none() || marker.as_ref().is_some_and(|m| m.exists())) && dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
         std::fs::create_dir_all(&dir)?;
+        if let Some(m) = &marker {
+            crate::results::write_atomic(m, b"running\n")?;
+        }
         vars.push((
             "WATTSWEEP_CHECKPOINT_DIR".into(),
             std::path::absolute(&dir)?.display().to_string(),
@@ -149,6 +161,7 @@ pub fn run_command_trial(
         regexes,
         log: Some(log),
         log_cap: log_cap(),
+        log_append: saved_epoch.is_some(),
         echo: false,
         status_file: ctx.out.join(format!(".supervisor-{id}.json")),
         pid_file: Some(pid_file(ctx.out)),
@@ -199,6 +212,12 @@ pub fn run_command_trial(
     add_to_totals(&mut totals, &ran, already);
     totals.samples += samples;
     let (status, error) = verdict(&ran, trial, segment);
+    if let Some(m) = &marker
+        && status != "interrupted"
+    {
+        // The rung ended by itself: the command's state matches what we record next.
+        let _ = std::fs::remove_file(m);
+    }
     if status == "ok" || status == PAUSED {
         // The command trained up to `{epochs}`, whether or not it reported each epoch.
         totals.epochs_done = segment.until;

@@ -37,6 +37,8 @@ pub struct Launch {
     /// The capped log of stdout and stderr, if any.
     pub log: Option<PathBuf>,
     pub log_cap: u64,
+    /// Go on in an existing log (a later rung) instead of starting it anew.
+    pub log_append: bool,
     /// Echo the command's output to ours (`measure`).
     pub echo: bool,
     /// Where the supervisor writes its status.
@@ -125,20 +127,27 @@ struct Log {
 }
 
 impl Log {
-    fn open(path: Option<&Path>, cap: u64) -> anyhow::Result<Log> {
-        let file = match path {
+    /// `append`: a later rung of the same trial goes on in the same log (and the cap counts
+    /// what is there).
+    fn open(path: Option<&Path>, cap: u64, append: bool) -> anyhow::Result<Log> {
+        let (file, written) = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                Some(
-                    std::fs::File::create(p)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
-                )
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .append(append)
+                    .truncate(!append)
+                    .open(p)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                (Some(f), len)
             }
-            None => None,
+            None => (None, 0),
         };
-        Ok(Log { file, written: 0, cap, cut: false })
+        Ok(Log { file, written, cap, cut: written > cap })
     }
 
     fn line(&mut self, text: &str) {
@@ -150,9 +159,8 @@ impl Log {
         if self.written + n > self.cap {
             let _ = writeln!(
                 f,
-                "[wattsweep] log cut here at {} bytes (cap {} MiB): later output was not kept",
-                self.written,
-                self.cap >> 20
+                "[wattsweep] log cut here at {} bytes (cap {} bytes): later output was not kept",
+                self.written, self.cap
             );
             self.cut = true;
             return;
@@ -300,6 +308,9 @@ impl Phases {
                 self.eval_last = Some(w);
             }
             CmdPhase::Infer => {
+                if let Some(b) = budget {
+                    b.add(w.energy_j);
+                }
                 let (j, s) = self.infer.unwrap_or((0.0, 0.0));
                 self.infer = Some((j + w.energy_j, s + w.duration_s));
             }
@@ -341,7 +352,12 @@ impl History {
     fn at(&self, t: Option<f64>, meter: &Meter) -> Reading {
         let now = meter.read();
         let Some(t) = t else { return now };
-        let when = SystemTime::UNIX_EPOCH + Duration::from_secs_f64(t.max(0.0));
+        let Some(when) = Duration::try_from_secs_f64(t.max(0.0))
+            .ok()
+            .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d))
+        else {
+            return now;
+        };
         if when >= SystemTime::now() {
             return now;
         }
@@ -350,8 +366,8 @@ impl History {
 }
 
 fn spawn(l: &Launch) -> std::io::Result<Child> {
-    let exe = std::env::current_exe()?;
-    let mut cmd = Command::new(exe);
+    // The running image, even if the binary was replaced on disk during the sweep.
+    let mut cmd = Command::new("/proc/self/exe");
     cmd.arg("__supervise")
         .arg("--status")
         .arg(&l.status_file)
@@ -370,9 +386,10 @@ fn spawn(l: &Launch) -> std::io::Result<Child> {
         cmd.pre_exec(|| {
             // The supervisor hears of our death (even by SIGKILL) and ends the tree.
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0);
-            // Its own process group: a Ctrl-C at the terminal reaches us, and we end the tree
-            // in order.
-            libc::setpgid(0, 0);
+            // A session of its own, without a controlling terminal: a Ctrl-C at the terminal
+            // reaches us (and we end the tree in order), and a command that opens /dev/tty for
+            // a prompt fails at once instead of stopping for good in a background group.
+            libc::setsid();
             Ok(())
         });
     }
@@ -383,7 +400,7 @@ fn spawn(l: &Launch) -> std::io::Result<Child> {
 /// Run the command to its end and measure it. `on_epoch` gets each epoch as it ends (its row is
 /// written at once). `Err` only for what is wrong on our side (the log cannot be created).
 pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyhow::Result<Ran> {
-    let mut log = Log::open(l.log.as_deref(), l.log_cap)?;
+    let mut log = Log::open(l.log.as_deref(), l.log_cap, l.log_append)?;
     let mut probe = LoadProbe::system();
     let started = Instant::now();
     let mut phases = Phases {
@@ -459,16 +476,20 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     let mut stderr_tail: VecDeque<String> = VecDeque::new();
     let mut regex_hits: Vec<(String, f64)> = Vec::new();
     let mut stopping: Option<(Stop, Instant)> = None;
+    let mut budget_probe = Instant::now();
+    // Whether an event reported test_accuracy (then no regex overrides it).
+    let mut event_accuracy = false;
     let mut exited: Option<(std::process::ExitStatus, Reading, Instant)> = None;
     let mut final_event = Event::default();
     loop {
         match rx.recv_timeout(Duration::from_millis(20)) {
             Ok(Msg::Line(stream, text, at)) => {
                 if l.echo {
-                    match stream {
-                        Stream::Out => println!("{text}"),
-                        Stream::Err => eprintln!("{text}"),
-                    }
+                    // A closed stdout (`| head`) must not end the measurement.
+                    let _ = match stream {
+                        Stream::Out => writeln!(std::io::stdout(), "{text}"),
+                        Stream::Err => writeln!(std::io::stderr(), "{text}"),
+                    };
                 }
                 log.line(&text);
                 if stream == Stream::Err {
@@ -485,6 +506,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
                                 ev.unknown.join(", ")
                             ));
                         }
+                        event_accuracy |= ev.test_accuracy.is_some();
                         let now = history.at(ev.t, w.meter);
                         handle_event(
                             &ev,
@@ -533,9 +555,29 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         }
         match &stopping {
             None => {
+                let open_j = match (w.budget, budget_probe.elapsed() >= Duration::from_millis(250))
+                {
+                    (Some(_), true) => {
+                        budget_probe = Instant::now();
+                        let now = w.meter.read();
+                        match (&phases.current, phases.seen.is_empty()) {
+                            (
+                                Some((
+                                    CmdPhase::Train | CmdPhase::Eval | CmdPhase::Infer,
+                                    start,
+                                    _,
+                                )),
+                                _,
+                            ) => now.since(start).energy_j,
+                            (None, true) => now.since(&start_reading).energy_j,
+                            _ => 0.0,
+                        }
+                    }
+                    _ => 0.0,
+                };
                 let why = if w.interrupt.is_some_and(|i| i.requested()) {
                     Some(Stop::Interrupted)
-                } else if let Some(b) = w.budget.and_then(|b| b.reached()) {
+                } else if let Some(b) = w.budget.and_then(|b| b.reached_with(open_j)) {
                     Some(Stop::Budget(b))
                 } else {
                     l.timeout
@@ -580,6 +622,17 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     }
     ran.status = std::fs::read(&l.status_file).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let _ = std::fs::remove_file(&l.status_file);
+    // The tree may have been ended from outside at the same moment we were told to stop
+    // (Slurm's scancel, systemd: SIGTERM to every process at once): then it was stopped, not
+    // failed.
+    if stopping.is_none() {
+        let told = ran.status.as_ref().is_some_and(|s| s.terminated);
+        if w.interrupt.is_some_and(|i| i.requested()) || told {
+            stopping = Some((Stop::Interrupted, Instant::now()));
+        } else if let Some(b) = w.budget.and_then(|b| b.reached()) {
+            stopping = Some((Stop::Budget(b), Instant::now()));
+        }
+    }
     ran.stop = match (stopping, &ran.status) {
         (Some((why, _)), _) => why,
         (None, Some(s)) if s.spawn_error.is_some() => {
@@ -614,7 +667,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
     // Metrics: events win over regexes read earlier, the last of either wins.
     for (metric, x) in regex_hits {
         match metric.as_str() {
-            "test_accuracy" if final_event.test_accuracy.is_none() => ran.test_accuracy = Some(x),
+            "test_accuracy" if !event_accuracy => ran.test_accuracy = Some(x),
             "train_images" if final_event.train_images.is_none() && x.is_finite() && x >= 0.0 => {
                 ran.train_images = Some(x as usize)
             }

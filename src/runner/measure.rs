@@ -47,6 +47,7 @@ pub fn measure(opts: &MeasureOptions) -> Result<u8> {
         regexes: Vec::new(),
         log: None,
         log_cap: 0,
+        log_append: false,
         echo: true,
         status_file: tmp.join(format!("wattsweep-measure-{}.json", std::process::id())),
         pid_file: None,

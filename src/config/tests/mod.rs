@@ -305,3 +305,82 @@ fn search_settings_parse_and_default() {
     );
     assert!(text.contains("search.foo: unknown key"), "{text}");
 }
+
+#[test]
+fn built_in_ids_stay_pinned_beside_command_trials() {
+    let g = parse(
+        "optimizer = \"sgd\"\nlearning_rate = 0.1\nmomentum = 0.9\nepochs = 3\ntrain_limit = 2000\nseed = 1\nthreads = 2\nrepeat = 1\nhidden = 7\n[grid]\nbackend = [\"flex\", \"command\"]\nmodel = [\"mlp\"]\n[command]\nargv = [\"prog\", \"{hidden}\"]\n",
+    )
+    .unwrap();
+    let trials = expand(&g);
+    assert_eq!(trials.len(), 2);
+    // The key only the command uses is no part of the built-in trial: its id is the one this
+    // grid gave before commands existed.
+    assert_eq!(
+        trials[0].spec.canonical(),
+        "dataset=mnist;model=mlp;optimizer=sgd;learning_rate=0.1;momentum=0.9;weight_decay=default;batch_size=64;epochs=3;train_limit=2000;test_limit=all;backend=flex;seed=1;threads=2;repeat=1;models.mlp.hidden=512"
+    );
+    assert_eq!(trials[0].id, "2a2a76817fab");
+    let c = &trials[1].spec;
+    assert!(c.is_command());
+    let digest = g.command.as_ref().unwrap().digest.clone();
+    assert_eq!(
+        c.canonical(),
+        format!(
+            "dataset=mnist;model=mlp;optimizer=sgd;learning_rate=0.1;momentum=0.9;weight_decay=default;batch_size=64;epochs=3;train_limit=2000;test_limit=all;backend=command;seed=1;threads=2;repeat=1;command={digest};hidden=7"
+        )
+    );
+}
+
+#[test]
+fn an_include_may_switch_the_backend_without_losing_settings_or_the_command() {
+    let g = parse(
+        "backend = \"flex\"\nmodel = \"mlp\"\nhidden = 64\ndataset = \"fashion-mnist\"\n[[include]]\nbackend = \"command\"\nmodel = \"mine\"\n[command]\nargv = [\"prog\", \"{hidden}\", \"{dataset}\"]\n",
+    )
+    .unwrap();
+    let trials = expand(&g);
+    assert_eq!(trials.len(), 2);
+    assert!(!trials[0].spec.is_command());
+    assert_eq!(trials[0].spec.named_setting("dataset"), "fashion-mnist");
+    let c = &trials[1].spec;
+    assert!(c.is_command());
+    assert_eq!(c.command.as_deref(), Some(g.command.as_ref().unwrap().digest.as_str()));
+    assert_eq!(c.model_name(), "mine");
+    assert_eq!(c.named_setting("dataset"), "fashion-mnist");
+    assert_eq!(c.model_settings_text(), "hidden=64");
+}
+
+#[test]
+fn an_exclude_pairs_a_command_only_model_with_the_command_backend() {
+    let text = "[grid]\nbackend = [\"flex\", \"command\"]\nmodel = [\"mlp\", \"resnet\"]\n[command]\nargv = [\"prog\", \"{model}\"]\n";
+    let g = parse(text).unwrap();
+    assert!(crate::plan::expand_checked(&g).is_err(), "flex + resnet must be refused");
+    let g = parse(&format!("{text}[[exclude]]\nbackend = \"flex\"\nmodel = \"resnet\"\n")).unwrap();
+    let trials = crate::plan::expand_checked(&g).unwrap();
+    let got: Vec<(bool, String)> =
+        trials.iter().map(|t| (t.spec.is_command(), t.spec.model_name())).collect();
+    assert_eq!(got, vec![(false, "mlp".into()), (true, "mlp".into()), (true, "resnet".into())]);
+}
+
+#[test]
+fn free_values_cannot_pass_for_other_settings_in_the_id() {
+    let g = parse(
+        "backend = \"command\"\n[grid]\ntag = [\"a;seed=3\", \"a%3Bseed%3D3\"]\n[command]\nargv = [\"prog\", \"{tag}\"]\n",
+    )
+    .unwrap();
+    let trials = expand(&g);
+    assert_eq!(trials.len(), 2);
+    assert_ne!(trials[0].id, trials[1].id);
+    assert!(trials[0].spec.canonical().ends_with(";tag=a%3Bseed%3D3"));
+    assert_ne!(trials[0].spec.config_id(), trials[1].spec.config_id());
+}
+
+#[test]
+fn keys_wattsweep_sets_itself_are_reserved() {
+    let all =
+        problems("backend = \"command\"\nout = \"x\"\n[command]\nargv = [\"prog\", \"{out}\"]\n");
+    assert!(
+        all.iter().any(|p| p.contains("out: is reserved: wattsweep sets WATTSWEEP_OUT")),
+        "{all:?}"
+    );
+}

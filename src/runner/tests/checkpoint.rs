@@ -56,6 +56,8 @@ fn a_checkpoint_keeps_the_last_epoch_only_and_goes_away_whole() {
     assert!(format!("{:#}", c.load("abc").unwrap_err()).contains("missing"));
     c.remove("abc").unwrap();
     assert!(c.ids().is_empty());
+    // A temporary file of a write a kill cut short is no checkpoint.
+    std::fs::write(out.path().join("checkpoints/.abc.json.tmp-4242"), "{").unwrap();
     c.remove_dir_if_empty();
     assert!(!out.path().join("checkpoints").exists());
 }

@@ -4,7 +4,7 @@ use super::*;
 fn the_log_stops_at_its_cap_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.log");
-    let mut log = Log::open(Some(&path), 100).unwrap();
+    let mut log = Log::open(Some(&path), 100, false).unwrap();
     for i in 0..50 {
         log.line(&format!("line {i}"));
     }
@@ -36,4 +36,34 @@ fn lines_are_split_cut_at_their_cap_and_the_last_one_kept() {
         lines[2].len(),
         LINE_CAP_BYTES + " [wattsweep: 10 more bytes of this line dropped]".len()
     );
+}
+
+#[test]
+fn a_later_rung_goes_on_in_the_same_log_and_its_cap_counts_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.log");
+    Log::open(Some(&path), 1000, false).unwrap().line("rung 1");
+    let mut log = Log::open(Some(&path), 16, true).unwrap();
+    log.line("rung 2");
+    log.line("more");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("rung 1\nrung 2\n"), "{text}");
+    assert!(text.contains("log cut here at 14 bytes"), "{text}");
+}
+
+#[test]
+fn an_event_dated_absurdly_far_ahead_or_back_does_not_panic() {
+    let meter = crate::energy::Meter::start(crate::energy::EnergyOptions {
+        powercap_root: "/nonexistent".into(),
+        use_nvml: false,
+        ..Default::default()
+    });
+    let h = History {
+        readings: VecDeque::from([(SystemTime::now(), meter.read())]),
+        last: Instant::now(),
+        period: Duration::from_millis(100),
+    };
+    for t in [1e20, 1e300, -5.0, 0.0] {
+        let _ = h.at(Some(t), &meter);
+    }
 }
