@@ -241,3 +241,18 @@ fn only_commands_uses_the_report() {
         assert!(!uses_report || allowed, "{file} imports the report: {deps:?}");
     }
 }
+
+#[test]
+fn a_mod_rs_only_declares_and_no_file_grows_past_600_lines() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for f in files {
+        let lines = std::fs::read_to_string(&f).unwrap().lines().count();
+        let name = f.strip_prefix(&src).unwrap().display().to_string();
+        assert!(lines <= 600, "{name}: {lines} lines (split it by concern)");
+        if f.file_name().is_some_and(|n| n == "mod.rs") {
+            assert!(lines <= 60, "{name}: {lines} lines; a mod.rs only declares and re-exports");
+        }
+    }
+}

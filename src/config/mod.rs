@@ -3,7 +3,7 @@
 //! instead of one error per run. Nothing here touches the output directory.
 //!
 //! Files: `grid` (the validated types, `DEFAULT_CARBON_G_PER_KWH`), `parse` (TOML → `Grid`,
-//! every problem at once), `command` (`[command]` and its `{key}` templates). This file only re-exports.
+//! every problem at once) ← `walker` (the TOML walk, key by key), `command` (`[command]` and its `{key}` templates). This file only re-exports.
 
 pub(crate) mod command;
 mod grid;
@@ -11,6 +11,7 @@ pub(crate) mod parse;
 #[cfg(test)]
 #[path = "tests/mod.rs"]
 mod tests;
+mod walker;
 
 pub use command::CommandSpec;
 pub use grid::{

@@ -9,7 +9,8 @@
 
 use super::checkpoint::Saved;
 use super::environment::now_iso;
-use super::launch::{self, EpochSeen, LOG_CAP_BYTES, Launch, Ran, Stop, Watch};
+use super::launch::{self, EpochSeen, Launch, Ran, Stop, Watch};
+use super::output::LOG_CAP_BYTES;
 use super::progress::Progress;
 use super::totals::Totals;
 use super::trial::{

@@ -5,6 +5,8 @@
 
 use super::budget::BudgetState;
 use super::interrupt::Interrupt;
+use super::output::{Log, Msg, Stream, read_lines};
+use super::phases::{History, Phases};
 use super::protocol::{self, CmdPhase, Event};
 use super::totals::Energies;
 use crate::energy::{LoadProbe, LoadWindows, Meter, Reading, Window};
@@ -16,12 +18,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
-/// The default cap on a trial's log (`<out>/logs/<trial_id>.log`).
-pub const LOG_CAP_BYTES: u64 = 64 << 20;
-/// The longest line kept; the rest of a longer line is dropped (counted in the log).
-const LINE_CAP_BYTES: usize = 1 << 20;
 /// How long the tree gets to end after SIGTERM before SIGKILL.
 pub const GRACE: Duration = Duration::from_secs(5);
 
@@ -107,111 +105,6 @@ pub struct Ran {
     pub wall_s: f64,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Stream {
-    Out,
-    Err,
-}
-
-enum Msg {
-    Line(Stream, String, Instant),
-    Closed,
-}
-
-/// The capped log file.
-struct Log {
-    file: Option<std::fs::File>,
-    written: u64,
-    cap: u64,
-    cut: bool,
-}
-
-impl Log {
-    /// `append`: a later rung of the same trial goes on in the same log (and the cap counts
-    /// what is there).
-    fn open(path: Option<&Path>, cap: u64, append: bool) -> anyhow::Result<Log> {
-        let (file, written) = match path {
-            Some(p) => {
-                if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
-                let f = std::fs::OpenOptions::new()
-                    .create(true)
-                    .write(true)
-                    .append(append)
-                    .truncate(!append)
-                    .open(p)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-                (Some(f), len)
-            }
-            None => (None, 0),
-        };
-        Ok(Log { file, written, cap, cut: written > cap })
-    }
-
-    fn line(&mut self, text: &str) {
-        let Some(f) = &mut self.file else { return };
-        if self.cut {
-            return;
-        }
-        let n = text.len() as u64 + 1;
-        if self.written + n > self.cap {
-            let _ = writeln!(
-                f,
-                "[wattsweep] log cut here at {} bytes (cap {} bytes): later output was not kept",
-                self.written, self.cap
-            );
-            self.cut = true;
-            return;
-        }
-        // A full disk must not stop the trial: its log is a convenience.
-        if writeln!(f, "{text}").is_ok() {
-            self.written += n;
-        }
-    }
-}
-
-/// Read `pipe` line by line into `tx` (lines longer than the cap are cut, the rest of them
-/// dropped); a thread of its own, which ends when the pipe closes.
-fn read_lines(mut pipe: impl Read, stream: Stream, tx: mpsc::Sender<Msg>) {
-    let mut buf = vec![0u8; 64 << 10];
-    let mut line: Vec<u8> = Vec::new();
-    let mut dropped = 0usize;
-    let emit = |line: &mut Vec<u8>, dropped: &mut usize| {
-        let mut text = String::from_utf8_lossy(line).trim_end_matches('\r').to_string();
-        if *dropped > 0 {
-            text.push_str(&format!(" [wattsweep: {} more bytes of this line dropped]", dropped));
-        }
-        line.clear();
-        *dropped = 0;
-        tx.send(Msg::Line(stream, text, Instant::now())).is_ok()
-    };
-    loop {
-        let n = match pipe.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        let mut rest = &buf[..n];
-        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            let room = LINE_CAP_BYTES.saturating_sub(line.len());
-            line.extend_from_slice(&rest[..i.min(room)]);
-            dropped += i.saturating_sub(room);
-            if !emit(&mut line, &mut dropped) {
-                return;
-            }
-            rest = &rest[i + 1..];
-        }
-        let room = LINE_CAP_BYTES.saturating_sub(line.len());
-        line.extend_from_slice(&rest[..rest.len().min(room)]);
-        dropped += rest.len().saturating_sub(room);
-    }
-    if !line.is_empty() || dropped > 0 {
-        emit(&mut line, &mut dropped);
-    }
-    let _ = tx.send(Msg::Closed);
-}
-
 /// End a tree left running by a wattsweep that was killed along with its supervisor's
 /// parent-death signal somehow lost (the pid file says which; the start time guards against
 /// a reused pid). Called before a sweep starts its trials.
@@ -231,138 +124,6 @@ pub fn end_stale_tree(pid_file: &Path) {
         }
     }
     let _ = std::fs::remove_file(pid_file);
-}
-
-/// The open phase and what the phases have added up to.
-struct Phases {
-    current: Option<(CmdPhase, Reading, Instant)>,
-    seen: Vec<CmdPhase>,
-    train: Energies,
-    train_time_s: f64,
-    epoch_train_j: Option<f64>,
-    epoch_train_s: f64,
-    eval_last: Option<Window>,
-    eval_since_epoch: Option<Window>,
-    infer: Option<(f64, f64)>,
-    load: LoadWindows,
-    load_mark: Option<Option<crate::energy::LoadSample>>,
-    /// Per GPU, whether a process outside the tree used it at some train phase's end.
-    gpus_shared: Vec<Option<bool>>,
-    /// The supervisor, root of the tree.
-    root: i32,
-}
-
-impl Phases {
-    /// NVML's per-process lists against the tree's pids (NVML reports host pids).
-    fn note_gpus(&mut self, meter: &Meter) {
-        if meter.gpu_names().is_empty() {
-            return;
-        }
-        let procs = tree::snapshot(Path::new("/proc"));
-        let mut ours: Vec<u32> =
-            tree::descendants(&procs, self.root).into_iter().map(|p| p as u32).collect();
-        ours.push(self.root as u32);
-        let now = meter.gpus_shared_outside(&ours);
-        if self.gpus_shared.is_empty() {
-            self.gpus_shared = now;
-        } else {
-            for (acc, s) in self.gpus_shared.iter_mut().zip(now) {
-                *acc = match (*acc, s) {
-                    (Some(a), Some(b)) => Some(a || b),
-                    (a, b) => a.or(b),
-                };
-            }
-        }
-    }
-
-    fn close(
-        &mut self,
-        now: &Reading,
-        at: Instant,
-        probe: &mut LoadProbe,
-        budget: Option<&BudgetState>,
-        meter: &Meter,
-    ) {
-        let Some((phase, start, _)) = self.current.take() else { return };
-        let w = now.since(&start);
-        let _ = at;
-        match phase {
-            CmdPhase::Train => {
-                self.train.add(&w);
-                self.train_time_s += w.duration_s;
-                *self.epoch_train_j.get_or_insert(0.0) += w.energy_j;
-                self.epoch_train_s += w.duration_s;
-                if let Some(mark) = self.load_mark.take() {
-                    self.load.add(mark, probe.sample());
-                }
-                self.note_gpus(meter);
-                if let Some(b) = budget {
-                    b.add(w.energy_j);
-                }
-            }
-            CmdPhase::Eval => {
-                if let Some(b) = budget {
-                    b.add(w.energy_j);
-                }
-                self.eval_since_epoch = Some(w.clone());
-                self.eval_last = Some(w);
-            }
-            CmdPhase::Infer => {
-                if let Some(b) = budget {
-                    b.add(w.energy_j);
-                }
-                let (j, s) = self.infer.unwrap_or((0.0, 0.0));
-                self.infer = Some((j + w.energy_j, s + w.duration_s));
-            }
-            CmdPhase::Setup => {}
-        }
-    }
-
-    fn open(&mut self, phase: CmdPhase, now: Reading, at: Instant, probe: &mut LoadProbe) {
-        if phase == CmdPhase::Train {
-            self.load_mark = Some(probe.sample());
-        }
-        if !self.seen.contains(&phase) {
-            self.seen.push(phase);
-        }
-        self.current = Some((phase, now, at));
-    }
-}
-
-/// Readings of the last minute, for events dated by `"t"`.
-struct History {
-    readings: VecDeque<(SystemTime, Reading)>,
-    last: Instant,
-    period: Duration,
-}
-
-impl History {
-    fn tick(&mut self, meter: &Meter) {
-        if self.last.elapsed() >= self.period {
-            self.readings.push_back((SystemTime::now(), meter.read()));
-            self.last = Instant::now();
-            while self.readings.len() > 1200 {
-                self.readings.pop_front();
-            }
-        }
-    }
-
-    /// The reading for an event at Unix time `t` that arrived now: the latest one taken at or
-    /// before `t` (or now, when `t` is not in the past or older than what is kept).
-    fn at(&self, t: Option<f64>, meter: &Meter) -> Reading {
-        let now = meter.read();
-        let Some(t) = t else { return now };
-        let Some(when) = Duration::try_from_secs_f64(t.max(0.0))
-            .ok()
-            .and_then(|d| SystemTime::UNIX_EPOCH.checked_add(d))
-        else {
-            return now;
-        };
-        if when >= SystemTime::now() {
-            return now;
-        }
-        self.readings.iter().rev().find(|(at, _)| *at <= when).map_or(now, |(_, r)| r.clone())
-    }
 }
 
 fn spawn(l: &Launch) -> std::io::Result<Child> {

@@ -16,6 +16,8 @@ mod interrupt;
 mod launch;
 mod lock;
 mod measure;
+mod output;
+mod phases;
 mod progress;
 mod protocol;
 mod record;
