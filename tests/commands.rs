@@ -48,13 +48,7 @@ impl Dir {
         self.run_cmd(grid, "no-powercap", extra).output().unwrap()
     }
     fn rows(&self, file: &str) -> Vec<HashMap<String, String>> {
-        let mut rdr = csv::Reader::from_path(self.path(file)).unwrap();
-        let headers = rdr.headers().unwrap().clone();
-        rdr.records()
-            .map(|r| {
-                headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()
-            })
-            .collect()
+        common::csv_rows(&self.path(file))
     }
 }
 

@@ -230,15 +230,7 @@ pub fn run_command_trial(
     row.images_per_s =
         ran.train_images.filter(|_| ran.train_time_s > 0.0).map(|n| n as f64 / ran.train_time_s);
     row.peak_rss_mb = ran.status.as_ref().map(|s| s.max_rss_mb).filter(|m| *m > 0.0);
-    row.command_phases = Some(match ran.phases_seen.is_empty() {
-        true => "none".into(),
-        false => ran
-            .phases_seen
-            .iter()
-            .map(|p| format!("{p:?}").to_lowercase())
-            .collect::<Vec<_>>()
-            .join("+"),
-    });
+    row.command_phases = Some(ran.phases_text());
     row.command_cpu_s = ran.status.as_ref().map(|s| s.cpu_s);
     if let (Some((j, s)), Some(n)) = (ran.infer, ran.infer_images.filter(|n| *n > 0)) {
         row.infer_j_per_image = Some(j / n as f64);
@@ -275,23 +267,7 @@ fn log_cap() -> u64 {
 
 /// The measured windows of this run added to the trial's sums.
 fn add_to_totals(t: &mut Totals, ran: &Ran, already: usize) {
-    let e = &ran.train;
-    t.energy.total_j += e.total_j;
-    let plus = |a: Option<f64>, b: Option<f64>| match (a, b) {
-        (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
-    };
-    t.energy.cpu_j = plus(t.energy.cpu_j, e.cpu_j);
-    t.energy.dram_j = plus(t.energy.dram_j, e.dram_j);
-    t.energy.gpu_j = plus(t.energy.gpu_j, e.gpu_j);
-    t.energy.psys_j = plus(t.energy.psys_j, e.psys_j);
-    for z in &e.zones {
-        if !t.energy.zones.contains(z) {
-            t.energy.zones.push(z.clone());
-        }
-    }
-    t.energy.counter_wraps += e.counter_wraps;
-    t.energy.read_failures += e.read_failures;
+    t.energy.absorb(&ran.train);
     t.train_time_s += ran.train_time_s;
     t.images_trained += ran.train_images.unwrap_or(0);
     t.load.merge(&ran.load);

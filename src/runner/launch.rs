@@ -53,6 +53,21 @@ pub struct Watch<'a> {
     pub budget: Option<&'a BudgetState>,
 }
 
+impl Ran {
+    /// The `command_phases` column: the phases announced (`setup+train+eval`), or `none` when
+    /// the whole command was the training window.
+    pub fn phases_text(&self) -> String {
+        if self.phases_seen.is_empty() {
+            return "none".into();
+        }
+        self.phases_seen
+            .iter()
+            .map(|p| format!("{p:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
 /// How the command ended.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stop {
@@ -360,7 +375,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
             Some(_) => {}
         }
     }
-    let (exit, end_reading, end_at) = match exited {
+    let (exit, end_reading, _) = match exited {
         Some(e) => e,
         None => (child.wait()?, w.meter.read(), Instant::now()),
     };
@@ -369,7 +384,7 @@ pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyho
         let _ = std::fs::remove_file(p);
     }
     // The open phase ends with the command.
-    phases.close(&end_reading, end_at, &mut probe, w.budget, w.meter);
+    phases.close(&end_reading, &mut probe, w.budget, w.meter);
     if phases.seen.is_empty() {
         // No phases: the whole command is the training window.
         let win = end_reading.since(&start_reading);
@@ -468,7 +483,7 @@ fn handle_event(
     on_epoch: &mut dyn FnMut(&EpochSeen),
 ) {
     if let Some(p) = ev.phase {
-        phases.close(&now, at, probe, w.budget, w.meter);
+        phases.close(&now, probe, w.budget, w.meter);
         phases.open(p, now.clone(), at, probe);
     }
     for (name, x) in [("test_accuracy", ev.test_accuracy), ("train_loss", ev.train_loss)] {
@@ -480,10 +495,10 @@ fn handle_event(
         // The epoch ends here: a train phase still open is split, an eval phase closed.
         match phases.current.as_ref().map(|c| c.0) {
             Some(CmdPhase::Train) => {
-                phases.close(&now, at, probe, w.budget, w.meter);
+                phases.close(&now, probe, w.budget, w.meter);
                 phases.open(CmdPhase::Train, now.clone(), at, probe);
             }
-            Some(CmdPhase::Eval) => phases.close(&now, at, probe, w.budget, w.meter),
+            Some(CmdPhase::Eval) => phases.close(&now, probe, w.budget, w.meter),
             _ => {}
         }
         let seen = EpochSeen {

@@ -115,15 +115,7 @@ pub fn measure(opts: &MeasureOptions) -> Result<u8> {
                 .filter(|a| *a > 0.0)
                 .map(|a| e.total_j / (a * 100.0)),
             peak_rss_mb: ran.status.as_ref().map(|s| s.max_rss_mb).filter(|m| *m > 0.0),
-            command_phases: Some(if ran.phases_seen.is_empty() {
-                "none".into()
-            } else {
-                ran.phases_seen
-                    .iter()
-                    .map(|p| format!("{p:?}").to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join("+")
-            }),
+            command_phases: Some(ran.phases_text()),
             command_cpu_s: ran.status.as_ref().map(|s| s.cpu_s),
             hostname: hostname(),
             slurm_job_id: slurm_job_id(),

@@ -56,14 +56,12 @@ impl Phases {
     pub(super) fn close(
         &mut self,
         now: &Reading,
-        at: Instant,
         probe: &mut LoadProbe,
         budget: Option<&BudgetState>,
         meter: &Meter,
     ) {
         let Some((phase, start, _)) = self.current.take() else { return };
         let w = now.since(&start);
-        let _ = at;
         match phase {
             CmdPhase::Train => {
                 self.train.add(&w);

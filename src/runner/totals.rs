@@ -22,23 +22,40 @@ pub struct Energies {
 
 impl Energies {
     pub fn add(&mut self, w: &Window) {
+        self.absorb(&Energies {
+            total_j: w.energy_j,
+            cpu_j: w.cpu_energy_j,
+            dram_j: w.dram_energy_j,
+            gpu_j: w.gpu_energy_j,
+            psys_j: w.psys_energy_j,
+            source: w.source.clone(),
+            zones: w.zones.clone(),
+            counter_wraps: w.counter_wraps,
+            read_failures: w.read_failures,
+        });
+    }
+
+    /// Add other sums (a window's, or a later rung's of a command trial), domain by domain.
+    pub fn absorb(&mut self, e: &Energies) {
         let plus = |acc: Option<f64>, x: Option<f64>| match (acc, x) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
         };
-        self.total_j += w.energy_j;
-        self.cpu_j = plus(self.cpu_j, w.cpu_energy_j);
-        self.dram_j = plus(self.dram_j, w.dram_energy_j);
-        self.gpu_j = plus(self.gpu_j, w.gpu_energy_j);
-        self.psys_j = plus(self.psys_j, w.psys_energy_j);
-        self.source = w.source.clone();
-        for z in &w.zones {
+        self.total_j += e.total_j;
+        self.cpu_j = plus(self.cpu_j, e.cpu_j);
+        self.dram_j = plus(self.dram_j, e.dram_j);
+        self.gpu_j = plus(self.gpu_j, e.gpu_j);
+        self.psys_j = plus(self.psys_j, e.psys_j);
+        if !e.source.is_empty() {
+            self.source = e.source.clone();
+        }
+        for z in &e.zones {
             if !self.zones.contains(z) {
                 self.zones.push(z.clone());
             }
         }
-        self.counter_wraps += w.counter_wraps;
-        self.read_failures += w.read_failures;
+        self.counter_wraps += e.counter_wraps;
+        self.read_failures += e.read_failures;
     }
 }
 

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration test binaries.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -42,4 +43,15 @@ impl Drop for FakeRapl {
             let _ = t.join();
         }
     }
+}
+
+/// A CSV file's rows, each a map from column name to cell.
+pub fn csv_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()
+        })
+        .collect()
 }
