@@ -239,12 +239,10 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                     .into_iter()
                     .filter(|(k, _)| *k != "config_id")
                     .filter(|(k, v)| *k != "model_settings" || !v.is_empty())
-                    .map(|(k, v)| match k {
-                        "model_settings" => v,
-                        _ if !v.is_empty() => format!("{k}={v}"),
-                        "threads" | "train_limit" | "test_limit" => format!("{k}=all"),
-                        "weight_decay" => format!("{k}=default"),
-                        _ => format!("{k}=-"),
+                    .map(|(k, v)| match crate::trial::settings::setting(k) {
+                        None => v, // the model's own settings, already `key=value …`
+                        Some(_) if !v.is_empty() => format!("{k}={v}"),
+                        Some(s) => format!("{k}={}", s.unset),
                     })
                     .collect();
                 writeln!(out, "{}  {}", t.id, cells.join(" ").trim_end())?;

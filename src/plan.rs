@@ -10,7 +10,8 @@ use crate::config::{Grid, GridErrors, Problem, Search, load_grid};
 use crate::models::ModelKind;
 use crate::names::Named;
 use crate::shard::Shard;
-use crate::trial::{FREE_FOR_COMMANDS, SETTING_KEYS, TrialSpec, Value};
+use crate::trial::settings::SETTING_KEYS;
+use crate::trial::{FREE_FOR_COMMANDS, TrialSpec, Value};
 use std::collections::HashSet;
 use std::path::Path;
 

@@ -9,7 +9,8 @@ use super::grid::{
 };
 use super::walker::Walker;
 use crate::names::nearest;
-use crate::trial::{SETTING_KEYS, Value};
+use crate::trial::settings::SETTING_KEYS;
+use crate::trial::Value;
 use std::path::Path;
 
 const TABLE_KEYS: [&str; 14] = [

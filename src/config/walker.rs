@@ -4,7 +4,8 @@
 use super::grid::Problem;
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::{Named, nearest, parse_named};
-use crate::trial::{FREE_FOR_COMMANDS, SETTING_KEYS, TrialSpec, Value};
+use crate::trial::settings::SETTING_KEYS;
+use crate::trial::{FREE_FOR_COMMANDS, TrialSpec, Value};
 
 pub(super) struct Walker {
     pub(super) problems: Vec<Problem>,

@@ -10,6 +10,7 @@ use crate::report::analysis::{energy_trusted, joules_per_point, mean_power};
 use crate::report::fmt::finite;
 use crate::report::stats::{Summary, summarize};
 use crate::results::ResultRow;
+use crate::trial::settings::{Setting, later_settings, setting};
 
 /// The metrics `summary.csv` summarises, in column order.
 pub const METRICS: [&str; 5] =
@@ -96,37 +97,43 @@ pub fn configurations(results: &[ResultRow]) -> Vec<Config<'_>> {
     out
 }
 
+/// summary.csv's first columns, as they were before the settings table: readers index them.
+const SUMMARY_COLUMNS: [&str; 18] = [
+    "config_id",
+    "dataset",
+    "model",
+    "optimizer",
+    "learning_rate",
+    "momentum",
+    "weight_decay",
+    "batch_size",
+    "epochs",
+    "backend",
+    "threads",
+    "gpu_power_limit_w",
+    "train_images",
+    "test_images",
+    "model_settings",
+    "energy_source",
+    "trials",
+    "n",
+];
+
 /// `summary.csv`: one row per configuration with its settings, `n` (ok trials) and for each
-/// metric `<metric>_mean`, `_sd`, `_ci95`, `_min`, `_max` (empty where undefined).
+/// metric `<metric>_mean`, `_sd`, `_ci95`, `_min`, `_max` (empty where undefined), then the
+/// settings added since (`train_limit`, `test_limit`, …).
 pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = [
-        "config_id",
-        "dataset",
-        "model",
-        "optimizer",
-        "learning_rate",
-        "momentum",
-        "weight_decay",
-        "batch_size",
-        "epochs",
-        "backend",
-        "threads",
-        "gpu_power_limit_w",
-        "train_images",
-        "test_images",
-        "model_settings",
-        "energy_source",
-        "trials",
-        "n",
-    ]
-    .map(String::from)
-    .to_vec();
+    // Settings the first columns do not list follow the metrics, so no column ever moves.
+    let later: Vec<&Setting> =
+        later_settings(&SUMMARY_COLUMNS).into_iter().filter(|s| !s.per_trial).collect();
+    let mut header: Vec<String> = SUMMARY_COLUMNS.map(String::from).to_vec();
     for m in METRICS {
         for s in ["mean", "sd", "ci95", "min", "max"] {
             header.push(format!("{m}_{s}"));
         }
     }
+    header.extend(later.iter().map(|s| s.key.to_string()));
     w.write_record(&header)?;
     let cell =
         |x: Option<f64>| x.filter(|v| v.is_finite()).map(|v| v.to_string()).unwrap_or_default();
@@ -135,26 +142,19 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
         let mut sources: Vec<&str> = c.trials.iter().map(|t| t.energy_source.as_str()).collect();
         sources.sort_unstable();
         sources.dedup();
-        let mut row = vec![
-            c.id.clone(),
-            r.dataset.clone(),
-            r.model.clone(),
-            r.optimizer.clone(),
-            r.learning_rate.to_string(),
-            r.momentum.to_string(),
-            cell(r.weight_decay),
-            r.batch_size.to_string(),
-            r.epochs.to_string(),
-            r.backend.clone(),
-            r.threads.map(|n| n.to_string()).unwrap_or_default(),
-            cell(r.gpu_power_limit_w),
-            r.train_images.to_string(),
-            r.test_images.to_string(),
-            r.model_settings.clone(),
-            sources.join(";"),
-            c.trials.len().to_string(),
-            c.ok.len().to_string(),
-        ];
+        let mut row: Vec<String> = SUMMARY_COLUMNS
+            .iter()
+            .map(|&k| match (setting(k), k) {
+                (Some(s), _) => (s.of_row)(r),
+                (None, "config_id") => c.id.clone(),
+                (None, "train_images") => r.train_images.to_string(),
+                (None, "test_images") => r.test_images.to_string(),
+                (None, "model_settings") => r.model_settings.clone(),
+                (None, "energy_source") => sources.join(";"),
+                (None, "trials") => c.trials.len().to_string(),
+                (None, _) => c.ok.len().to_string(),
+            })
+            .collect();
         for m in METRICS {
             let s = c.summary(m);
             row.push(cell(s.map(|s| s.mean)));
@@ -163,6 +163,7 @@ pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
             row.push(cell(s.map(|s| s.min)));
             row.push(cell(s.map(|s| s.max)));
         }
+        row.extend(later.iter().map(|s| (s.of_row)(r)));
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))

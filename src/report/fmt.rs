@@ -6,20 +6,25 @@
 pub const MISSING: &str = "—";
 
 /// "mlp adam lr=0.001 bs=64" (plus the backend when it is not `flex`, `threads=` and
-/// `gpu_power_limit=` where set): enough to tell trials and configurations apart at a glance.
+/// `gpu_power_limit=` where set, as the settings table's `label` says): enough to tell trials
+/// and configurations apart at a glance.
 pub fn setting_label(r: &crate::results::ResultRow) -> String {
-    let mut s =
-        format!("{} {} lr={} bs={}", r.model, r.optimizer, lr(r.learning_rate), r.batch_size);
-    if !r.backend.is_empty() && r.backend != "flex" {
-        s += &format!(" [{}]", r.backend);
+    use crate::trial::settings::{Label, SETTINGS};
+    let mut parts = Vec::new();
+    for s in &SETTINGS {
+        let cell = (s.of_row)(r);
+        // Numbers as the report writes learning rates (1e-5, not 0.00001).
+        let shown = || cell.parse::<f64>().map_or(cell.clone(), lr);
+        match s.label {
+            Label::Hidden => {}
+            _ if cell.is_empty() => {}
+            Label::Bare => parts.push(shown()),
+            Label::Tagged(prefix, suffix) => parts.push(format!("{prefix}{}{suffix}", shown())),
+            Label::BracketedUnless(default) if cell != default => parts.push(format!("[{cell}]")),
+            Label::BracketedUnless(_) => {}
+        }
     }
-    if let Some(n) = r.threads {
-        s += &format!(" threads={n}");
-    }
-    if let Some(w) = r.gpu_power_limit_w {
-        s += &format!(" gpu_power_limit={w} W");
-    }
-    s
+    parts.join(" ")
 }
 
 /// `Some(v)` only if `v` is present and finite.

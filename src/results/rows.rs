@@ -182,6 +182,12 @@ pub struct ResultRow {
     /// those that left their session or forked twice).
     #[serde(default)]
     pub command_cpu_s: Option<f64>,
+    /// `train_limit` as the grid set it (empty: all); `train_images` is what it came to.
+    #[serde(default)]
+    pub train_limit: Option<usize>,
+    /// `test_limit` as the grid set it (empty: all); `test_images` is what it came to.
+    #[serde(default)]
+    pub test_limit: Option<usize>,
 }
 
 /// One epoch's row in `epochs.csv`.

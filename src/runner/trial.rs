@@ -20,6 +20,7 @@ use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
 use crate::train::infer::{self, InferPhase, InferReport};
 use crate::train::{self, EpochReport, Hooks, Outcome, Phase, Resume, TrialData};
+use crate::trial::settings::SETTINGS;
 use burn::optim::ModuleOptimizer;
 use std::panic::AssertUnwindSafe;
 
@@ -398,7 +399,8 @@ pub fn run_trial(
     Ok(row)
 }
 
-/// The row's settings and identity, from the spec and the sums so far (status left empty).
+/// The row's settings (every entry of the settings table) and identity, from the spec and the
+/// sums so far (status left empty).
 pub(super) fn base_row(
     trial: &Trial,
     (train_images, test_images): (usize, usize),
@@ -408,22 +410,9 @@ pub(super) fn base_row(
     started_at: String,
 ) -> ResultRow {
     let s = &trial.spec;
-    ResultRow {
+    let mut row = ResultRow {
         trial_id: trial.id.clone(),
         config_id: s.config_id(),
-        model: s.model_name(),
-        dataset: s.named_setting("dataset"),
-        optimizer: s.named_setting("optimizer"),
-        learning_rate: s.learning_rate,
-        momentum: s.momentum,
-        weight_decay: s.weight_decay,
-        batch_size: s.batch_size,
-        epochs: s.epochs,
-        seed: s.seed,
-        repeat: s.repeat,
-        threads: s.threads,
-        gpu_power_limit_w: s.gpu_power_limit_w,
-        backend: s.backend.name().into(),
         train_images,
         test_images,
         model_settings: s.model_settings_text(),
@@ -440,7 +429,11 @@ pub(super) fn base_row(
         finished_at: now_iso(),
         wattsweep_version: env!("CARGO_PKG_VERSION").into(),
         ..Default::default()
+    };
+    for setting in &SETTINGS {
+        (setting.to_row)(s, &mut row);
     }
+    row
 }
 
 /// Times, energies and provenance from the sums.

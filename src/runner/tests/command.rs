@@ -1,6 +1,7 @@
 use super::*;
 use crate::config::command::parse_command;
-use crate::trial::{SETTING_KEYS, TrialSpec, Value};
+use crate::trial::settings::SETTING_KEYS;
+use crate::trial::{TrialSpec, Value};
 
 fn spec(toml_text: &str) -> CommandSpec {
     let t: toml::Table = toml::from_str(toml_text).unwrap();
