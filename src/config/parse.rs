@@ -9,8 +9,8 @@ use super::grid::{
 };
 use super::walker::Walker;
 use crate::names::nearest;
-use crate::trial::settings::SETTING_KEYS;
 use crate::trial::Value;
+use crate::trial::settings::SETTING_KEYS;
 use std::path::Path;
 
 const TABLE_KEYS: [&str; 14] = [
@@ -154,14 +154,9 @@ pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
                 }
             }
             "models" => {
-                let Some(t) = w.table("models", v) else { continue };
-                for (m, settings) in t {
-                    let at = format!("models.{m}");
-                    let (Some(model), Some(settings)) = (w.model_name(m, &at), w.table(&at, settings)) else { continue };
-                    for (k, x) in settings {
-                        if let Some(value) = w.model_setting(model, k, &format!("{at}.{k}"), x) {
-                            grid.model_fixed.push((model, k.clone(), value));
-                        }
+                for (model, k, at, x) in w.model_tables("models", v) {
+                    if let Some(value) = w.model_setting(model, &k, &at, x) {
+                        grid.model_fixed.push((model, k, value));
                     }
                 }
             }
@@ -266,24 +261,14 @@ fn parse_axes(w: &mut Walker, grid: &mut Grid, t: &toml::Table) {
     for (k, v) in t {
         let at = format!("grid.{k}");
         if k == "models" {
-            let Some(models) = w.table(&at, v) else { continue };
-            for (m, settings) in models {
-                let mat = format!("{at}.{m}");
-                let (Some(model), Some(settings)) =
-                    (w.model_name(m, &mat), w.table(&mat, settings))
-                else {
-                    continue;
-                };
-                for (sk, sv) in settings {
-                    let sat = format!("{mat}.{sk}");
-                    if let Some(items) = w.axis(&sat, sv) {
-                        let values: Vec<Value> = items
-                            .iter()
-                            .filter_map(|(a, x)| w.model_setting(model, sk, a, x))
-                            .collect();
-                        if values.len() == items.len() {
-                            grid.model_axes.push((model, sk.clone(), values));
-                        }
+            for (model, sk, sat, sv) in w.model_tables(&at, v) {
+                if let Some(items) = w.axis(&sat, sv) {
+                    let values: Vec<Value> = items
+                        .iter()
+                        .filter_map(|(a, x)| w.model_setting(model, &sk, a, x))
+                        .collect();
+                    if values.len() == items.len() {
+                        grid.model_axes.push((model, sk, values));
                     }
                 }
             }

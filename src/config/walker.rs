@@ -134,26 +134,39 @@ impl Walker {
         self.problem(at, format!("unknown key{}", nearest(key, valid.iter().copied())));
     }
 
+    /// The entries of a `models` table (`[models]`, `[grid.models]`, `models` in an
+    /// `[[include]]`): `(model, key, where, value)` for each `<name>.<key>`, with unknown model
+    /// names and non-tables reported. The caller checks the values (scalars or axes).
+    pub(super) fn model_tables<'v>(
+        &mut self,
+        at: &str,
+        v: &'v toml::Value,
+    ) -> Vec<(ModelKind, String, String, &'v toml::Value)> {
+        let mut out = Vec::new();
+        let Some(models) = self.table(at, v) else { return out };
+        for (m, settings) in models {
+            let mat = format!("{at}.{m}");
+            let (Some(model), Some(settings)) =
+                (self.model_name(m, &mat), self.table(&mat, settings))
+            else {
+                continue;
+            };
+            for (sk, sv) in settings {
+                out.push((model, sk.clone(), format!("{mat}.{sk}"), sv));
+            }
+        }
+        out
+    }
+
     /// Keys of an `[[include]]` / `[[exclude]]` table: settings or `models.<name>.<key>`.
     pub(super) fn partial(&mut self, at: &str, t: &toml::Table) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         for (k, v) in t {
             let here = format!("{at}.{k}");
             if k == "models" {
-                let Some(models) = self.table(&here, v) else { continue };
-                for (m, settings) in models {
-                    let mat = format!("{here}.{m}");
-                    let (Some(model), Some(settings)) =
-                        (self.model_name(m, &mat), self.table(&mat, settings))
-                    else {
-                        continue;
-                    };
-                    for (sk, sv) in settings {
-                        if let Some(value) =
-                            self.model_setting(model, sk, &format!("{mat}.{sk}"), sv)
-                        {
-                            out.push((format!("models.{m}.{sk}"), value));
-                        }
+                for (model, sk, sat, sv) in self.model_tables(&here, v) {
+                    if let Some(value) = self.model_setting(model, &sk, &sat, sv) {
+                        out.push((format!("models.{}.{sk}", model.name()), value));
                     }
                 }
             } else if self.is_setting(k) {
