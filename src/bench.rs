@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::data::{Dataset, LoadedData};
 use crate::models::Model;
 use crate::models::ModelKind;
-use crate::models::ops::training_flops;
+use crate::models::counts::training_flops;
 use crate::names::Named;
 use crate::train::{self, Hooks, TrialData};
 use crate::trial::TrialSpec;
@@ -34,7 +34,7 @@ pub struct BenchResult {
     /// Peak resident memory during this model's run, MiB.
     pub peak_rss_mb: Option<f64>,
     /// Training GFLOP/s from the model's counted training FLOPs per image
-    /// (`models::ops::training_flops`; none for the CNN and the spiking models).
+    /// (`models::counts::training_flops`; none for the CNN and the spiking models).
     pub train_gflop_per_s: Option<f64>,
 }
 

@@ -9,16 +9,16 @@
 //!
 //! Files, each depending only on those listed before it: `options`, `reading`
 //! (readings and windows), `counter` (wrap correction), `cpuinfo` (/proc/cpuinfo), `rapl/` (zone, read,
-//! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `load` (other processes'
-//! share of the CPU), `powerlog`
+//! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `background` (other
+//! processes' share of the CPU), `powerlog`
 //! (per-trial CSV), `sampler` (live sensors + thread), `meter`, `sensors`
 //! (`wattsweep sensors`); apart from them, `ops` (modelled energy per inference image from
 //! operation counts). This file only declares and re-exports.
 
+mod background;
 mod counter;
 mod cpuinfo;
 mod estimate;
-mod load;
 mod meter;
 mod nvml;
 mod ops;
@@ -32,7 +32,7 @@ mod sensors;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use load::{LoadProbe, LoadSample, LoadWindows};
+pub use background::{LoadProbe, LoadSample, LoadWindows};
 pub use meter::Meter;
 pub use ops::{LayerOps, OpEnergies, SpikeProfile, price};
 pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};

@@ -1,7 +1,20 @@
-//! Modelled energy per inference image on dedicated hardware, from operation counts priced per
-//! operation: the SNN literature's answer to "would this network save energy on the chip it is
-//! designed for?", which a CPU or GPU cannot answer (there a spike costs the same dense
-//! arithmetic as any activation).
+//! Operation counts per inference image and their price: the modelled energy of a network on
+//! dedicated hardware, the SNN literature's answer to "would this network save energy on the
+//! chip it is designed for?", which a CPU or GPU cannot answer (there a spike costs the same
+//! dense arithmetic as any activation). `models` says which layers each model has; the kinds of
+//! layer, what each counts and the price are here.
+//!
+//! Counted is what an event-driven chip would do rather than what our CPU kernels do:
+//!
+//! - `macs`: dense multiply-accumulates, weights × inputs (biases and activations not counted, as
+//!   ptflops and thop count). A layer fed by real values — every layer of the ANNs, and the first
+//!   layer of the spiking models, which sees pixels — counts here. The spiking models compute
+//!   their first layer once per image (the input current is the same at every step).
+//! - `acs`: accumulate-only synaptic operations of layers fed by spikes: each input spike × the
+//!   synapses it reaches (fan-out), from the spikes the model actually emitted (`SpikeProfile`).
+//! - `neuron_updates`: LIF state updates, neurons × steps.
+//!
+//! Pooling, ReLU and the recurrent cells' gate arithmetic are not counted.
 //!
 //! Compute: E = E_MAC·(MACs + neuron updates) + E_AC·ACs, with Horowitz's 45 nm fp32 figures by
 //! default (ISSCC 2014: multiply 3.7 pJ + add 0.9 pJ = E_MAC 4.6 pJ; add = E_AC 0.9 pJ). A LIF
@@ -60,6 +73,83 @@ pub struct LayerOps {
     pub output_writes: f64,
     /// Membrane potential reads (and as many writes), priced at `output_size`.
     pub potential_accesses: f64,
+}
+
+impl LayerOps {
+    /// A dense layer of `n_in` → `n_out`, run `times` times (e.g. once per recurrent step).
+    pub fn dense(name: &'static str, n_in: usize, n_out: usize, bias: bool, times: usize) -> Self {
+        let (i, o, t) = (n_in as f64, n_out as f64, times as f64);
+        LayerOps {
+            name,
+            macs: t * i * o,
+            input_size: i,
+            input_reads: t * i,
+            weight_size: i * o,
+            weight_reads: t * i * o,
+            bias_size: if bias { o } else { 0.0 },
+            bias_reads: if bias { t * o } else { 0.0 },
+            output_size: o,
+            output_writes: t * o,
+            ..LayerOps::default()
+        }
+    }
+
+    /// A valid 3×3 convolution of `cin` → `cout` channels on a `side`×`side` map.
+    pub fn conv3(name: &'static str, cin: usize, cout: usize, side: usize) -> Self {
+        let out = ((side - 2) * (side - 2) * cout) as f64;
+        let macs = out * (cin * 9) as f64;
+        LayerOps {
+            name,
+            macs,
+            input_size: (cin * side * side) as f64,
+            input_reads: macs,
+            weight_size: (cin * cout * 9) as f64,
+            weight_reads: macs,
+            bias_size: cout as f64,
+            bias_reads: out,
+            output_size: out,
+            output_writes: out,
+            ..LayerOps::default()
+        }
+    }
+
+    /// LIF neurons: `neurons` updated at each of `steps`, emitting `spikes` per image.
+    pub fn lif(name: &'static str, neurons: usize, steps: usize, spikes: f64) -> Self {
+        let updates = (neurons * steps) as f64;
+        LayerOps {
+            name,
+            neuron_updates: updates,
+            output_size: neurons as f64,
+            output_writes: spikes,
+            potential_accesses: updates,
+            ..LayerOps::default()
+        }
+    }
+
+    /// A layer fed by spikes: `acs` accumulates into `n_out` potentials, from `spikes` input
+    /// events.
+    pub fn spiking(
+        name: &'static str,
+        n_in: usize,
+        weights: usize,
+        n_out: usize,
+        spikes: f64,
+        acs: f64,
+    ) -> Self {
+        LayerOps {
+            name,
+            acs,
+            input_size: n_in as f64,
+            input_reads: spikes,
+            weight_size: weights as f64,
+            weight_reads: acs,
+            bias_size: n_out as f64,
+            bias_reads: n_out as f64,
+            output_size: n_out as f64,
+            potential_accesses: acs,
+            ..LayerOps::default()
+        }
+    }
 }
 
 /// Totals over the layers.

@@ -9,9 +9,7 @@
 //! its steps first and the second convolution runs once over the steps stacked along the batch.
 
 use super::shape::{CLASSES, SIDE};
-use super::spiking::{
-    DEFAULT_ALPHA, DEFAULT_SLOPE, LifState, SurrogateKind, lif_canonical, surrogate,
-};
+use super::spiking::{LifSettings, LifState};
 use crate::kernels::{
     self,
     lif::{Lif, Surrogate},
@@ -25,27 +23,14 @@ use burn::prelude::*;
 pub struct CsnnSettings {
     pub channels1: usize,
     pub channels2: usize,
-    pub steps: usize,
-    pub beta: f64,
-    pub threshold: f64,
-    pub surrogate: SurrogateKind,
-    pub slope: f64,
-    pub alpha: f64,
+    /// Both spiking layers' dynamics and surrogate gradient.
+    pub lif: LifSettings,
 }
 
 impl Default for CsnnSettings {
     /// The CNN's channels; 4 steps and β = 0.5 (docs/grid.md explains the choice).
     fn default() -> Self {
-        Self {
-            channels1: 32,
-            channels2: 64,
-            steps: 4,
-            beta: 0.5,
-            threshold: 1.0,
-            surrogate: SurrogateKind::Atan,
-            slope: DEFAULT_SLOPE,
-            alpha: DEFAULT_ALPHA,
-        }
+        Self { channels1: 32, channels2: 64, lif: LifSettings::new(4, 0.5) }
     }
 }
 
@@ -62,26 +47,20 @@ impl CsnnSettings {
             output: LinearConfig::new(self.channels2 * SIDE2 * SIDE2, CLASSES).init(device),
             channels1: self.channels1,
             channels2: self.channels2,
-            steps: self.steps,
-            beta: self.beta,
-            threshold: self.threshold,
-            surrogate: surrogate(self.surrogate, self.slope, self.alpha),
+            steps: self.lif.steps,
+            beta: self.lif.beta,
+            threshold: self.lif.threshold,
+            surrogate: self.lif.kernel_surrogate(),
         }
     }
 
+    /// `key=value` pairs for the canonical form: the channels, then the LIF settings'.
     pub fn canonical(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
             ("channels1", self.channels1.to_string()),
             ("channels2", self.channels2.to_string()),
         ];
-        out.extend(lif_canonical(
-            self.steps,
-            self.beta,
-            self.threshold,
-            self.surrogate,
-            self.slope,
-            self.alpha,
-        ));
+        out.extend(self.lif.canonical());
         out
     }
 }

@@ -6,7 +6,7 @@ use super::csnn::CsnnSettings;
 use super::mlp::MlpSettings;
 use super::rnn::{RecurrentCell, RecurrentSettings};
 use super::snn::SnnSettings;
-use super::spiking::SurrogateKind;
+use super::spiking::{LifSettings, SurrogateKind};
 use crate::names::{Named, parse_named};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
@@ -76,23 +76,23 @@ impl ModelSettings {
 
     /// The valid keys of this model's settings table, for validation and "did you mean".
     pub fn keys(kind: ModelKind) -> &'static [&'static str] {
+        const SNN: [&str; 7] = with_lif(["hidden"]);
+        const CSNN: [&str; 8] = with_lif(["channels1", "channels2"]);
         match kind {
             ModelKind::Mlp => &["hidden"],
             ModelKind::Cnn => &["channels1", "channels2"],
             ModelKind::Rnn | ModelKind::Lstm | ModelKind::Gru => &["hidden"],
-            ModelKind::Snn => {
-                &["hidden", "steps", "beta", "threshold", "surrogate", "slope", "alpha"]
-            }
-            ModelKind::Csnn => &[
-                "channels1",
-                "channels2",
-                "steps",
-                "beta",
-                "threshold",
-                "surrogate",
-                "slope",
-                "alpha",
-            ],
+            ModelKind::Snn => &SNN,
+            ModelKind::Csnn => &CSNN,
+        }
+    }
+
+    /// The LIF settings of a spiking model.
+    fn lif_mut(&mut self) -> Option<&mut LifSettings> {
+        match self {
+            Self::Snn(s) => Some(&mut s.lif),
+            Self::Csnn(s) => Some(&mut s.lif),
+            _ => None,
         }
     }
 
@@ -103,11 +103,8 @@ impl ModelSettings {
                 Value::Str(s) => parse_named(s)?,
                 _ => return Err("must be a string: \"atan\" or \"fast-sigmoid\"".into()),
             };
-            match self {
-                Self::Snn(s) => s.surrogate = kind,
-                Self::Csnn(s) => s.surrogate = kind,
-                _ => return Err("unknown setting `surrogate` for this model".into()),
-            }
+            let lif = self.lif_mut().ok_or("unknown setting `surrogate` for this model")?;
+            lif.surrogate = kind;
             return Ok(());
         }
         let value = v.number().ok_or_else(|| "must be a number".to_string())?;
@@ -139,19 +136,20 @@ impl ModelSettings {
             (Self::Cnn(s), "channels2") => s.channels2 = count(value)?,
             (Self::Recurrent(s), "hidden") => s.hidden = count(value)?,
             (Self::Snn(s), "hidden") => s.hidden = count(value)?,
-            (Self::Snn(s), "steps") => s.steps = count(value)?,
-            (Self::Snn(s), "beta") => s.beta = beta(value)?,
-            (Self::Snn(s), "threshold") => s.threshold = positive(value)?,
-            (Self::Snn(s), "slope") => s.slope = positive(value)?,
-            (Self::Snn(s), "alpha") => s.alpha = positive(value)?,
             (Self::Csnn(s), "channels1") => s.channels1 = count(value)?,
             (Self::Csnn(s), "channels2") => s.channels2 = count(value)?,
-            (Self::Csnn(s), "steps") => s.steps = count(value)?,
-            (Self::Csnn(s), "beta") => s.beta = beta(value)?,
-            (Self::Csnn(s), "threshold") => s.threshold = positive(value)?,
-            (Self::Csnn(s), "slope") => s.slope = positive(value)?,
-            (Self::Csnn(s), "alpha") => s.alpha = positive(value)?,
-            (_, k) => return Err(format!("unknown setting `{k}` for this model")),
+            (this, k) => {
+                let unknown = || format!("unknown setting `{k}` for this model");
+                let lif = this.lif_mut().ok_or_else(unknown)?;
+                match k {
+                    "steps" => lif.steps = count(value)?,
+                    "beta" => lif.beta = beta(value)?,
+                    "threshold" => lif.threshold = positive(value)?,
+                    "slope" => lif.slope = positive(value)?,
+                    "alpha" => lif.alpha = positive(value)?,
+                    _ => return Err(unknown()),
+                }
+            }
         }
         Ok(())
     }
@@ -168,4 +166,17 @@ impl ModelSettings {
             Self::Csnn(s) => s.canonical(),
         }
     }
+}
+
+/// A spiking model's own keys followed by the LIF keys (`N + 6 = M`), so the six are written
+/// once, in `LifSettings::KEYS`.
+const fn with_lif<const N: usize, const M: usize>(own: [&'static str; N]) -> [&'static str; M] {
+    assert!(N + LifSettings::KEYS.len() == M);
+    let mut out = [""; M];
+    let mut i = 0;
+    while i < M {
+        out[i] = if i < N { own[i] } else { LifSettings::KEYS[i - N] };
+        i += 1;
+    }
+    out
 }

@@ -2,17 +2,18 @@
 //! an `init(device)` and a `forward` from a batch of flattened, normalised 28×28 images
 //! (`[batch, 784]`) to class logits (`[batch, 10]`). `Model` is the closed set the runner trains.
 //!
-//! Files, each depending only on those listed before it: `shape`, `spiking` (surrogates, LIF
-//! steps), the models (`mlp`, `cnn`, `fused`, `rnn`, `snn`, `csnn`), `kind` (names and settings),
-//! `model`, `ops` (operation counts per inference image). This file only re-exports.
+//! Files, each depending only on those listed before it: `shape`, `spiking` (surrogates, the
+//! LIF settings both spiking models share, LIF steps), the models (`mlp`, `cnn`, `fused`, `rnn`,
+//! `snn`, `csnn`), `kind` (names and settings), `model`, `counts` (each model's layers, so its
+//! operation counts per inference image). This file only re-exports.
 
 pub(crate) mod cnn;
+pub(crate) mod counts;
 pub(crate) mod csnn;
 mod fused;
 mod kind;
 mod mlp;
 mod model;
-pub(crate) mod ops;
 pub(crate) mod rnn;
 mod shape;
 pub(crate) mod snn;

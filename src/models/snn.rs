@@ -9,9 +9,7 @@
 //! arctan by default, as snnTorch's `Leaky`, or the fast sigmoid.
 
 use super::shape::{CLASSES, PIXELS};
-use super::spiking::{
-    DEFAULT_ALPHA, DEFAULT_SLOPE, SurrogateKind, lif_canonical, spike_fn, surrogate,
-};
+use super::spiking::{LifSettings, spike_fn};
 use crate::kernels::{self, lif::Lif};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
@@ -20,31 +18,14 @@ use burn::prelude::*;
 pub struct SnnSettings {
     /// Number of LIF neurons.
     pub hidden: usize,
-    /// Simulation time steps per image.
-    pub steps: usize,
-    /// Membrane decay per step, in (0, 1].
-    pub beta: f64,
-    /// Firing threshold of the membrane potential.
-    pub threshold: f64,
-    /// Surrogate gradient of the spike.
-    pub surrogate: SurrogateKind,
-    /// Slope of the fast-sigmoid surrogate.
-    pub slope: f64,
-    /// α of the arctan surrogate.
-    pub alpha: f64,
+    /// Their dynamics and surrogate gradient.
+    pub lif: LifSettings,
 }
 
 impl Default for SnnSettings {
+    /// 512 neurons, 25 steps and β = 0.9.
     fn default() -> Self {
-        Self {
-            hidden: 512,
-            steps: 25,
-            beta: 0.9,
-            threshold: 1.0,
-            surrogate: SurrogateKind::Atan,
-            slope: DEFAULT_SLOPE,
-            alpha: DEFAULT_ALPHA,
-        }
+        Self { hidden: 512, lif: LifSettings::new(25, 0.9) }
     }
 }
 
@@ -54,24 +35,17 @@ impl SnnSettings {
             input: LinearConfig::new(PIXELS, self.hidden).init(device),
             readout: LinearConfig::new(self.hidden, CLASSES).init(device),
             hidden: self.hidden,
-            steps: self.steps,
-            beta: self.beta,
-            threshold: self.threshold,
-            surrogate: surrogate(self.surrogate, self.slope, self.alpha),
+            steps: self.lif.steps,
+            beta: self.lif.beta,
+            threshold: self.lif.threshold,
+            surrogate: self.lif.kernel_surrogate(),
         }
     }
 
-    /// `key=value` pairs for the canonical form (see `surrogate_canonical`).
+    /// `key=value` pairs for the canonical form: `hidden`, then the LIF settings'.
     pub fn canonical(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![("hidden", self.hidden.to_string())];
-        out.extend(lif_canonical(
-            self.steps,
-            self.beta,
-            self.threshold,
-            self.surrogate,
-            self.slope,
-            self.alpha,
-        ));
+        out.extend(self.lif.canonical());
         out
     }
 }

@@ -34,46 +34,68 @@ pub const DEFAULT_ALPHA: f64 = 2.0;
 /// The fast sigmoid's slope wattsweep used before `surrogate` existed (snnTorch's default is 25).
 pub const DEFAULT_SLOPE: f64 = 25.0;
 
-/// The kernel's surrogate for these settings.
-pub fn surrogate(kind: SurrogateKind, slope: f64, alpha: f64) -> Surrogate {
-    match kind {
-        SurrogateKind::Atan => Surrogate::Atan { alpha: alpha as f32 },
-        SurrogateKind::FastSigmoid => Surrogate::FastSigmoid { slope: slope as f32 },
-    }
+/// The settings every spiking model shares, after its own shape keys in its `[models.<name>]`
+/// table: LIF dynamics and the surrogate gradient it trains with. `ModelSettings::set` parses
+/// them, once for both models.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LifSettings {
+    /// Simulation time steps per image.
+    pub steps: usize,
+    /// Membrane decay per step, in (0, 1].
+    pub beta: f64,
+    /// Firing threshold of the membrane potential.
+    pub threshold: f64,
+    /// Surrogate gradient of the spike.
+    pub surrogate: SurrogateKind,
+    /// Slope of the fast-sigmoid surrogate.
+    pub slope: f64,
+    /// α of the arctan surrogate.
+    pub alpha: f64,
 }
 
-/// The canonical `key=value` pairs of a surrogate: the fast sigmoid writes only `slope`, as
-/// before `surrogate` existed, so those trial ids stay; arctan writes `surrogate` and `alpha`.
-pub fn surrogate_canonical(
-    kind: SurrogateKind,
-    slope: f64,
-    alpha: f64,
-) -> Vec<(&'static str, String)> {
-    match kind {
-        SurrogateKind::FastSigmoid => vec![("slope", format!("{slope:?}"))],
-        SurrogateKind::Atan => {
-            vec![("surrogate", kind.name().to_string()), ("alpha", format!("{alpha:?}"))]
+impl LifSettings {
+    /// The keys, in the order the grid's error messages list them.
+    pub const KEYS: [&'static str; 6] =
+        ["steps", "beta", "threshold", "surrogate", "slope", "alpha"];
+
+    /// A model's defaults: its own step count and decay; threshold 1, the arctan surrogate.
+    pub const fn new(steps: usize, beta: f64) -> Self {
+        LifSettings {
+            steps,
+            beta,
+            threshold: 1.0,
+            surrogate: SurrogateKind::Atan,
+            slope: DEFAULT_SLOPE,
+            alpha: DEFAULT_ALPHA,
         }
     }
-}
 
-/// The canonical pairs shared by the spiking models, after their own shape keys: `steps`, `beta`,
-/// `threshold`, then the surrogate's (see [`surrogate_canonical`]).
-pub fn lif_canonical(
-    steps: usize,
-    beta: f64,
-    threshold: f64,
-    kind: SurrogateKind,
-    slope: f64,
-    alpha: f64,
-) -> Vec<(&'static str, String)> {
-    let mut out = vec![
-        ("steps", steps.to_string()),
-        ("beta", format!("{beta:?}")),
-        ("threshold", format!("{threshold:?}")),
-    ];
-    out.extend(surrogate_canonical(kind, slope, alpha));
-    out
+    /// The kernel's surrogate for these settings.
+    pub fn kernel_surrogate(&self) -> Surrogate {
+        match self.surrogate {
+            SurrogateKind::Atan => Surrogate::Atan { alpha: self.alpha as f32 },
+            SurrogateKind::FastSigmoid => Surrogate::FastSigmoid { slope: self.slope as f32 },
+        }
+    }
+
+    /// The canonical `key=value` pairs, after the model's own shape keys: `steps`, `beta`,
+    /// `threshold`, then the surrogate's. The fast sigmoid writes only `slope`, as before
+    /// `surrogate` existed, so those trial ids stay; arctan writes `surrogate` and `alpha`.
+    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("steps", self.steps.to_string()),
+            ("beta", format!("{:?}", self.beta)),
+            ("threshold", format!("{:?}", self.threshold)),
+        ];
+        match self.surrogate {
+            SurrogateKind::FastSigmoid => out.push(("slope", format!("{:?}", self.slope))),
+            SurrogateKind::Atan => {
+                out.push(("surrogate", self.surrogate.name().to_string()));
+                out.push(("alpha", format!("{:?}", self.alpha)));
+            }
+        }
+        out
+    }
 }
 
 /// Heaviside spike of `u` (= membrane − threshold) forward, the surrogate's derivative backward.

@@ -2,7 +2,7 @@
 //! configurations were pruned at which rung (from results.csv and halving.csv).
 
 use crate::report::fmt::{num, pct, setting_label};
-use crate::report::load::ReportData;
+use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
 /// Energy and time spent and what the full grid would have cost.

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::report::fmt::{MISSING, html_escape as esc};
-use crate::report::load::ReportData;
 use crate::report::plots::Plots;
+use crate::report::read::ReportData;
 use crate::report::sections::{Section, Table, sections};
 
 /// No network, no scripts; inline styles only. `img-src data:` is for nothing we write today

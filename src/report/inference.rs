@@ -4,7 +4,7 @@
 
 use crate::report::analysis::{is_ok, is_snn, ranking};
 use crate::report::fmt::{finite, num, pct, setting_label, text};
-use crate::report::load::ReportData;
+use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
 pub const HEADERS: [&str; 14] = [

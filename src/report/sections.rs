@@ -11,7 +11,7 @@ use crate::report::certainty::{certainty, config_audit_text};
 use crate::report::fmt::{MISSING, finite, num, pct, setting_label, text, times};
 use crate::report::halving::{HEADERS, halving_text};
 use crate::report::inference::{HEADERS as INFERENCE_HEADERS, inference_text};
-use crate::report::load::ReportData;
+use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
 /// Discordant pairs listed in full; the rest are counted in the text.

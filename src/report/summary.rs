@@ -1,20 +1,12 @@
-//! `summary.md`, and `write_report`, the entry point that regenerates the whole report —
-//! summary.md, index.html and plots/*.svg — from a sweep's CSVs alone. Every file is written
-//! atomically (temporary file + rename), so a reader never sees half a report file.
+//! `summary.md`: the report's sections as Markdown (`export` writes it beside the others).
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-
-use crate::report::configs::{configurations, summary_csv};
 use crate::report::fmt::md_cell;
 use crate::report::html::LIVE_NOTE;
-use crate::report::html::render_html;
-use crate::report::load::{ReportData, load_report_data};
-use crate::report::plots::{Plots, build_plots};
+use crate::report::plots::Plots;
+use crate::report::read::ReportData;
 use crate::report::sections::{Section, sections};
-use crate::results::write_atomic;
 
 /// The summary as Markdown: the same sections as the HTML page, tables as GitHub-style pipe
 /// tables, plots as links to `plots/<name>.svg` (or the note saying why one was not drawn).
@@ -69,62 +61,6 @@ fn write_section(md: &mut String, s: &Section, plots: &Plots) {
                 let _ = writeln!(md, "*{}* — {}\n", md_cell(&p.title), md_cell(note));
             }
             None => {}
-        }
-    }
-}
-
-/// Write summary.md, index.html and plots/*.svg into `out`, from the CSVs in `out`. Returns the
-/// paths written. Plots left over from an earlier report that were not drawn this time are
-/// removed, so plots/ never shows a figure the page no longer has.
-pub fn write_report(out: &Path) -> Result<Vec<PathBuf>> {
-    write_report_as(out, false)
-}
-
-/// The report of a sweep that is still running, rebuilt after each trial: `index.html` says so
-/// and reloads itself every 30 s (the final report, from `write_report`, does not).
-pub fn write_live_report(out: &Path) -> Result<Vec<PathBuf>> {
-    write_report_as(out, true)
-}
-
-fn write_report_as(out: &Path, live: bool) -> Result<Vec<PathBuf>> {
-    let mut data = load_report_data(out)?;
-    data.live = live;
-    let plots = build_plots(&data);
-    let dir = out.join("plots");
-    std::fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-
-    let mut written = Vec::new();
-    for p in &plots.plots {
-        if let Some(svg) = &p.svg {
-            let path = dir.join(format!("{}.svg", p.name));
-            write_atomic(&path, svg.as_bytes())?;
-            written.push(path);
-        }
-    }
-    remove_stale_plots(&dir, &written);
-
-    let configs = out.join("summary.csv");
-    write_atomic(&configs, &summary_csv(&configurations(&data.results))?)?;
-    written.push(configs);
-
-    let summary = out.join("summary.md");
-    write_atomic(&summary, render_summary_with(&data, &plots).as_bytes())?;
-    written.push(summary);
-    // Last: a present index.html means the plots and summary beside it are current.
-    let index = out.join("index.html");
-    write_atomic(&index, render_html(&data, &plots).as_bytes())?;
-    written.push(index);
-    Ok(written)
-}
-
-fn remove_stale_plots(dir: &Path, keep: &[PathBuf]) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for path in entries.flatten().map(|e| e.path()) {
-        if path.extension().is_some_and(|e| e == "svg")
-            && !keep.contains(&path)
-            && let Err(e) = std::fs::remove_file(&path)
-        {
-            tracing::warn!("cannot remove stale plot {}: {e}", path.display());
         }
     }
 }

@@ -514,7 +514,7 @@ fn fill_ops(row: &mut ResultRow, trial: &Trial, t: &Totals, energy: &EnergySetti
     if t.test_accuracy.is_none() {
         return;
     }
-    let layers = crate::models::ops::layer_ops(&trial.spec.model_settings, t.spikes.as_ref());
+    let layers = crate::models::counts::layer_ops(&trial.spec.model_settings, t.spikes.as_ref());
     let priced = crate::energy::price(&layers, &energy.ops);
     // Both are whole numbers by construction (shapes and steps).
     row.macs_per_image = Some(priced.macs.round() as u64);

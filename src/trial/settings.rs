@@ -44,7 +44,7 @@ pub(crate) struct Setting {
     pub(crate) example: fn() -> Value,
 }
 
-/// How a setting appears in the report's label ("mlp adam lr=0.001 bs=64 [tch] threads=2").
+/// How a setting appears in the report's label (`mlp adam lr=0.001 bs=64 [tch] threads=2`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Label {
     /// Not shown.

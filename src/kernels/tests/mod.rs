@@ -6,6 +6,7 @@ use crate::data::{Dataset, synthetic};
 use crate::models::cnn::CnnSettings;
 use crate::models::rnn::RecurrentSettings;
 use crate::models::snn::SnnSettings;
+use crate::models::spiking::LifSettings;
 use crate::models::{Model, ModelKind, ModelSettings};
 use crate::names::Named;
 use crate::train::{self, NoHooks, Prepared, TrialData};
@@ -26,16 +27,19 @@ fn small(kind: ModelKind) -> ModelSettings {
         ModelSettings::Recurrent(r) => {
             ModelSettings::Recurrent(RecurrentSettings { hidden: 12, ..r })
         }
-        ModelSettings::Snn(_) => {
-            ModelSettings::Snn(SnnSettings { hidden: 40, steps: 12, ..SnnSettings::default() })
-        }
+        ModelSettings::Snn(_) => ModelSettings::Snn(SnnSettings {
+            hidden: 40,
+            lif: LifSettings { steps: 12, ..SnnSettings::default().lif },
+        }),
         ModelSettings::Csnn(_) => ModelSettings::Csnn(crate::models::csnn::CsnnSettings {
             channels1: 4,
             channels2: 6,
-            steps: 3,
             // A low threshold so that the small random net fires and gradients reach conv1.
-            threshold: 0.2,
-            ..Default::default()
+            lif: LifSettings {
+                steps: 3,
+                threshold: 0.2,
+                ..crate::models::csnn::CsnnSettings::default().lif
+            },
         }),
         other => other,
     }

@@ -1,5 +1,6 @@
 use super::shape::CLASSES;
 use super::snn::SnnSettings;
+use super::spiking::LifSettings;
 use super::spiking::spike_fn;
 use super::*;
 use crate::kernels::lif::Surrogate;
@@ -53,7 +54,9 @@ fn surrogate_is_heaviside_forward_and_fast_sigmoid_backward() {
 #[test]
 fn snn_counts_spikes_and_silence_gives_none() {
     let device = Device::flex();
-    let snn = SnnSettings { hidden: 16, steps: 5, ..SnnSettings::default() }.init(&device);
+    let snn =
+        SnnSettings { hidden: 16, lif: LifSettings { steps: 5, ..SnnSettings::default().lif } }
+            .init(&device);
     let (_, count) = snn.forward(Tensor::zeros([2, PIXELS], &device));
     let count: f32 = count.into_scalar();
     assert!((0.0..=2.0 * 16.0 * 5.0).contains(&count));

@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axes::NoData;
 use super::axes::ok_rows;
-use super::style::{FONT, Icon, render_chart};
+use super::style::{AxisText, FONT, Icon, PALETTE, opaque, panel_builder, render_chart};
 use crate::report::analysis::{distinct, joules_per_point};
 use crate::report::fmt::{finite, tick};
 use crate::results::ResultRow;
@@ -20,8 +20,8 @@ use crate::results::ResultRow;
 /// Adam filled orange, SGD hollow with a thick blue outline: they differ in fill as well as
 /// in colour.
 const STYLES: [ShapeStyle; 2] = [
-    ShapeStyle { color: RGBAColor(230, 159, 0, 1.0), filled: true, stroke_width: 1 },
-    ShapeStyle { color: RGBAColor(0, 114, 178, 1.0), filled: false, stroke_width: 3 },
+    ShapeStyle { color: opaque(PALETTE[0]), filled: true, stroke_width: 1 },
+    ShapeStyle { color: opaque(PALETTE[3]), filled: false, stroke_width: 3 },
 ];
 
 /// Best trial per model for one optimizer: highest accuracy.
@@ -91,17 +91,14 @@ fn panel(
     // Headroom above the tallest bar for its value label.
     let y: Range<f64> = 0.0..if top > 0.0 { top * 1.15 } else { 1.0 };
     let n = models.len() as f64;
-    let mut chart = ChartBuilder::on(area)
-        .margin(14)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.5..n - 0.5, y)?;
+    let mut chart = panel_builder(area).build_cartesian_2d(-0.5..n - 0.5, y)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .y_desc(y_desc)
+        .axis_text()
+        // A half-width panel: axis titles a size smaller.
         .axis_desc_style((FONT, 16))
-        .label_style((FONT, 14))
         .y_label_formatter(&|v| tick(*v))
         // Ask for enough ticks that the step is at most 1 (plotters picks 1, 0.5, 0.2 …, all of
         // which hit every integer), and label only the integers, which are the models.

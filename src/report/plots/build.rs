@@ -2,7 +2,7 @@
 //! skipped (a plot with no data is a note, never an empty frame).
 
 use crate::report::analysis::{is_ok, not_ok, ranking};
-use crate::report::load::ReportData;
+use crate::report::read::ReportData;
 
 use super::axes::{NoData, file_safe};
 use super::bars::plot_adam_vs_sgd;

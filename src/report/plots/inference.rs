@@ -5,7 +5,7 @@
 use anyhow::Result;
 
 use super::axes::{NoData, log_axis, ok_rows, padded_log};
-use super::style::{FONT, Icon, Legend, chart_builder, marker, render_chart};
+use super::style::{AxisText, FONT, Icon, Legend, chart_builder, marker, render_chart};
 use crate::report::fmt::{finite, tick};
 use crate::results::ResultRow;
 
@@ -67,7 +67,8 @@ pub fn plot_inference_energy(results: &[ResultRow]) -> Result<String> {
                 .configure_mesh()
                 .x_desc("trial (model, id), by measured energy per image")
                 .y_desc("joules per image (log scale)")
-                .axis_desc_style((FONT, 17))
+                .axis_text()
+                // One label per trial along x: a size smaller so they fit.
                 .label_style((FONT, 13))
                 .x_labels(n.max(2))
                 .x_label_formatter(&|v| {

@@ -1,6 +1,6 @@
 //! Plots with one point (or bar) per trial, from results.csv: accuracy against energy with the
 //! Pareto front, accuracy against training time, and learning-rate sensitivity on a log axis
-//! (Adam against SGD is in `plots_bars.rs`). Only `ok` trials are drawn. Each returns SVG text or a
+//! (Adam against SGD is in `bars.rs`). Only `ok` trials are drawn. Each returns SVG text or a
 //! [`NoData`] error saying why there is nothing to draw.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use plotters::prelude::*;
 
 use super::axes::{NoData, Points, log_axis, ok_rows, padded, padded_log, wants_log};
 use super::style::{
-    FONT, Icon, Legend, SeriesOrder, chart_builder, color, dash, marker, render_chart,
+    AxisText, Icon, Legend, SeriesOrder, chart_builder, draw_line, marker, render_chart,
 };
 use crate::report::analysis::{distinct, pareto_trials};
 use crate::report::fmt::{finite, lr, tick};
@@ -122,8 +122,7 @@ where
         .configure_mesh()
         .x_desc(axes.x_desc)
         .y_desc(axes.y_desc)
-        .axis_desc_style((FONT, 17))
-        .label_style((FONT, 14))
+        .axis_text()
         .x_labels(12)
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&|v| tick(*v))
@@ -211,21 +210,14 @@ pub fn plot_lr_sensitivity(results: &[ResultRow]) -> Result<String> {
             .configure_mesh()
             .x_desc("learning rate (log scale)")
             .y_desc("test accuracy (%), mean over trials")
-            .axis_desc_style((FONT, 17))
-            .label_style((FONT, 14))
+            .axis_text()
             .x_label_formatter(&|v| lr(*v))
             .y_label_formatter(&|v| tick(*v))
             .draw()?;
         let mut legend = Legend::new();
         for ((mi, oi), pts) in &means {
             let (mi, oi) = (*mi, *oi);
-            let style = color(mi).stroke_width(3);
-            match dash(oi) {
-                None => chart.draw_series(LineSeries::new(pts.clone(), style))?,
-                Some((d, g)) => {
-                    chart.draw_series(DashedLineSeries::new(pts.clone(), d, g, style))?
-                }
-            };
+            draw_line(&mut chart, pts, mi, oi, 3)?;
             chart.draw_series(pts.iter().map(|&p| marker(p, mi, 6)))?;
             legend.push((
                 format!("{} / {}", order.models[mi], order.optimizers[oi]),

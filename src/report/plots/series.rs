@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::axes::{NoData, Points, log_axis, padded, padded_log, wants_log};
 use super::style::{
-    FONT, Icon, Legend, SeriesOrder, chart_builder, color, dash, marker, render_chart,
+    AxisText, Icon, Legend, SeriesOrder, chart_builder, draw_line, marker, render_chart,
 };
 use crate::report::analysis::{attempt_epochs, distinct, ranking};
 use crate::report::fmt::{finite, tick};
@@ -80,8 +80,7 @@ where
         .configure_mesh()
         .x_desc("cumulative training energy (J)")
         .y_desc("test accuracy (%)")
-        .axis_desc_style((FONT, 17))
-        .label_style((FONT, 14))
+        .axis_text()
         .x_labels(12)
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&|v| tick(*v))
@@ -90,11 +89,7 @@ where
     let mut legend = Legend::new();
     for (mi, oi, pts) in lines {
         let (mi, oi) = (*mi, *oi);
-        let style = color(mi).stroke_width(2);
-        match dash(oi) {
-            None => chart.draw_series(LineSeries::new(pts.clone(), style))?,
-            Some((d, g)) => chart.draw_series(DashedLineSeries::new(pts.clone(), d, g, style))?,
-        };
+        draw_line(&mut chart, pts, mi, oi, 2)?;
         chart.draw_series(pts.iter().map(|&p| marker(p, mi, 5)))?;
         // One legend entry per (model, optimizer), not per trial.
         if !labelled.contains(&(mi, oi)) {
@@ -153,20 +148,13 @@ pub fn plot_power_timeline(title: &str, samples: &[PowerSample]) -> Result<Strin
             .configure_mesh()
             .x_desc("time since the trial started (s)")
             .y_desc("power (W)")
-            .axis_desc_style((FONT, 17))
-            .label_style((FONT, 14))
+            .axis_text()
             .x_label_formatter(&|v| tick(*v))
             .y_label_formatter(&|v| tick(*v))
             .draw()?;
         let mut legend = Legend::new();
         for (k, (domain, pts)) in domains.iter().zip(&series).enumerate() {
-            let style = color(k).stroke_width(2);
-            match dash(k) {
-                None => chart.draw_series(LineSeries::new(pts.clone(), style))?,
-                Some((d, g)) => {
-                    chart.draw_series(DashedLineSeries::new(pts.clone(), d, g, style))?
-                }
-            };
+            draw_line(&mut chart, pts, k, k, 2)?;
             // About a dozen markers per line, enough to tell lines apart in grey print, and
             // staggered between domains so they do not sit on top of each other.
             let every = (pts.len() / 12).max(1);

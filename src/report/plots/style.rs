@@ -1,10 +1,14 @@
 //! The plots' shared look and drawing scaffolding: Okabe–Ito colours, a distinct marker shape
-//! per series and a dash pattern per line (so nothing is told apart by colour alone), the
-//! legend column beside each chart, and rendering into an SVG string with an accessible title.
+//! per series and a dash pattern per line (so nothing is told apart by colour alone), margins
+//! and axis text, the legend column beside each chart, and rendering into an SVG string with an
+//! accessible title. The chart files draw their data through these and spell out no style of
+//! their own.
 //! No font files: plotters' SVG backend writes `<text>` elements that the browser lays out;
 //! plotters only estimates label widths for its own layout.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
 use plotters::element::{ComposedElement, DashedPathElement};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -24,7 +28,15 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(240, 228, 66),  // yellow
 ];
 
+/// Palette colour `c` as an opaque colour, for styles that must be constants.
+pub const fn opaque(c: RGBColor) -> RGBAColor {
+    RGBAColor(c.0, c.1, c.2, 1.0)
+}
+
 pub const FONT: &str = "sans-serif";
+/// Axis titles and tick labels, px.
+const AXIS_TITLE_PX: u32 = 17;
+const TICK_LABEL_PX: u32 = 14;
 pub const SIZE: (u32, u32) = (960, 540);
 /// Room right of the plotting area for the legend, so it never hides a data point.
 pub const LEGEND_W: u32 = 240;
@@ -58,6 +70,49 @@ pub fn chart_builder<'a, 'b>(
     let mut b = ChartBuilder::on(area);
     b.margin(16).margin_top(8).x_label_area_size(56).y_label_area_size(76);
     b
+}
+
+/// One of two panels side by side (a half-width chart): tighter margins and label areas.
+pub fn panel_builder<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(area);
+    b.margin(14).x_label_area_size(44).y_label_area_size(64);
+    b
+}
+
+/// The report's axis text on a chart's mesh: axis titles and tick labels in its font and
+/// sizes. A chart that needs smaller text sets it after this.
+pub trait AxisText {
+    fn axis_text(&mut self) -> &mut Self;
+}
+
+impl<X: Ranged, Y: Ranged, DB: DrawingBackend> AxisText for MeshStyle<'_, '_, X, Y, DB> {
+    fn axis_text(&mut self) -> &mut Self {
+        self.axis_desc_style((FONT, AXIS_TITLE_PX)).label_style((FONT, TICK_LABEL_PX))
+    }
+}
+
+/// A line through `pts` in colour `ci` and dash pattern `dk`, `width` pixels wide.
+pub fn draw_line<X, Y>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    pts: &[(f64, f64)],
+    ci: usize,
+    dk: usize,
+    width: u32,
+) -> anyhow::Result<()>
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let style = color(ci).stroke_width(width);
+    match dash(dk) {
+        None => chart.draw_series(LineSeries::new(pts.iter().copied(), style))?,
+        Some((d, g)) => {
+            chart.draw_series(DashedLineSeries::new(pts.iter().copied(), d, g, style))?
+        }
+    };
+    Ok(())
 }
 
 /// What a legend entry shows beside its label.

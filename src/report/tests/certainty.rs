@@ -65,7 +65,7 @@ fn a_trial_whose_counter_stopped_reading_is_left_out_of_rankings() {
     assert_eq!(c.rows.len(), 1, "{:?}", c.rows);
     assert_eq!(c.rows[0][1], "c1");
     assert_eq!(crate::report::analysis::ranking(&rows).len(), 1);
-    let data = crate::report::load::ReportData { results: rows, ..Default::default() };
+    let data = crate::report::read::ReportData { results: rows, ..Default::default() };
     let sections = crate::report::sections::sections(&data, &[]);
     let why =
         sections[0].paragraphs.iter().find(|p| p.starts_with("Left out of every ranking: trial x"));
@@ -85,7 +85,7 @@ fn trials_under_background_load_or_on_a_shared_gpu_are_flagged() {
     gpu.gpu_shared = Some("false;true".into());
     let quiet = trial("z", "c3", 0.1, 100.0);
     let data =
-        crate::report::load::ReportData { results: vec![busy, gpu, quiet], ..Default::default() };
+        crate::report::read::ReportData { results: vec![busy, gpu, quiet], ..Default::default() };
     let overview = &crate::report::sections::sections(&data, &[])[0];
     let flagged: Vec<&String> = overview
         .paragraphs

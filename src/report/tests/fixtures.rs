@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::load::ReportData;
+use crate::report::read::ReportData;
 use crate::results::PowerSample;
 use crate::results::{EpochRow, ResultRow};
 

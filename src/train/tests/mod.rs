@@ -1,6 +1,7 @@
 use super::*;
 use crate::data::{Dataset, synthetic};
 use crate::models::snn::SnnSettings;
+use crate::models::spiking::LifSettings;
 use crate::models::{ModelKind, ModelSettings};
 use crate::names::Named;
 use crate::optimizer::OptimizerKind;
@@ -20,7 +21,8 @@ fn spec(model: ModelKind, epochs: usize) -> TrialSpec {
     s.batch_size = 32;
     s.learning_rate = 0.005;
     if let ModelSettings::Snn(ref mut snn) = s.model_settings {
-        *snn = SnnSettings { hidden: 64, steps: 8, ..SnnSettings::default() };
+        *snn =
+            SnnSettings { hidden: 64, lif: LifSettings { steps: 8, ..SnnSettings::default().lif } };
     }
     s
 }

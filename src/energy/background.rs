@@ -106,5 +106,5 @@ impl LoadWindows {
 }
 
 #[cfg(test)]
-#[path = "tests/load.rs"]
+#[path = "tests/background.rs"]
 mod tests;

@@ -91,5 +91,5 @@ fn title_for(out: &Path) -> String {
 }
 
 #[cfg(test)]
-#[path = "tests/load.rs"]
+#[path = "tests/read.rs"]
 mod tests;

@@ -72,7 +72,8 @@ fn csnn_accumulates_are_spikes_times_their_real_fan_out() {
     }
     // The model's count equals layer-1 spikes weighted by that fan-out × 64 channels, plus
     // layer-2 spikes × 10, recomputed here from the spikes themselves.
-    let settings = crate::models::csnn::CsnnSettings { steps: 2, ..Default::default() };
+    let mut settings = crate::models::csnn::CsnnSettings::default();
+    settings.lif.steps = 2;
     let model = settings.init(&device);
     let images =
         Tensor::<2>::random([2, 784], burn::tensor::Distribution::Uniform(0.0, 4.0), &device);
