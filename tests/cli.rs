@@ -614,7 +614,8 @@ fn column<'r>(rows: &'r [HashMap<String, String>], col: &str) -> Vec<&'r str> {
 #[test]
 fn successive_halving_prunes_early_and_keeps_the_best_to_the_end() {
     let s = Sandbox::with_sizes(300, 60);
-    let g = s.grid("g.toml", HALVING);
+    // The strict rule (60 test images make every accuracy noisy: the default would widen).
+    let g = s.grid("g.toml", &HALVING.replace("eta = 3\n", "eta = 3\nkeep_within_noise = false\n"));
     let o = s.run(&g, &[]);
     assert_eq!(o.status.code(), Some(0), "pruned trials are not failures: {}", stderr(&o));
     let rows = s.rows("out/results.csv");
@@ -724,8 +725,14 @@ fn a_halving_sweep_killed_at_random_moments_takes_the_same_decisions() {
             .iter()
             .map(|r| {
                 format!(
-                    "{} {} {} {} {}",
-                    r["rung"], r["config_id"], r["accuracy"], r["rank"], r["decision"]
+                    "{} {} {} {} {} {} {}",
+                    r["rung"],
+                    r["config_id"],
+                    r["accuracy"],
+                    r["rank"],
+                    r["decision"],
+                    r["within_noise"],
+                    r["energy_pooled"]
                 )
             })
             .collect::<Vec<_>>()
@@ -783,6 +790,14 @@ fn bad_search_settings_exit_2_name_the_key_and_write_nothing() {
         ),
         ("epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"hyperband\"\n", "search.strategy"),
         ("epochs = 3\nmodel = \"mlp\"\n[search]\neta = 3\n", "search.eta"),
+        (
+            "epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"halving\"\nkeep_within_noise = \"yes\"\n",
+            "search.keep_within_noise",
+        ),
+        (
+            "epochs = 3\nmodel = \"mlp\"\n[search]\nstrategy = \"halving\"\nmax_keep = 0\n",
+            "search.max_keep",
+        ),
         ("epochs = 3\nmodel = \"mlp\"\nthreads = 0\n", "threads"),
     ] {
         let g = s.grid("bad.toml", text);

@@ -84,6 +84,12 @@ pub struct Halving {
     /// Keep the best 1/eta at each rung; the next rung trains eta× the epochs.
     pub eta: usize,
     pub objective: Objective,
+    /// Keep, beyond the best 1/eta, every configuration not distinguishable from the last one
+    /// kept at 95 % confidence, and rank configurations that do the same arithmetic by accuracy
+    /// when their energies differ by less than the noise. `false`: strict top 1/eta.
+    pub keep_within_noise: bool,
+    /// At most this many configurations go on from a rung (`None`: no cap).
+    pub max_keep: Option<usize>,
 }
 
 /// Default `[search] eta`.

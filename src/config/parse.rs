@@ -31,7 +31,8 @@ const TABLE_KEYS: [&str; 14] = [
 ];
 const OPS_KEYS: [&str; 3] = ["mac_pj", "ac_pj", "memory_bits"];
 const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
-const SEARCH_KEYS: [&str; 4] = ["strategy", "min_epochs", "eta", "objective"];
+const SEARCH_KEYS: [&str; 6] =
+    ["strategy", "min_epochs", "eta", "objective", "keep_within_noise", "max_keep"];
 const STRATEGIES: [&str; 2] = ["grid", "halving"];
 const ENERGY_KEYS: [&str; 9] = [
     "ops",
@@ -400,7 +401,13 @@ fn parse_budget(w: &mut Walker, t: &toml::Table) -> Budget {
 
 fn parse_search(w: &mut Walker, t: &toml::Table) -> Search {
     let mut strategy = None;
-    let mut halving = Halving { min_epochs: 1, eta: DEFAULT_ETA, objective: Objective::Accuracy };
+    let mut halving = Halving {
+        min_epochs: 1,
+        eta: DEFAULT_ETA,
+        objective: Objective::Accuracy,
+        keep_within_noise: true,
+        max_keep: None,
+    };
     let mut halving_keys = Vec::new();
     for (k, v) in t {
         let at = format!("search.{k}");
@@ -453,6 +460,26 @@ fn parse_search(w: &mut Walker, t: &toml::Table) -> Search {
                     None => w.problem(
                         format!("{at} = {v}"),
                         format!("must be one of {}", Objective::NAMES.join(", ")),
+                    ),
+                }
+            }
+            "keep_within_noise" => {
+                halving_keys.push(at.clone());
+                match v.as_bool() {
+                    Some(b) => halving.keep_within_noise = b,
+                    None => w.problem(
+                        format!("{at} = {v}"),
+                        "must be true or false (false: prune to the best 1/eta even on differences below the noise)",
+                    ),
+                }
+            }
+            "max_keep" => {
+                halving_keys.push(at.clone());
+                match v.as_integer() {
+                    Some(n) if (1..=1_000_000).contains(&n) => halving.max_keep = Some(n as usize),
+                    _ => w.problem(
+                        format!("{at} = {v}"),
+                        "must be a whole number ≥ 1 (the most configurations a rung lets go on)",
                     ),
                 }
             }

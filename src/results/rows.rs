@@ -258,4 +258,22 @@ pub struct Decision {
     /// `continue`, `pruned`, `done` (reached its epochs) or `out` (a trial failed).
     pub decision: String,
     pub objective: String,
+    /// How much worse than the last configuration kept on merit (the cutoff) its objective is,
+    /// relative to the cutoff's (0 for the cutoff, negative for those ranked above it; empty for
+    /// `pareto`, `done` and `out`).
+    #[serde(default)]
+    pub margin: Option<f64>,
+    /// The noise `margin` was judged against: the half-width, relative to the cutoff's
+    /// objective, of the 95 % interval of the difference.
+    #[serde(default)]
+    pub noise: Option<f64>,
+    /// The decision rested on a difference below the noise: with `keep_within_noise` such a
+    /// configuration went on (`continue`) where the strict rule would have pruned it; without,
+    /// it was pruned (or kept) on a coin toss, and this marks it.
+    #[serde(default)]
+    pub within_noise: Option<bool>,
+    /// Its energy was replaced by the mean of configurations that do the same arithmetic (same
+    /// model, settings, batch size and epochs) and measured within noise of it: accuracy decided.
+    #[serde(default)]
+    pub energy_pooled: Option<bool>,
 }

@@ -247,6 +247,7 @@ fn standing(
     let mut acc = Vec::new();
     let mut energy = Vec::new();
     let mut able = true;
+    let mut test_images = 0;
     for t in trials {
         let row = match rows.get(&t.id).filter(|r| r.status != "interrupted") {
             Some(r) => r.clone(),
@@ -257,6 +258,7 @@ fn standing(
         };
         able &= row.status == "ok" || row.status == PAUSED;
         acc.push(row.test_accuracy.unwrap_or(0.0));
+        test_images = test_images.max(row.test_images);
         energy.push(row.energy_j);
     }
     let n = trials.len().max(1) as f64;
@@ -269,7 +271,24 @@ fn standing(
         accuracy: acc.iter().sum::<f64>() / n,
         energy_j,
         able,
+        accuracies: acc,
+        energies: energy,
+        test_images,
+        shape: format!("{};rung_epochs={epochs}", shape(&trials[0].spec)),
     })
+}
+
+/// What a configuration computes per epoch: its canonical form without the settings that only
+/// change the numbers it computes with (optimizer and its hyperparameters), nor its seed,
+/// repeat or own `epochs`. Equal shapes at one rung do the same arithmetic.
+fn shape(spec: &crate::trial::TrialSpec) -> String {
+    const NUMBERS_ONLY: [&str; 7] =
+        ["optimizer", "learning_rate", "momentum", "weight_decay", "seed", "repeat", "epochs"];
+    spec.canonical()
+        .split(';')
+        .filter(|p| !NUMBERS_ONLY.contains(&p.split('=').next().unwrap_or("")))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// End a trial of a pruned (or out) configuration: its paused row, status `pruned`, `why`.

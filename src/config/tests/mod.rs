@@ -289,12 +289,24 @@ fn search_settings_parse_and_default() {
     let g = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\n").unwrap();
     assert_eq!(
         g.search,
-        Search::Halving(Halving { min_epochs: 1, eta: 3, objective: Objective::Accuracy })
+        Search::Halving(Halving {
+            min_epochs: 1,
+            eta: 3,
+            objective: Objective::Accuracy,
+            keep_within_noise: true,
+            max_keep: None
+        })
     );
     let g = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\nmin_epochs = 2\neta = 4\nobjective = \"pareto\"\n").unwrap();
     assert_eq!(
         g.search,
-        Search::Halving(Halving { min_epochs: 2, eta: 4, objective: Objective::Pareto })
+        Search::Halving(Halving {
+            min_epochs: 2,
+            eta: 4,
+            objective: Objective::Pareto,
+            keep_within_noise: true,
+            max_keep: None
+        })
     );
     let e = parse("model = \"mlp\"\n[search]\nstrategy = \"halving\"\nobjective = \"joules_per_acuracy_point\"\nfoo = 1\n").unwrap_err();
     let text = e.to_string();

@@ -51,7 +51,7 @@ fn fake_run(out: &Path, t: &Trial, seg: Segment, diverging: (f64, u64)) -> Resul
     Ok(row)
 }
 
-const GRID: &str = "epochs = 9\nmodel = \"mlp\"\nseeds = [0, 1]\n[search]\nstrategy = \"halving\"\neta = 2\n[grid]\nlearning_rate = [0.001, 0.002, 0.003, 0.004]\n";
+const GRID: &str = "epochs = 9\nmodel = \"mlp\"\nseeds = [0, 1]\n[search]\nstrategy = \"halving\"\neta = 2\nkeep_within_noise = false\n[grid]\nlearning_rate = [0.001, 0.002, 0.003, 0.004]\n";
 
 fn run_fake(out: &Path, diverging: (f64, u64)) -> (Ended, HashMap<String, ResultRow>) {
     let grid = parse_grid(Path::new("g.toml"), GRID).unwrap();

@@ -3,7 +3,7 @@
 use super::*;
 
 fn h(min_epochs: usize, eta: usize, objective: Objective) -> Halving {
-    Halving { min_epochs, eta, objective }
+    Halving { min_epochs, eta, objective, keep_within_noise: false, max_keep: None }
 }
 
 fn st(id: &str, accuracy: f64, energy_j: f64) -> Standing {
@@ -15,6 +15,10 @@ fn st(id: &str, accuracy: f64, energy_j: f64) -> Standing {
         accuracy,
         energy_j: Some(energy_j),
         able: true,
+        accuracies: vec![accuracy],
+        energies: vec![Some(energy_j)],
+        test_images: 10_000,
+        shape: "mlp".into(),
     }
 }
 
@@ -96,7 +100,7 @@ fn decisions_round_trip_through_halving_csv() {
     write_decisions(dir.path(), &d).unwrap();
     assert_eq!(read_decisions(dir.path()).unwrap(), d);
     let text = std::fs::read_to_string(decisions_path(dir.path())).unwrap();
-    assert!(text.starts_with("rung,epochs,config_id,trials,accuracy,energy_j,joules_per_accuracy_point,rank,decision,objective\n"), "{text}");
+    assert!(text.starts_with("rung,epochs,config_id,trials,accuracy,energy_j,joules_per_accuracy_point,rank,decision,objective,margin,noise,within_noise,energy_pooled\n1,1,a,1,0.5,1.5,0.03,2,pruned,accuracy,"), "{text}");
 }
 
 #[test]
@@ -113,4 +117,114 @@ fn finished_configurations_do_not_take_the_places_of_racing_ones() {
     assert_eq!(by_decision(&d, "done"), vec!["short"]);
     assert_eq!(by_decision(&d, "continue"), vec!["a"], "3 racing / 3 = 1 goes on");
     assert_eq!(by_decision(&d, "pruned"), vec!["b", "c"]);
+}
+
+fn noisy(objective: Objective) -> Halving {
+    Halving { keep_within_noise: true, ..h(1, 3, objective) }
+}
+
+/// A configuration of `k` trials whose energies spread by ±`spread` (relative) around `energy`.
+fn repeated(id: &str, accuracy: f64, energy: f64, k: usize, spread: f64, shape: &str) -> Standing {
+    let energies: Vec<Option<f64>> =
+        (0..k).map(|i| Some(energy * (1.0 + if i % 2 == 0 { spread } else { -spread }))).collect();
+    Standing {
+        trials: k,
+        accuracies: vec![accuracy; k],
+        energies,
+        shape: shape.into(),
+        ..st(id, accuracy, energy)
+    }
+}
+
+#[test]
+fn configurations_within_noise_both_go_on_and_a_clearly_worse_one_is_pruned() {
+    // Six configurations of different shapes (no pooling), one trial each: the best two by
+    // joules per point go on by the 1/eta rule; `c` is 3 % behind `b`, within the 2 % energy
+    // noise floor of both (95 %: about ±5.5 % on the difference); `d`… are 30 % behind.
+    let s = [
+        repeated("a", 0.95, 9.0, 1, 0.0, "a"),
+        repeated("b", 0.95, 10.0, 1, 0.0, "b"),
+        repeated("c", 0.95, 10.3, 1, 0.0, "c"),
+        repeated("d", 0.95, 13.0, 1, 0.0, "d"),
+        repeated("e", 0.95, 14.0, 1, 0.0, "e"),
+        repeated("f", 0.95, 15.0, 1, 0.0, "f"),
+    ];
+    let d = decide(1, &s, &noisy(Objective::JoulesPerAccuracyPoint));
+    assert_eq!(by_decision(&d, "continue"), vec!["a", "b", "c"]);
+    assert_eq!(by_decision(&d, "pruned"), vec!["d", "e", "f"]);
+    assert_eq!(d[2].within_noise, Some(true));
+    assert_eq!(d[1].within_noise, Some(true), "the cutoff's place rested on noise");
+    assert_eq!(d[3].within_noise, Some(false));
+    let (margin, noise) = (d[2].margin.unwrap(), d[2].noise.unwrap());
+    assert!((margin - 0.03).abs() < 1e-9 && noise > margin && noise < 0.07, "{margin} {noise}");
+    // The strict rule prunes `c` on the same numbers, and marks it.
+    let d = decide(1, &s, &h(1, 3, Objective::JoulesPerAccuracyPoint));
+    assert_eq!(by_decision(&d, "continue"), vec!["a", "b"]);
+    assert_eq!(d[2].within_noise, Some(true), "pruned on a difference below the noise");
+    // `max_keep` caps how far the rung widens.
+    let capped = Halving { max_keep: Some(2), ..noisy(Objective::JoulesPerAccuracyPoint) };
+    assert_eq!(by_decision(&decide(1, &s, &capped), "continue"), vec!["a", "b"]);
+}
+
+#[test]
+fn repeats_narrow_the_interval_and_let_a_smaller_difference_decide() {
+    let single = [
+        repeated("a", 0.95, 10.0, 1, 0.0, "a"),
+        repeated("b", 0.95, 10.4, 1, 0.0, "b"),
+        repeated("c", 0.95, 13.0, 1, 0.0, "c"),
+    ];
+    // 3 configurations / eta 3: `a` goes on by the rule; `b` is compared with it.
+    let d = decide(1, &single, &noisy(Objective::JoulesPerAccuracyPoint));
+    assert_eq!(d[1].decision, "continue", "4 % is within one trial's noise");
+    // Nine repeats each, spread ±0.5 %: the noise of a mean is a third of the floor.
+    let nine = [
+        repeated("a", 0.95, 10.0, 9, 0.005, "a"),
+        repeated("b", 0.95, 10.4, 9, 0.005, "b"),
+        repeated("c", 0.95, 13.0, 9, 0.005, "c"),
+    ];
+    let d = decide(1, &nine, &noisy(Objective::JoulesPerAccuracyPoint));
+    assert_eq!(by_decision(&d, "continue"), vec!["a"]);
+    assert!(d[1].noise.unwrap() < 0.03, "{:?}", d[1].noise);
+}
+
+#[test]
+fn energies_of_the_same_arithmetic_are_pooled_and_accuracy_decides() {
+    // Same shape: `b` spent 5 % less by chance and would win on joules per point; pooled, the
+    // more accurate `a` wins and `b` (1 point behind, far beyond the accuracy noise) is pruned.
+    let s = [
+        repeated("a", 0.97, 10.5, 1, 0.0, "mlp"),
+        repeated("b", 0.96, 10.0, 1, 0.0, "mlp"),
+        repeated("c", 0.50, 10.2, 1, 0.0, "mlp"),
+    ];
+    let d = decide(1, &s, &noisy(Objective::JoulesPerAccuracyPoint));
+    assert_eq!(by_decision(&d, "continue"), vec!["a"]);
+    assert_eq!(d[0].rank, Some(1));
+    assert!(d.iter().all(|x| x.energy_pooled == Some(true)));
+    assert_eq!(d[1].within_noise, Some(false));
+    // Strictly, `b`'s luck decides.
+    let d = decide(1, &s, &h(1, 3, Objective::JoulesPerAccuracyPoint));
+    assert_eq!(by_decision(&d, "continue"), vec!["b"]);
+    // An energy far outside the shape's spread is not pooled: it really differs.
+    let s = [
+        repeated("a", 0.97, 10.0, 1, 0.0, "mlp"),
+        repeated("b", 0.96, 10.1, 1, 0.0, "mlp"),
+        repeated("c", 0.96, 9.9, 1, 0.0, "mlp"),
+        repeated("d", 0.97, 20.0, 1, 0.0, "mlp"),
+    ];
+    let d = decide(1, &s, &noisy(Objective::JoulesPerAccuracyPoint));
+    assert_eq!(d[3].energy_pooled, Some(false));
+    assert_eq!(d[0].energy_pooled, Some(true));
+}
+
+#[test]
+fn pareto_keeps_what_no_kept_configuration_beats_beyond_the_noise() {
+    // `b` is 1 % less accurate and 1 % cheaper than `a`: neither beats the other beyond noise.
+    let s = [
+        repeated("a", 0.950, 10.0, 1, 0.0, "a"),
+        repeated("b", 0.949, 9.9, 1, 0.0, "b"),
+        repeated("c", 0.800, 20.0, 1, 0.0, "c"),
+    ];
+    let d = decide(1, &s, &noisy(Objective::Pareto));
+    assert_eq!(by_decision(&d, "continue"), vec!["a", "b"]);
+    assert_eq!(by_decision(&d, "pruned"), vec!["c"]);
 }
