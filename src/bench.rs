@@ -87,7 +87,7 @@ pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<Benc
             crate::memory::reset_peak_rss();
             let mut hooks =
                 Infer { data: &trial_data, spec: &spec, b1_images: opts.b1_images, report: None };
-            // On a pool worker, as a trial trains (runner/trial.rs).
+            // On a pool worker, as a trial trains (runner/builtin.rs).
             let r = rayon::scope(|_| train::train(&spec, &trial_data, &mut hooks));
             let inf = hooks.report.unwrap_or_default();
             let per_s = |n: usize, s: f64| if s > 0.0 { n as f64 / s } else { f64::NAN };

@@ -1,8 +1,9 @@
 //! "Successive halving": what the sweep spent, what the full grid would have spent, and which
 //! configurations were pruned at which rung (from results.csv and halving.csv).
 
-use crate::report::fmt::{num, pct, setting_label};
+use crate::report::fmt::{MISSING, num, pct, setting_label};
 use crate::report::read::ReportData;
+use crate::results::Decision;
 use crate::results::ResultRow;
 
 /// Energy and time spent and what the full grid would have cost.
@@ -38,7 +39,7 @@ pub fn savings(results: &[ResultRow]) -> Savings {
 }
 
 /// Columns of the decisions table.
-pub const HEADERS: [&str; 9] = [
+pub const HEADERS: [&str; 11] = [
     "rung",
     "epochs",
     "configuration",
@@ -48,6 +49,8 @@ pub const HEADERS: [&str; 9] = [
     "mean energy (J)",
     "rank",
     "decision",
+    "margin / noise (%)",
+    "note",
 ];
 
 /// The section's sentences and the decisions table's rows; `None` for a sweep without halving.
@@ -83,6 +86,7 @@ pub fn halving_text(data: &ReportData) -> Option<HalvingText> {
     if let Some(obj) = data.decisions.first().map(|d| d.objective.clone()) {
         s.paragraphs.push(format!("At each rung the configurations (their seeds and repeats together, by their mean) were ranked by {obj}; the best 1/eta went on. Decisions are in halving.csv."));
     }
+    s.paragraphs.extend(noise_paragraphs(&data.decisions));
     let label = |config: &str| {
         data.results.iter().find(|r| r.config_id == config).map(setting_label).unwrap_or_default()
     };
@@ -100,10 +104,58 @@ pub fn halving_text(data: &ReportData) -> Option<HalvingText> {
                 num(d.energy_j),
                 d.rank.map_or("–".into(), |r| r.to_string()),
                 d.decision.clone(),
+                match (d.margin, d.noise) {
+                    (Some(m), Some(n)) => {
+                        format!("{} / {}", num(Some(m * 100.0)), num(Some(n * 100.0)))
+                    }
+                    _ => MISSING.into(),
+                },
+                note(d),
             ]
         })
         .collect();
     Some(s)
+}
+
+/// What rested on noise in one decision.
+fn note(d: &Decision) -> String {
+    let mut parts = Vec::new();
+    match (d.within_noise, d.decision.as_str()) {
+        (Some(true), "continue") => parts.push("within noise of the cutoff"),
+        (Some(true), "pruned") => parts.push("pruned on a difference below the noise"),
+        _ => {}
+    }
+    if d.energy_pooled == Some(true) {
+        parts.push("energy pooled: accuracy decided");
+    }
+    parts.join("; ")
+}
+
+/// How the noise rule shaped the rungs: configurations kept because they were within noise,
+/// strict decisions that rested on noise, energies pooled.
+fn noise_paragraphs(decisions: &[Decision]) -> Vec<String> {
+    let mut out = Vec::new();
+    let count = |f: &dyn Fn(&Decision) -> bool| decisions.iter().filter(|d| f(d)).count();
+    if decisions.iter().all(|d| d.within_noise.is_none()) {
+        return out; // decided before the noise rule existed
+    }
+    let widened = count(&|d| d.within_noise == Some(true) && d.decision == "continue");
+    let coin = count(&|d| d.within_noise == Some(true) && d.decision == "pruned");
+    let pooled = count(&|d| d.energy_pooled == Some(true));
+    out.push(format!(
+        "Each decision was judged against the noise: the margin is how much worse a configuration's objective was than the cutoff's (the last one kept by the 1/eta rule), the noise the half-width of the 95 % interval of that difference, from the configuration's own repeats, the spread of configurations doing the same arithmetic and a 2 % floor. {widened} configuration-rungs went on because they were within noise of the cutoff (`keep_within_noise`); the energy saved above counts them."
+    ));
+    if coin > 0 {
+        out.push(format!(
+            "{coin} configuration-rungs were pruned on a difference below the noise (`keep_within_noise = false`): those decisions could flip from run to run."
+        ));
+    }
+    if pooled > 0 {
+        out.push(format!(
+            "{pooled} configuration-rungs do the same arithmetic (same model, settings, batch size and epochs) as others and measured energies within noise of them: their energies were treated as equal (pooled to the mean), so accuracy decided between them."
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

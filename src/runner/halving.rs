@@ -8,12 +8,12 @@
 //! decisions and trains no epoch twice for a result.
 
 use super::budget::BudgetState;
+use super::builtin::{PAUSED, Segment};
 use super::checkpoint::Checkpoints;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 use super::record::record;
 use super::rungs::{Standing, decide, read_decisions, rung_epochs, write_decisions};
-use super::trial::{PAUSED, Segment};
 use crate::config::Halving;
 use crate::plan::Trial;
 use crate::results::{CsvLog, Decision, EpochRow, ResultRow};

@@ -4,13 +4,13 @@
 //! run rung by rung instead (halving.rs).
 
 use super::budget::BudgetState;
+use super::builtin::{Segment, TrialEnv, run_trial};
 use super::environment::{Machine, RunInfo, hostname, slurm_job_id};
 use super::idle::measure_idle;
 use super::interrupt::Interrupt;
 use super::lock::OutputLock;
 use super::progress::Progress;
 use super::record::{discard, record, set_power_aside};
-use super::trial::{Segment, TrialEnv, run_trial};
 use super::{command, halving, launch};
 use crate::config::{BackgroundLoad, Grid, Search};
 use crate::data::{self, Dataset, LoadedData};
