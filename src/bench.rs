@@ -13,7 +13,7 @@ use crate::trial::TrialSpec;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Serialize)]
-pub struct BenchResult {
+pub(crate) struct BenchResult {
     pub model: &'static str,
     pub backend: &'static str,
     pub batch_size: usize,
@@ -39,7 +39,7 @@ pub struct BenchResult {
 }
 
 #[derive(Clone, Debug)]
-pub struct BenchOptions {
+pub(crate) struct BenchOptions {
     pub models: Vec<ModelKind>,
     pub backend: Backend,
     pub batch_size: usize,
@@ -74,7 +74,7 @@ impl Hooks for Infer<'_> {
 
 /// Train each model for one epoch, evaluate it once, then time inference at the batch size and
 /// at batch 1 (as a trial's inference phase).
-pub fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<BenchResult> {
+pub(crate) fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> Vec<BenchResult> {
     let trial_data = TrialData::new(data, dataset, opts.train_limit, opts.test_limit);
     opts.models
         .iter()

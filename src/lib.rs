@@ -11,6 +11,8 @@
 //! The library is the binary's body: only `cli`, `commands` and what the integration tests
 //! need are public.
 
+#![warn(unreachable_pub)]
+
 pub(crate) mod backend;
 pub(crate) mod bench;
 pub mod cli;

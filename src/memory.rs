@@ -5,7 +5,7 @@
 ///
 /// The binary's allocator (mimalloc, purging off) keeps freed memory; it is handed back to the
 /// kernel first, or every trial would inherit the resident size of the largest one before it.
-pub fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     // SAFETY: mimalloc's option and collect calls have no preconditions; with another global
     // allocator (the library's tests) they find nothing to do.
     unsafe {
@@ -17,7 +17,7 @@ pub fn reset_peak_rss() {
 }
 
 /// Peak resident memory since the last reset, MiB.
-pub fn peak_rss_mb() -> Option<f64> {
+pub(crate) fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -26,12 +26,12 @@ pub fn peak_rss_mb() -> Option<f64> {
 
 /// `mi_option_purge_delay` in mimalloc v3's `mimalloc.h` (the enum entry after
 /// `mi_option_deprecated_eager_commit_delay` = 14); the Rust bindings do not name it.
-pub const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+pub(crate) const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Keep freed memory instead of returning it to the kernel 10 ms later (mimalloc's default):
 /// training frees and reallocates the same tensor sizes every batch, and page-faulting them back
 /// in cost about a quarter of CNN training time in `perf`.
-pub fn keep_freed_memory() {
+pub(crate) fn keep_freed_memory() {
     // SAFETY: setting an option has no preconditions.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }

@@ -4,7 +4,7 @@
 
 /// A closed set of values, each with the one name users write in grids, on the command line
 /// and in the CSVs.
-pub trait Named: Copy + Send + Sync + 'static {
+pub(crate) trait Named: Copy + Send + Sync + 'static {
     /// Every value, in the order help texts list them.
     const ALL: &'static [Self];
     fn name(self) -> &'static str;
@@ -15,13 +15,13 @@ pub trait Named: Copy + Send + Sync + 'static {
 }
 
 /// The valid names of `T`, comma-separated.
-pub fn valid_names<T: Named>() -> String {
+pub(crate) fn valid_names<T: Named>() -> String {
     T::ALL.iter().map(|x| x.name()).collect::<Vec<_>>().join(", ")
 }
 
 /// Parse a name of `T`; the error lists the valid names and the nearest one (the caller shows
 /// the value itself, e.g. `grid.optimizer[0] = "adamm": …`).
-pub fn parse_named<T: Named>(s: &str) -> Result<T, String> {
+pub(crate) fn parse_named<T: Named>(s: &str) -> Result<T, String> {
     T::parse(s).ok_or_else(|| {
         let near = nearest(s, T::ALL.iter().map(|x| x.name()));
         format!("unknown name; valid: {}{near}", valid_names::<T>())
@@ -29,7 +29,7 @@ pub fn parse_named<T: Named>(s: &str) -> Result<T, String> {
 }
 
 /// ` (did you mean `x`?)` when some candidate is close to `word`, else empty.
-pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let best = candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))

@@ -5,7 +5,7 @@
 use crate::names::Named;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OptimizerKind {
+pub(crate) enum OptimizerKind {
     Adam,
     AdamW,
     Sgd,

@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Trial {
+pub(crate) struct Trial {
     pub id: String,
     pub spec: TrialSpec,
 }
@@ -28,7 +28,7 @@ enum Axis<'g> {
 }
 
 /// A grid's plan: every trial, and the ones this shard runs.
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub grid: Grid,
     /// Every trial of the grid, in plan order.
     pub all: Vec<Trial>,
@@ -39,7 +39,7 @@ pub struct Loaded {
 /// The one road from a grid file to trials, which every command takes (`plan`, `run`, `slurm`,
 /// …), so that each refuses exactly the same grids with the same messages: read and validate
 /// the file, expand it, check what needs the expanded plan, and keep the shard's trials.
-pub fn load(path: &Path, shard: Option<&Shard>) -> Result<Loaded, GridErrors> {
+pub(crate) fn load(path: &Path, shard: Option<&Shard>) -> Result<Loaded, GridErrors> {
     let grid = load_grid(path)?;
     let all = expand_checked(&grid)?;
     check_search(&grid, &all)?;
@@ -53,7 +53,7 @@ pub fn load(path: &Path, shard: Option<&Shard>) -> Result<Loaded, GridErrors> {
 /// The grid's trials, with the checks that need each trial's backend: a built-in trial's `model`,
 /// `optimizer` and `dataset` must be built-in names (a grid with a `[command]` accepts any value
 /// at parse time), and a `[command]` needs a command trial and the reverse.
-pub fn expand_checked(grid: &Grid) -> Result<Vec<Trial>, GridErrors> {
+pub(crate) fn expand_checked(grid: &Grid) -> Result<Vec<Trial>, GridErrors> {
     let (trials, mut problems) = expand_with_problems(grid);
     let commands = trials.iter().filter(|t| t.spec.is_command()).count();
     if grid.command.is_some() && commands == 0 && problems.is_empty() {
@@ -78,7 +78,7 @@ pub fn expand_checked(grid: &Grid) -> Result<Vec<Trial>, GridErrors> {
 /// The grid's trials. The grid must have passed [`expand_checked`]: a trial that cannot be
 /// resolved is left out here.
 #[cfg(test)]
-pub fn expand(grid: &Grid) -> Vec<Trial> {
+pub(crate) fn expand(grid: &Grid) -> Vec<Trial> {
     expand_with_problems(grid).0
 }
 
@@ -293,7 +293,7 @@ fn matches(spec: &TrialSpec, key: &str, v: &Value) -> bool {
 
 /// Whether `shard` runs trial `t`. Under successive halving a configuration's seeds and repeats
 /// are judged together, so they stay in one shard: ownership goes by configuration.
-pub fn shard_owns(grid: &Grid, shard: &Shard, t: &Trial) -> bool {
+pub(crate) fn shard_owns(grid: &Grid, shard: &Shard, t: &Trial) -> bool {
     match grid.search {
         Search::Halving(_) => shard.owns(&t.spec.config_id()),
         Search::Grid => shard.owns(&t.id),
@@ -302,7 +302,7 @@ pub fn shard_owns(grid: &Grid, shard: &Shard, t: &Trial) -> bool {
 
 /// `[search]` checks that need the expanded plan: `min_epochs` may not exceed any trial's
 /// `epochs` (which may be an axis).
-pub fn check_search(grid: &Grid, trials: &[Trial]) -> Result<(), GridErrors> {
+pub(crate) fn check_search(grid: &Grid, trials: &[Trial]) -> Result<(), GridErrors> {
     let Search::Halving(h) = grid.search else { return Ok(()) };
     let fewest = trials.iter().map(|t| t.spec.epochs).min();
     match fewest {

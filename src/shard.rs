@@ -53,7 +53,7 @@ impl Shard {
 }
 
 /// Every results row of every shard under `<out>/shards/`.
-pub fn all_shard_rows(out: &Path) -> Result<Vec<ResultRow>> {
+pub(crate) fn all_shard_rows(out: &Path) -> Result<Vec<ResultRow>> {
     let dir = out.join("shards");
     let mut rows = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(rows) };

@@ -2,7 +2,7 @@
 
 /// A value from the grid file, already stripped of TOML: numbers, strings or booleans.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Int(i64),
     Float(f64),
     Str(String),
@@ -10,7 +10,7 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn from_toml(v: &toml::Value) -> Option<Value> {
+    pub(crate) fn from_toml(v: &toml::Value) -> Option<Value> {
         match v {
             toml::Value::Integer(i) => Some(Value::Int(*i)),
             toml::Value::Float(f) => Some(Value::Float(*f)),
@@ -19,7 +19,7 @@ impl Value {
             _ => None,
         }
     }
-    pub fn number(&self) -> Option<f64> {
+    pub(crate) fn number(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
             Value::Float(f) => Some(*f),

@@ -7,22 +7,22 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 /// Keys of the `[command]` table.
-pub const COMMAND_KEYS: [&str; 8] =
+pub(crate) const COMMAND_KEYS: [&str; 8] =
     ["argv", "env", "workdir", "timeout_s", "inputs", "metric_regex", "metric_scale", "settings"];
 
 /// Metrics a `metric_regex` may read from the command's output.
-pub const METRICS: [&str; 3] = ["test_accuracy", "train_loss", "train_images"];
+pub(crate) const METRICS: [&str; 3] = ["test_accuracy", "train_loss", "train_images"];
 
 /// Names a grid may not give its own keys: wattsweep sets `WATTSWEEP_<KEY>` for them itself.
-pub const RESERVED: [&str; 6] =
+pub(crate) const RESERVED: [&str; 6] =
     ["trial_id", "out", "data_dir", "checkpoint_dir", "supervisor_parent", "log_cap_bytes"];
 
 /// Placeholders every command template may use besides the trial's settings.
-pub const EXTRA_PLACEHOLDERS: [&str; 1] = ["trial_id"];
+pub(crate) const EXTRA_PLACEHOLDERS: [&str; 1] = ["trial_id"];
 
 /// A validated `[command]` table.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CommandSpec {
+pub(crate) struct CommandSpec {
     /// The program and its arguments, each a template (`{key}` → the trial's value); run
     /// without a shell.
     pub argv: Vec<String>,
@@ -50,7 +50,7 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     /// Every `{key}` the templates name (sorted, deduplicated).
-    pub fn placeholders(&self) -> Vec<String> {
+    pub(crate) fn placeholders(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
             .argv
             .iter()
@@ -64,18 +64,18 @@ impl CommandSpec {
     }
 
     /// Whether the command uses grid key `key` (a template names it, or `settings` declares it).
-    pub fn uses(&self, key: &str) -> bool {
+    pub(crate) fn uses(&self, key: &str) -> bool {
         self.settings.iter().any(|k| k == key) || self.placeholders().iter().any(|k| k == key)
     }
 
     /// The scale of a metric read by its regex (1 when not given).
-    pub fn scale(&self, metric: &str) -> f64 {
+    pub(crate) fn scale(&self, metric: &str) -> f64 {
         self.metric_scale.iter().find(|(m, _)| m == metric).map_or(1.0, |(_, s)| *s)
     }
 }
 
 /// The `{key}` names in a template; `{{` and `}}` are literal braces.
-pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
+pub(crate) fn placeholders(template: &str) -> Result<Vec<String>, String> {
     let mut keys = Vec::new();
     substitute_with(template, &mut |k| {
         keys.push(k.to_string());
@@ -86,7 +86,7 @@ pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
 
 /// Replace each `{key}` by `lookup(key)`, inside the one string: the value is never split or
 /// re-parsed, whatever it contains. `Err` names an unbalanced brace or a key `lookup` lacks.
-pub fn substitute(
+pub(crate) fn substitute(
     template: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<String, String> {
@@ -132,7 +132,7 @@ fn substitute_with(
 /// Parse `[command]`. `grid_dir` is the grid file's folder; `known` are the keys a template may
 /// name (the trial settings, the grid's own keys and [`EXTRA_PLACEHOLDERS`]). Each problem is
 /// pushed as (key, message).
-pub fn parse_command(
+pub(crate) fn parse_command(
     t: &toml::Table,
     grid_dir: &Path,
     known: &[String],

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// `[energy]` table: how energy is measured and converted.
 #[derive(Clone, Debug, PartialEq)]
-pub struct EnergySettings {
+pub(crate) struct EnergySettings {
     /// Sampler frequency in hertz.
     pub sample_hz: f64,
     /// Seconds of idle power measured before the first trial.
@@ -30,7 +30,7 @@ pub struct EnergySettings {
 
 /// `inference`, `inference_images`: the measured inference phase after training.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct InferenceSettings {
+pub(crate) struct InferenceSettings {
     /// `inference = false` skips the phase.
     pub enabled: bool,
     /// Images classified one at a time (batch 1).
@@ -38,7 +38,7 @@ pub struct InferenceSettings {
 }
 
 /// Default `inference_images`.
-pub const DEFAULT_INFERENCE_IMAGES: usize = 1000;
+pub(super) const DEFAULT_INFERENCE_IMAGES: usize = 1000;
 
 impl Default for InferenceSettings {
     fn default() -> Self {
@@ -48,7 +48,7 @@ impl Default for InferenceSettings {
 
 /// `[energy] on_background_load`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BackgroundLoad {
+pub(crate) enum BackgroundLoad {
     /// Log a warning and flag the trial in the report (default).
     Warn,
     /// Also run each flagged trial once more at the end of the sweep; the cleaner row wins.
@@ -58,7 +58,7 @@ pub enum BackgroundLoad {
 /// `[budget]`: limits for one run of the sweep; reaching one ends the running trial at its next
 /// epoch boundary (as `interrupted`) and stops the sweep with exit code 3.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Budget {
+pub(crate) struct Budget {
     /// Joules of the trials' training and evaluation windows in this run.
     pub max_energy_j: Option<f64>,
     /// Wall-clock seconds since this run started.
@@ -67,7 +67,7 @@ pub struct Budget {
 
 /// `[search]`: how the trials of the grid are run.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub enum Search {
+pub(crate) enum Search {
     /// Every trial to its `epochs` (the default).
     #[default]
     Grid,
@@ -78,7 +78,7 @@ pub enum Search {
 
 /// `[search] strategy = "halving"` settings.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Halving {
+pub(crate) struct Halving {
     /// Epochs of the first rung.
     pub min_epochs: usize,
     /// Keep the best 1/eta at each rung; the next rung trains eta× the epochs.
@@ -93,11 +93,11 @@ pub struct Halving {
 }
 
 /// Default `[search] eta`.
-pub const DEFAULT_ETA: usize = 3;
+pub(super) const DEFAULT_ETA: usize = 3;
 
 /// `[search] objective`: what ranks configurations at a rung.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Objective {
+pub(crate) enum Objective {
     /// Highest mean test accuracy.
     Accuracy,
     /// Fewest joules (cumulative training energy) per accuracy point.
@@ -107,9 +107,9 @@ pub enum Objective {
 }
 
 impl Objective {
-    pub const NAMES: [&str; 3] = ["accuracy", "joules_per_accuracy_point", "pareto"];
+    pub(crate) const NAMES: [&str; 3] = ["accuracy", "joules_per_accuracy_point", "pareto"];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Objective::Accuracy => Self::NAMES[0],
             Objective::JoulesPerAccuracyPoint => Self::NAMES[1],
@@ -119,10 +119,10 @@ impl Objective {
 }
 
 /// Default `[energy] max_other_cpu_share`.
-pub const DEFAULT_MAX_OTHER_CPU_SHARE: f64 = 0.05;
+pub(super) const DEFAULT_MAX_OTHER_CPU_SHARE: f64 = 0.05;
 
 /// World average grid intensity used by CodeCarbon and the IEA (2019): 475 gCO₂/kWh.
-pub const DEFAULT_CARBON_G_PER_KWH: f64 = 475.0;
+pub(super) const DEFAULT_CARBON_G_PER_KWH: f64 = 475.0;
 
 impl Default for EnergySettings {
     fn default() -> Self {
@@ -142,7 +142,7 @@ impl Default for EnergySettings {
 
 /// A validated grid: fixed settings, axes, per-model tables, includes and excludes.
 #[derive(Clone, Debug)]
-pub struct Grid {
+pub(crate) struct Grid {
     pub path: PathBuf,
     pub name: String,
     /// Top-level scalars, fixed for all trials.
@@ -173,14 +173,14 @@ pub struct Grid {
 
 /// One problem in a grid file: where, and what is wrong.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub key: String,
     pub message: String,
 }
 
 /// All problems of one grid file; displays one line per problem, each naming the file.
 #[derive(Debug, thiserror::Error)]
-pub struct GridErrors {
+pub(crate) struct GridErrors {
     pub path: PathBuf,
     pub problems: Vec<Problem>,
 }

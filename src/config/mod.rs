@@ -13,9 +13,9 @@ pub(crate) mod parse;
 mod tests;
 mod walker;
 
-pub use command::CommandSpec;
-pub use grid::{
+pub(crate) use command::CommandSpec;
+pub(crate) use grid::{
     BackgroundLoad, Budget, EnergySettings, Grid, GridErrors, Halving, InferenceSettings,
     Objective, Problem, Search,
 };
-pub use parse::load_grid;
+pub(crate) use parse::load_grid;

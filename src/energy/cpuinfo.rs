@@ -4,7 +4,7 @@
 
 /// The CPU as `/proc/cpuinfo` describes it.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct CpuInfo {
+pub(crate) struct CpuInfo {
     pub model_name: String,
     /// `GenuineIntel`, `AuthenticAMD`, …
     pub vendor: String,
@@ -21,13 +21,13 @@ pub struct CpuInfo {
 
 impl CpuInfo {
     /// Logical CPUs of one package: the share of one package's TDP a busy CPU stands for.
-    pub fn cpus_per_package(&self) -> usize {
+    pub(crate) fn cpus_per_package(&self) -> usize {
         (self.logical_cpus / self.packages.max(1)).max(1)
     }
 }
 
 /// Parse the text of `/proc/cpuinfo` (x86 layout; other layouts give what they have).
-pub fn parse_cpuinfo(text: &str) -> CpuInfo {
+pub(super) fn parse_cpuinfo(text: &str) -> CpuInfo {
     let mut info = CpuInfo::default();
     let mut packages = std::collections::BTreeSet::new();
     for line in text.lines() {
@@ -52,7 +52,7 @@ pub fn parse_cpuinfo(text: &str) -> CpuInfo {
 }
 
 /// This machine's CPU: `/proc/cpuinfo`, else sysinfo's model name and CPU count.
-pub fn read_cpuinfo() -> CpuInfo {
+pub(super) fn read_cpuinfo() -> CpuInfo {
     let mut info =
         std::fs::read_to_string("/proc/cpuinfo").map(|t| parse_cpuinfo(&t)).unwrap_or_default();
     if info.logical_cpus == 0 || info.model_name.is_empty() {
@@ -73,7 +73,7 @@ pub fn read_cpuinfo() -> CpuInfo {
 
 /// Per-vCPU power of a microarchitecture: idle (`min_w`) and fully busy (`max_w`), watts.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Microarch {
+pub(super) struct Microarch {
     pub name: &'static str,
     pub min_w: f64,
     pub max_w: f64,
@@ -89,11 +89,12 @@ const EMERALD_RAPIDS: Microarch = Microarch { name: "Emerald Rapids", min_w: 0.8
 const EPYC_ROME: Microarch = Microarch { name: "EPYC Rome", min_w: 0.47, max_w: 1.69 };
 const EPYC_MILAN: Microarch = Microarch { name: "EPYC Milan", min_w: 0.46, max_w: 1.96 };
 const EPYC_GENOA: Microarch = Microarch { name: "EPYC Genoa", min_w: 0.74, max_w: 2.28 };
-pub const UNKNOWN_MICROARCH: Microarch = Microarch { name: "unknown", min_w: 0.74, max_w: 3.5 };
+pub(super) const UNKNOWN_MICROARCH: Microarch =
+    Microarch { name: "unknown", min_w: 0.74, max_w: 3.5 };
 
 /// The microarchitecture from the CPUID family/model (and stepping, which alone tells Cascade
 /// Lake from Skylake-SP: both are model 85).
-pub fn microarch(info: &CpuInfo) -> Microarch {
+pub(super) fn microarch(info: &CpuInfo) -> Microarch {
     match (info.vendor.as_str(), info.family, info.model) {
         ("GenuineIntel", Some(6), Some(85)) => match info.stepping {
             Some(s) if s <= 4 => SKYLAKE,

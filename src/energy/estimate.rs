@@ -26,7 +26,7 @@ use super::cpuinfo::{CpuInfo, UNKNOWN_MICROARCH, microarch};
 
 /// Used when neither `cpu_tdp_w` nor the table gives a value: the most common
 /// desktop TDP class.
-pub const DEFAULT_TDP_W: f64 = 65.0;
+pub(super) const DEFAULT_TDP_W: f64 = 65.0;
 
 /// Model-name substrings (matched case-insensitively, first hit wins, so
 /// more specific entries come first) and their TDP / base power in watts.
@@ -54,13 +54,13 @@ const TDP_TABLE: &[(&str, f64)] = &[
 
 /// Where the TDP came from, for `wattsweep sensors`.
 #[derive(Clone, Debug, PartialEq)]
-pub enum TdpSource {
+pub(super) enum TdpSource {
     Option,
     Table(&'static str),
     Default,
 }
 
-pub fn resolve_tdp(option_w: Option<f64>, cpu_model: &str) -> (f64, TdpSource) {
+pub(super) fn resolve_tdp(option_w: Option<f64>, cpu_model: &str) -> (f64, TdpSource) {
     if let Some(w) = option_w.filter(|w| w.is_finite() && *w > 0.0) {
         return (w, TdpSource::Option);
     }
@@ -72,13 +72,13 @@ pub fn resolve_tdp(option_w: Option<f64>, cpu_model: &str) -> (f64, TdpSource) {
 }
 
 /// Cumulative CPU time of this process in µs.
-pub type CpuClock = Box<dyn FnMut() -> io::Result<u64> + Send>;
+pub(super) type CpuClock = Box<dyn FnMut() -> io::Result<u64> + Send>;
 
 /// CPU time of this process and of the processes it started: the children it has reaped
 /// (`RUSAGE_CHILDREN`, which holds a command trial's whole tree once its supervisor has ended)
 /// and the command trial's tree while it runs (`process::tree::tracked_cpu_us`). A built-in
 /// trial starts no process, so for it this is its own time.
-pub fn process_cpu_clock() -> CpuClock {
+pub(super) fn process_cpu_clock() -> CpuClock {
     Box::new(|| {
         let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
         let mut total = 0;
@@ -98,7 +98,7 @@ pub fn process_cpu_clock() -> CpuClock {
 
 /// Which estimate model applies, with its inputs.
 #[derive(Clone, Debug, PartialEq)]
-pub enum EstimateModel {
+pub(super) enum EstimateModel {
     /// Bare metal: one package's TDP shared by its logical CPUs.
     Tdp { tdp_w: f64, source: TdpSource, cpus_per_package: usize },
     /// A VM (or coefficients from the grid): per-vCPU idle and busy power.
@@ -109,7 +109,7 @@ impl EstimateModel {
     /// The model for this CPU: `vcpu_min_w`/`vcpu_max_w` from the grid win (a missing one comes
     /// from the table); then a given `cpu_tdp_w`; then the hypervisor flag picks CCF's
     /// coefficients; bare metal uses the TDP.
-    pub fn choose(
+    pub(super) fn choose(
         cpu_tdp_w: Option<f64>,
         vcpu_min_w: Option<f64>,
         vcpu_max_w: Option<f64>,
@@ -140,7 +140,7 @@ impl EstimateModel {
     }
 
     /// The `estimate_method` column: `tdp`, `vcpu-coefficients` or `user`.
-    pub fn method(&self) -> &'static str {
+    pub(super) fn method(&self) -> &'static str {
         match self {
             EstimateModel::Tdp { .. } => "tdp",
             EstimateModel::Vcpu { user: true, .. } => "user",
@@ -149,7 +149,7 @@ impl EstimateModel {
     }
 
     /// The model and its inputs in words, for `wattsweep sensors`.
-    pub fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         match self {
             EstimateModel::Tdp { tdp_w, source, cpus_per_package } => {
                 let from = match source {
@@ -190,15 +190,15 @@ impl EstimateModel {
 }
 
 /// Wall time in µs since some fixed start.
-pub type WallClock = Box<dyn FnMut() -> u64 + Send>;
+pub(super) type WallClock = Box<dyn FnMut() -> u64 + Send>;
 
-pub fn wall_clock() -> WallClock {
+pub(super) fn wall_clock() -> WallClock {
     let start = std::time::Instant::now();
     Box::new(move || start.elapsed().as_micros() as u64)
 }
 
 /// The estimate as a cumulative energy counter (domain `cpu-estimate`).
-pub struct CpuEstimate {
+pub(super) struct CpuEstimate {
     pub model: EstimateModel,
     clock: CpuClock,
     wall: WallClock,
@@ -209,14 +209,18 @@ pub struct CpuEstimate {
 }
 
 impl CpuEstimate {
-    pub fn new(model: EstimateModel, mut clock: CpuClock, mut wall: WallClock) -> CpuEstimate {
+    pub(super) fn new(
+        model: EstimateModel,
+        mut clock: CpuClock,
+        mut wall: WallClock,
+    ) -> CpuEstimate {
         let base_us = clock().ok().map(|c| (c, wall()));
         CpuEstimate { model, clock, wall, base_us, cumulative_uj: 0, failing: false }
     }
 
     /// Recompute from the clocks; recomputing from the base (rather than adding slices) keeps
     /// the value exact and monotonic.
-    pub fn sample(&mut self) {
+    pub(super) fn sample(&mut self) {
         match (self.clock)() {
             Ok(cpu_us) => {
                 let wall_us = (self.wall)();

@@ -15,7 +15,7 @@ use super::sampler::{self, Probes, Sensors, Shared, lock};
 
 /// Owns the sensors and the sampler thread (stopped on drop). `Send + Sync`:
 /// share it by reference or `Arc` between the training and control threads.
-pub struct Meter {
+pub(crate) struct Meter {
     pub(super) shared: Arc<Shared>,
     zones: Vec<ZoneInfo>,
     gpu_names: Vec<String>,
@@ -27,7 +27,7 @@ pub struct Meter {
 
 impl Meter {
     /// Discover sensors (warnings logged once) and start the sampler thread.
-    pub fn start(opts: EnergyOptions) -> Meter {
+    pub(crate) fn start(opts: EnergyOptions) -> Meter {
         let gpus = if opts.use_nvml { nvml::load_nvml_gpus() } else { Vec::new() };
         Meter::start_with_gpus(opts, gpus)
     }
@@ -61,19 +61,19 @@ impl Meter {
     }
 
     /// Cumulative, wrap-corrected energy of every domain right now.
-    pub fn read(&self) -> Reading {
+    pub(crate) fn read(&self) -> Reading {
         self.shared.read()
     }
 
     /// Energy source label for rows: "rapl", "nvml", "rapl+nvml", "estimate", "estimate+nvml".
     /// ("nvml" alone cannot occur: the CPU always has RAPL or the estimate.)
-    pub fn source(&self) -> String {
+    pub(crate) fn source(&self) -> String {
         self.source.clone()
     }
 
     /// Whether every measured GPU accepts a power limit of `limit_w`: within its range, and
     /// settable by us (proved by setting the limit in force again, which changes nothing).
-    pub fn check_gpu_power_limit(&self, limit_w: f64) -> Result<(), String> {
+    pub(crate) fn check_gpu_power_limit(&self, limit_w: f64) -> Result<(), String> {
         let mut sensors = lock(&self.shared.sensors);
         if sensors.gpus.is_empty() {
             return Err("no NVIDIA GPU is measured here (NVML found none, or --no-nvml)".into());
@@ -93,7 +93,7 @@ impl Meter {
 
     /// Set every measured GPU's power limit to `limit_w`; returns the limits in force before, to
     /// hand to [`Meter::restore_gpu_power_limits`].
-    pub fn set_gpu_power_limit(&self, limit_w: f64) -> Result<Vec<u32>, String> {
+    pub(crate) fn set_gpu_power_limit(&self, limit_w: f64) -> Result<Vec<u32>, String> {
         let mut sensors = lock(&self.shared.sensors);
         let mw = (limit_w * 1000.0).round() as u32;
         let mut before = Vec::new();
@@ -106,7 +106,7 @@ impl Meter {
     }
 
     /// Put back the limits `set_gpu_power_limit` returned (a failure is logged: nothing else to do).
-    pub fn restore_gpu_power_limits(&self, before: &[u32]) {
+    pub(crate) fn restore_gpu_power_limits(&self, before: &[u32]) {
         let mut sensors = lock(&self.shared.sensors);
         for (g, &mw) in sensors.gpus.iter_mut().zip(before) {
             if let Err(e) = g.set_power_limit_mw(mw) {
@@ -121,46 +121,46 @@ impl Meter {
     }
 
     /// Per GPU, whether another process runs compute work on it now (see `GpuMeter::shared`).
-    pub fn gpus_shared(&self, we_use_gpu: bool) -> Vec<Option<bool>> {
+    pub(crate) fn gpus_shared(&self, we_use_gpu: bool) -> Vec<Option<bool>> {
         let own = std::process::id();
         lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared(own, we_use_gpu)).collect()
     }
 
     /// Per GPU, whether a process outside `ours` (a command trial's tree) runs compute work on
     /// it now.
-    pub fn gpus_shared_outside(&self, ours: &[u32]) -> Vec<Option<bool>> {
+    pub(crate) fn gpus_shared_outside(&self, ours: &[u32]) -> Vec<Option<bool>> {
         lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared_outside(ours)).collect()
     }
 
     /// `tdp`, `vcpu-coefficients` or `user` when the CPU energy is the estimate.
-    pub fn estimate_method(&self) -> Option<&'static str> {
+    pub(crate) fn estimate_method(&self) -> Option<&'static str> {
         lock(&self.shared.sensors).estimate.as_ref().map(|e| e.model.method())
     }
 
-    pub fn gpu_names(&self) -> Vec<String> {
+    pub(crate) fn gpu_names(&self) -> Vec<String> {
         self.gpu_names.clone()
     }
 
     /// Every RAPL zone found, with its status (active, unreadable, mirror...).
-    pub fn zones(&self) -> &[ZoneInfo] {
+    pub(crate) fn zones(&self) -> &[ZoneInfo] {
         &self.zones
     }
 
     /// The sampler period actually used (see `sampler::sample_period`).
-    pub fn sample_period(&self) -> Duration {
+    pub(crate) fn sample_period(&self) -> Duration {
         self.period
     }
 
     /// Start writing the power time series of one trial to `path` (parent
     /// directories are created). A log still open is closed first, with a
     /// warning, so one forgotten `end_power_log` cannot break later trials.
-    pub fn begin_power_log(&self, path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn begin_power_log(&self, path: &Path) -> anyhow::Result<()> {
         self.open_power_log(powerlog::PowerLog::create(path, self.read())?)
     }
 
     /// Like [`begin_power_log`](Self::begin_power_log), but append to the series already in
     /// `path` (a trial continued from a checkpoint).
-    pub fn continue_power_log(&self, path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn continue_power_log(&self, path: &Path) -> anyhow::Result<()> {
         self.open_power_log(powerlog::PowerLog::continue_at(path, self.read())?)
     }
 
@@ -174,7 +174,7 @@ impl Meter {
     }
 
     /// Flush the open power log; its length in bytes and the rows written since it was opened.
-    pub fn power_log_mark(&self) -> anyhow::Result<(u64, u64)> {
+    pub(crate) fn power_log_mark(&self) -> anyhow::Result<(u64, u64)> {
         match lock(&self.shared.log).as_mut() {
             Some(log) => log.mark(),
             None => anyhow::bail!("power_log_mark: no power log is open"),
@@ -184,7 +184,7 @@ impl Meter {
     /// Stop the current power log: append rows for a fresh reading, flush,
     /// and return the number of data rows written (one per domain per sample).
     /// Errors if no log is open or if writing failed.
-    pub fn end_power_log(&self) -> anyhow::Result<u64> {
+    pub(crate) fn end_power_log(&self) -> anyhow::Result<u64> {
         let Some(mut log) = lock(&self.shared.log).take() else {
             anyhow::bail!("end_power_log: no power log is open");
         };

@@ -32,9 +32,9 @@ mod sensors;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub use background::{LoadProbe, LoadSample, LoadWindows};
-pub use meter::Meter;
-pub use ops::{LayerOps, OpEnergies, SpikeProfile, price};
-pub use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
-pub use reading::{Reading, Window};
-pub use sensors::sensors_report;
+pub(crate) use background::{LoadProbe, LoadSample, LoadWindows};
+pub(crate) use meter::Meter;
+pub(crate) use ops::{LayerOps, OpEnergies, SpikeProfile, price};
+pub(crate) use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
+pub(crate) use reading::{Reading, Window};
+pub(crate) use sensors::sensors_report;

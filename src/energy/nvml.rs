@@ -19,7 +19,7 @@ use nvml_wrapper::Nvml;
 use nvml_wrapper::error::NvmlError;
 
 #[derive(Debug, thiserror::Error)]
-pub enum GpuError {
+pub(crate) enum GpuError {
     #[error("NVML {call} failed: {message}")]
     Nvml { call: &'static str, message: String },
     #[error("{0}")]
@@ -27,7 +27,7 @@ pub enum GpuError {
 }
 
 /// One GPU as the meter sees it.
-pub trait GpuDevice: Send {
+pub(crate) trait GpuDevice: Send {
     fn name(&self) -> String;
     /// Total energy since driver load in mJ; `Ok(None)` if the GPU has no such
     /// counter (pre-Volta).
@@ -55,7 +55,7 @@ pub trait GpuDevice: Send {
 
 /// Initialise NVML and wrap every device. No NVIDIA driver means no GPUs,
 /// which is normal: logged at debug level only.
-pub fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
+pub(super) fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
     // nvml-wrapper's default name is `libnvidia-ml.so`, which only exists with
     // the driver's development package; the runtime ships `.so.1`.
     let nvml = match Nvml::init() {
@@ -175,13 +175,13 @@ impl GpuDevice for NvmlGpu {
 
 /// How one GPU's energy is obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GpuMode {
+pub(super) enum GpuMode {
     Counter,
     PowerIntegration,
 }
 
 /// Cumulative energy of one GPU since the meter started.
-pub struct GpuMeter {
+pub(super) struct GpuMeter {
     pub label: String,
     pub name: String,
     pub mode: GpuMode,
@@ -197,7 +197,7 @@ pub struct GpuMeter {
 
 impl GpuMeter {
     /// Probe the counter once to pick the mode; `now` starts the integration.
-    pub fn new(index: usize, mut device: Box<dyn GpuDevice>, now: Instant) -> GpuMeter {
+    pub(super) fn new(index: usize, mut device: Box<dyn GpuDevice>, now: Instant) -> GpuMeter {
         let name = device.name();
         let (mode, last_mj) = match device.total_energy_mj() {
             Ok(Some(mj)) => (GpuMode::Counter, Some(mj)),
@@ -226,29 +226,29 @@ impl GpuMeter {
         meter
     }
 
-    pub fn cumulative_uj(&self) -> u64 {
+    pub(super) fn cumulative_uj(&self) -> u64 {
         self.cumulative_uj.round() as u64
     }
 
     /// The power limit now in force, mW.
-    pub fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
+    pub(super) fn power_limit_mw(&mut self) -> Result<u32, GpuError> {
         self.device.power_limit_mw()
     }
 
     /// The accepted range of power limits, mW.
-    pub fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
+    pub(super) fn power_limit_range_mw(&mut self) -> Result<(u32, u32), GpuError> {
         self.device.power_limit_range_mw()
     }
 
     /// Set the power limit, mW.
-    pub fn set_power_limit_mw(&mut self, mw: u32) -> Result<(), GpuError> {
+    pub(super) fn set_power_limit_mw(&mut self, mw: u32) -> Result<(), GpuError> {
         self.device.set_power_limit_mw(mw)
     }
 
     /// Whether a process other than this one (`own_pid`) runs compute work on the GPU now;
     /// `None` when NVML cannot tell. In a container NVML lists host PIDs, so when this process
     /// uses the GPU (`we_use_it`) and is not found by PID, one listed process is taken to be it.
-    pub fn shared(&mut self, own_pid: u32, we_use_it: bool) -> Option<bool> {
+    pub(super) fn shared(&mut self, own_pid: u32, we_use_it: bool) -> Option<bool> {
         let pids = match self.device.compute_pids() {
             Ok(p) => p?,
             Err(e) => {
@@ -266,7 +266,7 @@ impl GpuMeter {
 
     /// Whether a process outside `ours` (a command trial's process tree) runs compute work on
     /// this GPU now; `None` when the list cannot be read.
-    pub fn shared_outside(&mut self, ours: &[u32]) -> Option<bool> {
+    pub(super) fn shared_outside(&mut self, ours: &[u32]) -> Option<bool> {
         let pids = self.device.compute_pids().ok()??;
         Some(pids.iter().any(|p| !ours.contains(p)))
     }
@@ -284,7 +284,7 @@ impl GpuMeter {
     }
 
     /// Take one reading at `now` and update the cumulative energy.
-    pub fn sample(&mut self, now: Instant) {
+    pub(super) fn sample(&mut self, now: Instant) {
         match self.mode {
             GpuMode::Counter => match self.device.total_energy_mj() {
                 Ok(Some(mj)) => {

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 /// `[energy.ops]`: picojoules per operation and the memory word width.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct OpEnergies {
+pub(crate) struct OpEnergies {
     /// A multiply-accumulate (dense layers, LIF leaks).
     pub mac_pj: f64,
     /// An accumulate (a spike arriving at a synapse).
@@ -47,7 +47,7 @@ impl Default for OpEnergies {
 
 /// What a spiking model's layers emitted on the test set, per image.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SpikeProfile {
+pub(crate) struct SpikeProfile {
     /// Spikes per image of each spiking layer, summed over the time steps.
     pub per_layer: Vec<f64>,
     /// Firing rate of each spiking layer: spikes / (neurons × steps).
@@ -58,7 +58,7 @@ pub struct SpikeProfile {
 
 /// One layer's work per inference image. Sizes are in elements; counts are accesses.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct LayerOps {
+pub(crate) struct LayerOps {
     pub name: &'static str,
     pub macs: f64,
     pub acs: f64,
@@ -77,7 +77,13 @@ pub struct LayerOps {
 
 impl LayerOps {
     /// A dense layer of `n_in` → `n_out`, run `times` times (e.g. once per recurrent step).
-    pub fn dense(name: &'static str, n_in: usize, n_out: usize, bias: bool, times: usize) -> Self {
+    pub(crate) fn dense(
+        name: &'static str,
+        n_in: usize,
+        n_out: usize,
+        bias: bool,
+        times: usize,
+    ) -> Self {
         let (i, o, t) = (n_in as f64, n_out as f64, times as f64);
         LayerOps {
             name,
@@ -95,7 +101,7 @@ impl LayerOps {
     }
 
     /// A valid 3×3 convolution of `cin` → `cout` channels on a `side`×`side` map.
-    pub fn conv3(name: &'static str, cin: usize, cout: usize, side: usize) -> Self {
+    pub(crate) fn conv3(name: &'static str, cin: usize, cout: usize, side: usize) -> Self {
         let out = ((side - 2) * (side - 2) * cout) as f64;
         let macs = out * (cin * 9) as f64;
         LayerOps {
@@ -114,7 +120,7 @@ impl LayerOps {
     }
 
     /// LIF neurons: `neurons` updated at each of `steps`, emitting `spikes` per image.
-    pub fn lif(name: &'static str, neurons: usize, steps: usize, spikes: f64) -> Self {
+    pub(crate) fn lif(name: &'static str, neurons: usize, steps: usize, spikes: f64) -> Self {
         let updates = (neurons * steps) as f64;
         LayerOps {
             name,
@@ -128,7 +134,7 @@ impl LayerOps {
 
     /// A layer fed by spikes: `acs` accumulates into `n_out` potentials, from `spikes` input
     /// events.
-    pub fn spiking(
+    pub(crate) fn spiking(
         name: &'static str,
         n_in: usize,
         weights: usize,
@@ -154,7 +160,7 @@ impl LayerOps {
 
 /// Totals over the layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct OpsEnergy {
+pub(crate) struct OpsEnergy {
     pub macs: f64,
     pub acs: f64,
     pub neuron_updates: f64,
@@ -165,11 +171,11 @@ pub struct OpsEnergy {
 }
 
 /// Lemaire et al.'s memory access energy for a memory of `elements` values, pJ.
-pub fn ram_pj(elements: f64, bits: f64) -> f64 {
+pub(super) fn ram_pj(elements: f64, bits: f64) -> f64 {
     if elements <= 0.0 { 0.0 } else { 1.09e-5 * elements * bits + 13.2 }
 }
 
-pub fn price(layers: &[LayerOps], e: &OpEnergies) -> OpsEnergy {
+pub(crate) fn price(layers: &[LayerOps], e: &OpEnergies) -> OpsEnergy {
     let mut t = OpsEnergy::default();
     let mut memory = 0.0;
     for l in layers {

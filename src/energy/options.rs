@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 /// Sampler frequency when the grid does not set `[energy] sample_hz`.
-pub const DEFAULT_SAMPLE_HZ: f64 = 10.0;
+pub(crate) const DEFAULT_SAMPLE_HZ: f64 = 10.0;
 
-pub const DEFAULT_POWERCAP_ROOT: &str = "/sys/class/powercap";
+pub(crate) const DEFAULT_POWERCAP_ROOT: &str = "/sys/class/powercap";
 
 #[derive(Clone, Debug)]
-pub struct EnergyOptions {
+pub(crate) struct EnergyOptions {
     pub powercap_root: PathBuf,
     pub use_nvml: bool,
     pub sample_hz: f64,

@@ -38,7 +38,7 @@ pub(crate) struct PowerLog {
 }
 
 impl PowerLog {
-    pub fn create(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
+    pub(super) fn create(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
@@ -62,7 +62,7 @@ impl PowerLog {
 
     /// Append to the series in `path` (a new one if there is none): times and cumulative
     /// energies go on from its last complete row.
-    pub fn continue_at(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
+    pub(super) fn continue_at(path: &Path, start: Reading) -> anyhow::Result<PowerLog> {
         let (samples, _) = read_tolerant::<PowerSample>(path)?;
         if !path.exists() || samples.is_empty() {
             return PowerLog::create(path, start);
@@ -89,13 +89,13 @@ impl PowerLog {
         })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Append one row per domain. Readings not newer than the last row (e.g.
     /// taken by the sampler just before this log was opened) are skipped.
-    pub fn append(&mut self, reading: &Reading) {
+    pub(super) fn append(&mut self, reading: &Reading) {
         if self.error.is_some() || reading.at <= self.last.at {
             return;
         }
@@ -124,7 +124,7 @@ impl PowerLog {
     }
 
     /// Flush, and return the file's length in bytes and the data rows written so far.
-    pub fn mark(&mut self) -> anyhow::Result<(u64, u64)> {
+    pub(super) fn mark(&mut self) -> anyhow::Result<(u64, u64)> {
         if let Some(e) = &self.error {
             anyhow::bail!("power log {} is incomplete: {e}", self.path.display());
         }
@@ -140,7 +140,7 @@ impl PowerLog {
     }
 
     /// Flush and close; returns the number of data rows written.
-    pub fn finish(mut self) -> anyhow::Result<u64> {
+    pub(super) fn finish(mut self) -> anyhow::Result<u64> {
         if let Some(e) = self.error.take() {
             anyhow::bail!("power log {} is incomplete: {e}", self.path.display());
         }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 /// What a domain's energy means for the totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DomainKind {
+pub(crate) enum DomainKind {
     /// RAPL `package-*`: summed into `cpu_energy_j`.
     CpuPackage,
     /// RAPL `dram`: summed into `dram_energy_j`.
@@ -22,7 +22,7 @@ pub enum DomainKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct DomainEnergy {
+pub(crate) struct DomainEnergy {
     /// e.g. `package-0`, `dram-0`, `psys`, `gpu-0`, `cpu-estimate`.
     pub domain: String,
     pub kind: DomainKind,
@@ -36,7 +36,7 @@ pub struct DomainEnergy {
 
 /// Cumulative energies of every domain at one instant.
 #[derive(Clone, Debug)]
-pub struct Reading {
+pub(crate) struct Reading {
     pub at: Instant,
     pub domains: Vec<DomainEnergy>,
     pub source: String,
@@ -44,7 +44,7 @@ pub struct Reading {
 
 /// Energy used between two readings.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Window {
+pub(crate) struct Window {
     pub duration_s: f64,
     /// RAPL packages, or the estimate; None only if neither exists.
     pub cpu_energy_j: Option<f64>,
@@ -70,13 +70,13 @@ fn uj_to_j(uj: u64) -> f64 {
 }
 
 impl Reading {
-    pub fn energy_uj(&self, domain: &str) -> Option<u64> {
+    pub(crate) fn energy_uj(&self, domain: &str) -> Option<u64> {
         self.domains.iter().find(|d| d.domain == domain).map(|d| d.energy_uj)
     }
 
     /// Energy per domain between `earlier` and `self`, summed by kind in
     /// integer microjoules (so sums are exact) and converted to joules last.
-    pub fn since(&self, earlier: &Reading) -> Window {
+    pub(crate) fn since(&self, earlier: &Reading) -> Window {
         let sum = |kind: DomainKind| -> Option<u64> {
             let mut total = None;
             for d in self.domains.iter().filter(|d| d.kind == kind) {

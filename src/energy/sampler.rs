@@ -36,7 +36,7 @@ pub(crate) struct Probes {
 }
 
 impl Probes {
-    pub fn system() -> Probes {
+    pub(crate) fn system() -> Probes {
         Probes {
             reader: default_reader(),
             cpu_clock: process_cpu_clock(),
@@ -67,7 +67,7 @@ fn domain_kind(kind: ZoneKind) -> DomainKind {
 impl Sensors {
     /// Build the live sensors from discovered zones: active zones are
     /// sampled; without an active package zone the CPU uses the estimate.
-    pub fn new(
+    pub(super) fn new(
         opts: &EnergyOptions,
         zones: &[ZoneInfo],
         gpus: Vec<Box<dyn GpuDevice>>,
@@ -97,7 +97,7 @@ impl Sensors {
     }
 
     /// Read every sensor now and return cumulative energies.
-    pub fn sample(&mut self) -> Reading {
+    pub(super) fn sample(&mut self) -> Reading {
         let at = Instant::now();
         let mut domains = Vec::with_capacity(self.rapl.len() + self.gpus.len() + 1);
         for z in &mut self.rapl {
@@ -133,7 +133,7 @@ impl Sensors {
         Reading { at, domains, source: self.source.clone() }
     }
 
-    pub fn max_ranges_uj(&self) -> Vec<u64> {
+    pub(super) fn max_ranges_uj(&self) -> Vec<u64> {
         self.rapl.iter().map(|z| z.max_energy_range_uj()).collect()
     }
 }
@@ -141,7 +141,7 @@ impl Sensors {
 /// Sampling period: `1 / sample_hz` (default 10 Hz, capped at 1 kHz), but
 /// never longer than the wrap-safe interval of any counter
 /// ([`min_safe_interval`] at [`MAX_ZONE_POWER_W`]).
-pub fn sample_period(sample_hz: f64, max_ranges_uj: &[u64]) -> Duration {
+pub(super) fn sample_period(sample_hz: f64, max_ranges_uj: &[u64]) -> Duration {
     let hz = if sample_hz.is_finite() && sample_hz > 0.0 {
         sample_hz.min(MAX_SAMPLE_HZ)
     } else {
@@ -170,7 +170,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn read(&self) -> Reading {
+    pub(super) fn read(&self) -> Reading {
         lock(&self.sensors).sample()
     }
 

@@ -12,7 +12,7 @@ use super::rapl::{ZoneKind, ZoneStatus, permission_advice};
 use super::sampler::{Probes, lock};
 
 /// For `wattsweep sensors`: every sensor found, readable or not (why, how to fix), and its power over `over` (1 s in the CLI).
-pub fn sensors_report(opts: &EnergyOptions, over: Duration) -> String {
+pub(crate) fn sensors_report(opts: &EnergyOptions, over: Duration) -> String {
     let gpus = if opts.use_nvml { load_nvml_gpus() } else { Vec::new() };
     report_with(opts, gpus, Probes::system(), over)
 }

@@ -15,18 +15,18 @@ const MIN_LEN: usize = 1 << 16;
 const MAX_IDLE: usize = 24;
 
 /// Idle buffers, the largest kept up to `MAX_IDLE`.
-pub struct Pool(Mutex<Vec<Vec<f32>>>);
+pub(super) struct Pool(Mutex<Vec<Vec<f32>>>);
 
 /// The kernels' pool.
 static POOL: Pool = Pool::new();
 
 impl Pool {
-    pub const fn new() -> Self {
+    pub(super) const fn new() -> Self {
         Pool(Mutex::new(Vec::new()))
     }
 
     /// `len` values to be overwritten: a reused buffer keeps what it held (zeros where it grows).
-    pub fn scratch(&'static self, len: usize) -> Buf {
+    pub(super) fn scratch(&'static self, len: usize) -> Buf {
         let v = if len < MIN_LEN { None } else { self.take(len) };
         let v = match v {
             Some(mut v) => {
@@ -65,7 +65,7 @@ impl Pool {
 
 /// An f32 buffer that returns to its pool when dropped.
 #[derive(Debug)]
-pub struct Buf {
+pub(super) struct Buf {
     v: Vec<f32>,
     pool: &'static Pool,
 }
@@ -77,7 +77,7 @@ impl std::fmt::Debug for Pool {
 }
 
 /// From the kernels' pool: see [`Pool::scratch`].
-pub fn scratch(len: usize) -> Buf {
+pub(super) fn scratch(len: usize) -> Buf {
     POOL.scratch(len)
 }
 

@@ -14,7 +14,7 @@ use super::simd::simd_fn;
 use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConvDims {
+pub(crate) struct ConvDims {
     pub batch: usize,
     pub cin: usize,
     pub height: usize,
@@ -35,7 +35,7 @@ impl ConvDims {
         self.width - 2
     }
     /// Pooled output side lengths.
-    pub fn pooled(&self) -> (usize, usize) {
+    pub(crate) fn pooled(&self) -> (usize, usize) {
         (self.oh() / 2, self.ow() / 2)
     }
     /// Columns of the im2col matrix: one per input channel and kernel tap.
@@ -55,7 +55,7 @@ impl ConvDims {
 }
 
 #[derive(Debug)]
-pub struct Saved {
+pub(crate) struct Saved {
     /// im2col of every image, `[batch·positions, cin·9]`.
     col: Buf,
     /// Per pooled output, the winning convolution position, or `NONE`.
@@ -78,7 +78,7 @@ fn per_gemm(d: &ConvDims) -> usize {
 }
 
 /// `x` `[batch, cin, h, w]`, `weight` `[cout, cin, 3, 3]`, `bias` `[cout]` → `[batch, cout, ph, pw]`.
-pub fn forward(
+pub(crate) fn forward(
     d: ConvDims,
     x: &[f32],
     weight: &[f32],
@@ -205,7 +205,7 @@ simd_fn! {
     }
 }
 
-pub struct Grads {
+pub(crate) struct Grads {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
     pub x: Option<Vec<f32>>,
@@ -216,7 +216,13 @@ pub struct Grads {
 /// Only a pool window's winner receives a gradient, so ∂L/∂(conv output) is at least ¾ zeros:
 /// instead of dense products over it, each winner adds its gradient times its im2col row to the
 /// weight gradient and times its weight row to the input's im2col gradient (4× fewer operations).
-pub fn backward(d: ConvDims, weight: &[f32], s: &Saved, grad: &[f32], want_x: bool) -> Grads {
+pub(crate) fn backward(
+    d: ConvDims,
+    weight: &[f32],
+    s: &Saved,
+    grad: &[f32],
+    want_x: bool,
+) -> Grads {
     let (p, k, co) = (d.positions(), d.k(), d.cout);
     assert_eq!(grad.len(), d.batch * d.image_out(), "convolution output gradient shape");
     let per_o = d.image_out() / co;

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DenseDims {
+pub(crate) struct DenseDims {
     pub batch: usize,
     pub input: usize,
     pub output: usize,
@@ -24,7 +24,7 @@ pub struct DenseDims {
 }
 
 /// `x` `[batch, in]`, `w` `[in, out]`, `b` `[out]` → `[batch, out]`.
-pub fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
+pub(crate) fn forward(d: DenseDims, x: &[f32], w: &[f32], b: &[f32]) -> Vec<f32> {
     assert_eq!(x.len(), d.batch * d.input, "dense input shape");
     assert_eq!(w.len(), d.input * d.output, "dense weight shape");
     assert_eq!(b.len(), d.output, "dense bias shape");
@@ -68,14 +68,14 @@ fn rows_forward(
     add_bias(y, b, d.relu);
 }
 
-pub struct Grads {
+pub(crate) struct Grads {
     pub weight: Vec<f32>,
     pub bias: Vec<f32>,
     pub x: Option<Vec<f32>>,
 }
 
 /// Gradients from `grad` = ∂L/∂y; `y` is the forward output (its sign is ReLU's gradient).
-pub fn backward(
+pub(crate) fn backward(
     d: DenseDims,
     x: &[f32],
     w: &[f32],

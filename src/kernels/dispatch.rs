@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn_flex::FlexTensor;
 
 #[backend_extension(Flex, Autodiff)]
-pub trait Kernels: burn::backend::Backend {
+pub(super) trait Kernels: burn::backend::Backend {
     /// Spike counts `[batch, hidden]` of LIF neurons driven by `current` (see lif.rs).
     fn lif_spikes(
         current: FloatTensor<Self>,
@@ -74,7 +74,7 @@ pub(super) fn cell_code(cell: Cell) -> u8 {
 /// Whether the fused kernels run on `device`: flex (with or without autodiff), unless the
 /// environment variable `WATTSWEEP_KERNELS=off` asks for Burn's composed operations (the
 /// reference path, for comparisons).
-pub fn available(device: &Device) -> bool {
+pub(crate) fn available(device: &Device) -> bool {
     let flex = match device.as_dispatch() {
         DispatchDevice::Flex(_) => true,
         DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
@@ -128,7 +128,7 @@ fn count_call() {
 }
 
 /// See [`Kernels::lif_spikes`].
-pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
+pub(crate) fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
     count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::lif_spikes(
         current.into_dispatch(),
@@ -140,7 +140,7 @@ pub fn lif_spikes(current: Tensor<2>, lif: Lif) -> Tensor<2> {
 }
 
 /// See [`Kernels::lif_sequence`]: time on the first axis.
-pub fn lif_sequence<const D: usize>(current: Tensor<D>, lif: Lif) -> Tensor<D> {
+pub(crate) fn lif_sequence<const D: usize>(current: Tensor<D>, lif: Lif) -> Tensor<D> {
     count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::lif_sequence(
         current.into_dispatch(),
@@ -151,7 +151,7 @@ pub fn lif_sequence<const D: usize>(current: Tensor<D>, lif: Lif) -> Tensor<D> {
 }
 
 /// See [`Kernels::recurrent_last`]; `b_hh` is `None` for the tanh RNN.
-pub fn recurrent_last(
+pub(crate) fn recurrent_last(
     cell: Cell,
     seq: Tensor<3>,
     w_ih: Tensor<2>,
@@ -172,7 +172,7 @@ pub fn recurrent_last(
 }
 
 /// See [`Kernels::dense`]: a `Linear` layer's weight and bias, with or without ReLU.
-pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, relu: bool) -> Tensor<2> {
+pub(crate) fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, relu: bool) -> Tensor<2> {
     count_call();
     Tensor::from_dispatch(<Dispatch as Kernels>::dense(
         x.into_dispatch(),
@@ -183,12 +183,12 @@ pub fn dense(x: Tensor<2>, weight: Tensor<2>, bias: Tensor<1>, relu: bool) -> Te
 }
 
 /// See [`Kernels::conv_relu_pool`].
-pub fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+pub(crate) fn conv_relu_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
     conv_block(x, weight, bias, true)
 }
 
 /// 3×3 convolution + bias → 2×2 max-pool, no ReLU (the hybrid CNN-SNN's input currents).
-pub fn conv_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
+pub(crate) fn conv_pool(x: Tensor<4>, weight: Tensor<4>, bias: Tensor<1>) -> Tensor<4> {
     conv_block(x, weight, bias, false)
 }
 

@@ -6,7 +6,7 @@ use burn_flex::FlexTensor;
 use std::borrow::Cow;
 
 /// The tensor's elements in row-major order, borrowed when already contiguous.
-pub fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
+pub(super) fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
     assert_eq!(t.dtype(), DType::F32, "wattsweep's kernels take f32 tensors");
     match t.as_slice::<f32>() {
         Some(s) => Cow::Borrowed(s),
@@ -16,11 +16,11 @@ pub fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
     }
 }
 
-pub fn dims(t: &FlexTensor) -> Vec<usize> {
+pub(super) fn dims(t: &FlexTensor) -> Vec<usize> {
     t.shape().to_vec()
 }
 
 /// A new contiguous tensor owning `data` (no copy).
-pub fn output(data: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
+pub(super) fn output(data: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(data, shape))
 }

@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 
 /// A read-only matrix: element (i, j) is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy)]
-pub struct View<'a> {
+pub(crate) struct View<'a> {
     data: &'a [f32],
     rows: usize,
     cols: usize,
@@ -15,19 +15,19 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// A contiguous row-major `rows × cols` matrix at the start of `data`.
-    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+    pub(crate) fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self::strided(data, rows, cols, cols)
     }
 
     /// Rows `rs` elements apart (e.g. one time step of every sequence in `[batch, steps, h]`).
-    pub fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize) -> Self {
+    pub(crate) fn strided(data: &'a [f32], rows: usize, cols: usize, rs: usize) -> Self {
         let v = View { data, rows, cols, rs, cs: 1 };
         v.check();
         v
     }
 
     /// The transpose, without copying.
-    pub fn t(self) -> Self {
+    pub(crate) fn t(self) -> Self {
         View { data: self.data, rows: self.cols, cols: self.rows, rs: self.cs, cs: self.rs }
     }
 
@@ -46,14 +46,14 @@ const PARALLEL_WORK: usize = 1 << 21;
 /// Inside a rayon task (a kernel already split by batch) the product stays on this thread. Training
 /// itself runs on a pool worker, so a product not inside a kernel's own split takes
 /// [`gemm_new`] or [`gemm_uninit`] with `parallel`.
-pub fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
+pub(crate) fn gemm(out: &mut [f32], out_rs: usize, a: View, b: View, accumulate: bool) {
     product(out, out_rs, a, b, accumulate, rayon::current_thread_index().is_none());
 }
 
 /// A new row-major `a·b`, split across the pool's threads when large enough (see
 /// [`gemm_uninit`]). The buffer is not zero-filled first: the product writes every element (a
 /// 1.6 MB weight gradient's zero fill was ~3 % of MLP training time).
-pub fn gemm_new(a: View, b: View) -> Vec<f32> {
+pub(crate) fn gemm_new(a: View, b: View) -> Vec<f32> {
     let len = a.rows * b.cols;
     let mut out: Vec<f32> = Vec::with_capacity(len);
     gemm_uninit(&mut out.spare_capacity_mut()[..len], a, b, true);
@@ -67,7 +67,7 @@ pub fn gemm_new(a: View, b: View) -> Vec<f32> {
 /// pool's threads when large enough, even when called from one of them (a trial runs inside its
 /// pool: a kernel that does not split the work itself would otherwise run on one core); otherwise
 /// on this thread.
-pub fn gemm_uninit<'o>(
+pub(crate) fn gemm_uninit<'o>(
     out: &'o mut [MaybeUninit<f32>],
     a: View,
     b: View,

@@ -11,7 +11,7 @@ use super::simd::simd_fn;
 use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Lif {
+pub(crate) struct Lif {
     pub steps: usize,
     pub beta: f32,
     pub threshold: f32,
@@ -20,7 +20,7 @@ pub struct Lif {
 
 /// The derivative that stands in for the Heaviside step's in the backward pass.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Surrogate {
+pub(crate) enum Surrogate {
     /// snnTorch's `fast_sigmoid`: 1 / (1 + slope·|u|)².
     FastSigmoid { slope: f32 },
     /// snnTorch's `atan` (the default of its `Leaky`): (α/2) / (1 + (π/2·α·u)²).
@@ -44,7 +44,7 @@ const LANES: usize = 256;
 
 impl Lif {
     /// Spike counts per neuron of `current`; with `factor`, also ∂count/∂current.
-    pub fn forward(&self, current: &[f32], factor: Option<&mut [f32]>) -> Vec<f32> {
+    pub(crate) fn forward(&self, current: &[f32], factor: Option<&mut [f32]>) -> Vec<f32> {
         let mut sum = vec![0.0f32; current.len()];
         let p = *self;
         let (atan, k, num) = p.surrogate.coefficients();
@@ -121,7 +121,7 @@ simd_fn! {
 ///
 /// Backward (reset detached): mem_t depends on I_τ (τ ≤ t) with weight β^(t−τ), so
 /// ∂L/∂I_τ = Σ_{t≥τ} g_t·σ'_t·β^(t−τ), one reverse pass: a_τ = g_τ·σ'_τ + β·a_{τ+1}.
-pub fn sequence_forward(
+pub(crate) fn sequence_forward(
     current: &[f32],
     steps: usize,
     beta: f32,
@@ -171,7 +171,7 @@ pub fn sequence_forward(
 }
 
 /// ∂L/∂current from ∂L/∂spikes and the saved slopes, both `[steps, neurons]`.
-pub fn sequence_backward(grad: &[f32], slopes: &[f32], steps: usize, beta: f32) -> Vec<f32> {
+pub(crate) fn sequence_backward(grad: &[f32], slopes: &[f32], steps: usize, beta: f32) -> Vec<f32> {
     let n = grad.len() / steps.max(1);
     let mut out = vec![0.0f32; grad.len()];
     let chunks: Vec<(usize, usize)> =

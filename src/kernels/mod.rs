@@ -13,16 +13,16 @@
 
 mod autodiff;
 mod buffers;
-pub mod conv;
-pub mod dense;
+pub(crate) mod conv;
+pub(crate) mod dense;
 mod dispatch;
 mod flex;
-pub mod gemm;
-pub mod lif;
-pub mod peak;
-pub mod recurrent;
+pub(crate) mod gemm;
+pub(crate) mod lif;
+pub(crate) mod peak;
+pub(crate) mod recurrent;
 pub(crate) mod simd;
 
-pub use dispatch::{
+pub(crate) use dispatch::{
     available, conv_pool, conv_relu_pool, dense, lif_sequence, lif_spikes, recurrent_last,
 };

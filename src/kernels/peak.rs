@@ -18,7 +18,7 @@ const ITERS: usize = 1 << 22;
 const TRIES: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Peak {
+pub(crate) struct Peak {
     /// FLOP/s over all threads (one multiply-add = 2 FLOPs).
     pub flops_per_s: f64,
     /// Threads that ran the loop.
@@ -30,7 +30,7 @@ pub struct Peak {
 }
 
 /// Measures the peak on rayon's threads.
-pub fn measure() -> Peak {
+pub(crate) fn measure() -> Peak {
     let (isa, lanes) = widest();
     let threads = rayon::current_num_threads().max(1);
     let mut best = f64::INFINITY;

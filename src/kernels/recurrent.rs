@@ -17,7 +17,7 @@ use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cell {
+pub(crate) enum Cell {
     Tanh,
     Lstm,
     Gru,
@@ -25,7 +25,7 @@ pub enum Cell {
 
 impl Cell {
     /// Gate blocks per hidden unit in the projections.
-    pub fn gates(self) -> usize {
+    pub(crate) fn gates(self) -> usize {
         match self {
             Cell::Tanh => 1,
             Cell::Lstm => 4,
@@ -35,7 +35,7 @@ impl Cell {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Dims {
+pub(crate) struct Dims {
     pub batch: usize,
     pub steps: usize,
     pub input: usize,
@@ -43,7 +43,7 @@ pub struct Dims {
 }
 
 /// Weights as Burn stores them; `b_hh` is absent for the tanh RNN.
-pub struct Weights<'a> {
+pub(crate) struct Weights<'a> {
     pub w_ih: &'a [f32],
     pub b_ih: &'a [f32],
     pub w_hh: &'a [f32],
@@ -52,7 +52,7 @@ pub struct Weights<'a> {
 
 /// What the backward pass needs from the forward pass.
 #[derive(Debug)]
-pub struct Saved {
+pub(crate) struct Saved {
     /// Per step: LSTM gate activations i, f, g, o; GRU r, z, n; tanh RNN unused.
     acts: Buf,
     /// Per step: LSTM cell state c_t; GRU `h_{t−1}·W_hn + b_hn`; tanh RNN unused.
@@ -62,7 +62,7 @@ pub struct Saved {
 }
 
 /// Gradients of the weights (and of the input when asked).
-pub struct Grads {
+pub(crate) struct Grads {
     pub w_ih: Vec<f32>,
     pub b_ih: Vec<f32>,
     pub w_hh: Vec<f32>,
@@ -103,7 +103,7 @@ fn part_rows(batch: usize) -> Vec<usize> {
 /// Runs the sequence `x` (`[batch, steps, input]`); returns h_T (`[batch, hidden]`) and, with
 /// `keep`, what the backward pass needs. Without `keep` the rows run in blocks of
 /// [`STREAM_ROWS`], step by step, and nothing of the sequence is stored.
-pub fn forward(
+pub(crate) fn forward(
     cell: Cell,
     d: Dims,
     x: &[f32],
@@ -292,7 +292,7 @@ fn forward_part(cell: Cell, d: Dims, w: &Weights, p: Part) {
 }
 
 /// Backward through time from `grad` = ∂L/∂h_T (`[batch, hidden]`).
-pub fn backward(
+pub(crate) fn backward(
     cell: Cell,
     d: Dims,
     x: &[f32],

@@ -36,15 +36,15 @@ macro_rules! simd_fn {
 pub(crate) use simd_fn;
 
 /// `a·b + c` as the kernel version at hand computes it best.
-pub trait MulAdd {
+pub(crate) trait MulAdd {
     fn mul_add(a: f32, b: f32, c: f32) -> f32;
 }
 
 /// One fused multiply-add instruction (one rounding): for code compiled with FMA enabled.
-pub struct Fused;
+pub(crate) struct Fused;
 
 /// A multiply, then an add: for the baseline build, where `f32::mul_add` is a library call.
-pub struct Separate;
+pub(crate) struct Separate;
 
 impl MulAdd for Fused {
     #[inline(always)]
@@ -63,7 +63,7 @@ impl MulAdd for Separate {
 /// Whether the CPU has AVX2 and FMA (cached by std after the first call).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub fn has_avx2() -> bool {
+pub(crate) fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
 }
 
@@ -72,7 +72,7 @@ pub fn has_avx2() -> bool {
 /// The polynomial's multiply-adds are fused with `M = Fused` (half the instructions: the LSTM
 /// cell's five exponentials were 13 % of its training time as separate multiplies and adds).
 #[inline(always)]
-pub fn exp<M: MulAdd>(x: f32) -> f32 {
+pub(crate) fn exp<M: MulAdd>(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const C1: f32 = 0.693_359_4;
     const C2: f32 = -2.121_944_4e-4;
@@ -102,13 +102,13 @@ pub fn exp<M: MulAdd>(x: f32) -> f32 {
 
 /// Logistic sigmoid 1 / (1 + e^-x).
 #[inline(always)]
-pub fn sigmoid<M: MulAdd>(x: f32) -> f32 {
+pub(crate) fn sigmoid<M: MulAdd>(x: f32) -> f32 {
     1.0 / (1.0 + exp::<M>(-x))
 }
 
 /// tanh(x) = 2·σ(2x) − 1, the identity the reference path uses too (models/fused.rs).
 #[inline(always)]
-pub fn tanh<M: MulAdd>(x: f32) -> f32 {
+pub(crate) fn tanh<M: MulAdd>(x: f32) -> f32 {
     2.0 / (1.0 + exp::<M>(-2.0 * x)) - 1.0
 }
 

@@ -9,7 +9,7 @@ use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct CnnSettings {
+pub(crate) struct CnnSettings {
     /// Output channels of the first convolution.
     pub channels1: usize,
     /// Output channels of the second convolution.
@@ -26,7 +26,7 @@ impl Default for CnnSettings {
 const FINAL_SIDE: usize = ((SIDE - 2) / 2 - 2) / 2;
 
 impl CnnSettings {
-    pub fn init(&self, device: &Device) -> Cnn {
+    pub(crate) fn init(&self, device: &Device) -> Cnn {
         Cnn {
             conv1: Conv2dConfig::new([1, self.channels1], [3, 3]).init(device),
             conv2: Conv2dConfig::new([self.channels1, self.channels2], [3, 3]).init(device),
@@ -39,7 +39,7 @@ impl CnnSettings {
 }
 
 #[derive(Module, Debug)]
-pub struct Cnn {
+pub(crate) struct Cnn {
     conv1: Conv2d,
     conv2: Conv2d,
     pool: MaxPool2d,
@@ -48,7 +48,7 @@ pub struct Cnn {
 }
 
 impl Cnn {
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let x = images.reshape([batch, 1, SIDE, SIDE]);
         let x = self.block(&self.conv1, x);

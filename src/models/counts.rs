@@ -12,7 +12,7 @@ use crate::energy::{LayerOps, SpikeProfile};
 
 /// Per-layer work of one inference image. `spikes`: what a spiking model emitted (its ACs and
 /// spike writes are zero without it).
-pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
+pub(crate) fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec<LayerOps> {
     let emitted =
         |layer: usize| spikes.and_then(|s| s.per_layer.get(layer).copied()).unwrap_or(0.0);
     match settings {
@@ -67,7 +67,7 @@ pub fn layer_ops(settings: &ModelSettings, spikes: Option<&SpikeProfile>) -> Vec
 /// though the kernels skip it at the first (h₀ = 0) in the forward and input-gradient passes: the
 /// recurrent models' figure is ~2 % high. `None` for the CNN (its kernel's backward skips the
 /// pool's losers, so a dense count would overstate the work) and the spiking models.
-pub fn training_flops(settings: &ModelSettings) -> Option<f64> {
+pub(crate) fn training_flops(settings: &ModelSettings) -> Option<f64> {
     match settings {
         ModelSettings::Mlp(_) | ModelSettings::Recurrent(_) => {
             let layers = layer_ops(settings, None);

@@ -20,7 +20,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct CsnnSettings {
+pub(crate) struct CsnnSettings {
     pub channels1: usize,
     pub channels2: usize,
     /// Both spiking layers' dynamics and surrogate gradient.
@@ -39,7 +39,7 @@ pub(crate) const SIDE1: usize = (SIDE - 2) / 2;
 pub(crate) const SIDE2: usize = (SIDE1 - 2) / 2;
 
 impl CsnnSettings {
-    pub fn init(&self, device: &Device) -> Csnn {
+    pub(crate) fn init(&self, device: &Device) -> Csnn {
         Csnn {
             conv1: Conv2dConfig::new([1, self.channels1], [3, 3]).init(device),
             conv2: Conv2dConfig::new([self.channels1, self.channels2], [3, 3]).init(device),
@@ -55,7 +55,7 @@ impl CsnnSettings {
     }
 
     /// `key=value` pairs for the canonical form: the channels, then the LIF settings'.
-    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn canonical(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
             ("channels1", self.channels1.to_string()),
             ("channels2", self.channels2.to_string()),
@@ -66,7 +66,7 @@ impl CsnnSettings {
 }
 
 #[derive(Module, Debug)]
-pub struct Csnn {
+pub(crate) struct Csnn {
     conv1: Conv2d,
     conv2: Conv2d,
     pool: MaxPool2d,
@@ -81,7 +81,7 @@ pub struct Csnn {
 }
 
 /// What the spiking layers did on a batch (all 1-element tensors, summed over images and steps).
-pub struct CsnnSpikes {
+pub(crate) struct CsnnSpikes {
     pub layer1: Tensor<1>,
     pub layer2: Tensor<1>,
     /// Accumulates an event-driven chip would do: each layer-1 spike × the second convolution's
@@ -91,22 +91,22 @@ pub struct CsnnSpikes {
 
 impl Csnn {
     /// Spiking neurons per image of each layer (× steps: the slots of the firing rate).
-    pub fn neurons(&self) -> [usize; 2] {
+    pub(crate) fn neurons(&self) -> [usize; 2] {
         [self.channels1 * SIDE1 * SIDE1, self.channels2 * SIDE2 * SIDE2]
     }
-    pub fn steps(&self) -> usize {
+    pub(crate) fn steps(&self) -> usize {
         self.steps
     }
 
     /// Logits `[batch, 10]`.
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let (_, sum2) = self.spiking_layers(images);
         self.readout(sum2)
     }
 
     /// Logits and what the spiking layers did (the statistics cost tensor work of their own, so
     /// only evaluation asks for them).
-    pub fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, CsnnSpikes) {
+    pub(crate) fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, CsnnSpikes) {
         let device = images.device();
         let (spikes1, sum2) = self.spiking_layers(images);
         let stats = {
@@ -187,7 +187,7 @@ impl Csnn {
 
 /// Per input position of a `side`×`side` map, how many outputs of a valid 3×3 convolution it
 /// feeds (9 inside, fewer at the borders): its fan-out per output channel.
-pub fn fan_out(side: usize, device: &Device) -> Tensor<2> {
+pub(crate) fn fan_out(side: usize, device: &Device) -> Tensor<2> {
     let out = side - 2;
     let reach = |p: usize| (p.min(out - 1) + 1 - p.saturating_sub(2)) as f32;
     let data: Vec<f32> =

@@ -50,7 +50,7 @@ fn fused_kernel(cell: Cell, input: &Linear, hidden: &Linear, seq: &Tensor<3>) ->
 }
 
 #[derive(Module, Debug)]
-pub struct FusedLstm {
+pub(crate) struct FusedLstm {
     /// Gates i, f, g, o of the input, with their input biases.
     input: Linear,
     /// Gates i, f, g, o of the hidden state, with their hidden biases.
@@ -59,7 +59,7 @@ pub struct FusedLstm {
 }
 
 impl FusedLstm {
-    pub fn from_burn(lstm: &Lstm) -> FusedLstm {
+    pub(crate) fn from_burn(lstm: &Lstm) -> FusedLstm {
         let forget =
             lstm.forget_gate.as_ref().expect("the models never couple input and forget gates");
         let gates = [&lstm.input_gate, forget, &lstm.cell_gate, &lstm.output_gate];
@@ -71,7 +71,7 @@ impl FusedLstm {
     }
 
     /// Final hidden state `[batch, hidden]`.
-    pub fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
+    pub(crate) fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
         if let Some(h) = fused_kernel(Cell::Lstm, &self.input, &self.hidden, &seq) {
             return h;
         }
@@ -96,7 +96,7 @@ impl FusedLstm {
 }
 
 #[derive(Module, Debug)]
-pub struct FusedGru {
+pub(crate) struct FusedGru {
     /// Gates r, z, n of the input, with their input biases.
     input: Linear,
     /// Gates r, z, n of the hidden state, with their hidden biases (b_hn must stay inside r·(…)).
@@ -105,7 +105,7 @@ pub struct FusedGru {
 }
 
 impl FusedGru {
-    pub fn from_burn(gru: &Gru) -> FusedGru {
+    pub(crate) fn from_burn(gru: &Gru) -> FusedGru {
         assert!(gru.reset_after, "the models use PyTorch's GRU (reset after the product)");
         let gates = [&gru.reset_gate, &gru.update_gate, &gru.new_gate];
         FusedGru {
@@ -116,7 +116,7 @@ impl FusedGru {
     }
 
     /// Final hidden state `[batch, hidden]`.
-    pub fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
+    pub(crate) fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
         if let Some(h) = fused_kernel(Cell::Gru, &self.input, &self.hidden, &seq) {
             return h;
         }

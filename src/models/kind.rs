@@ -53,7 +53,7 @@ const MAX_COUNT: f64 = 1e6;
 /// Resolved per-model settings of one trial: only the trained model's own table, so that changing
 /// the SNN's settings never changes the id of an MLP trial.
 #[derive(Clone, Debug, PartialEq)]
-pub enum ModelSettings {
+pub(crate) enum ModelSettings {
     Mlp(MlpSettings),
     Cnn(CnnSettings),
     Recurrent(RecurrentSettings),
@@ -62,7 +62,7 @@ pub enum ModelSettings {
 }
 
 impl ModelSettings {
-    pub fn defaults(kind: ModelKind) -> Self {
+    pub(crate) fn defaults(kind: ModelKind) -> Self {
         match kind {
             ModelKind::Mlp => Self::Mlp(MlpSettings::default()),
             ModelKind::Cnn => Self::Cnn(CnnSettings::default()),
@@ -75,7 +75,7 @@ impl ModelSettings {
     }
 
     /// The valid keys of this model's settings table, for validation and "did you mean".
-    pub fn keys(kind: ModelKind) -> &'static [&'static str] {
+    pub(crate) fn keys(kind: ModelKind) -> &'static [&'static str] {
         const SNN: [&str; 7] = with_lif(["hidden"]);
         const CSNN: [&str; 8] = with_lif(["channels1", "channels2"]);
         match kind {
@@ -97,7 +97,7 @@ impl ModelSettings {
     }
 
     /// Set one key from a grid value; `Err` says what is wrong with the value.
-    pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
+    pub(crate) fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
         if key == "surrogate" {
             let kind: SurrogateKind = match v {
                 Value::Str(s) => parse_named(s)?,
@@ -112,7 +112,7 @@ impl ModelSettings {
     }
 
     /// Set one numeric key; `Err` says what is wrong with the value.
-    pub fn set_number(&mut self, key: &str, value: f64) -> Result<(), String> {
+    pub(crate) fn set_number(&mut self, key: &str, value: f64) -> Result<(), String> {
         // Sizes and step counts: a million is far beyond any model here and keeps a typo
         // (an extra zero or two) from allocating gigabytes.
         let count = |v: f64| -> Result<usize, String> {
@@ -155,7 +155,7 @@ impl ModelSettings {
     }
 
     /// `key=value` pairs in a fixed order, used in the canonical form behind trial ids.
-    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn canonical(&self) -> Vec<(&'static str, String)> {
         match self {
             Self::Mlp(s) => vec![("hidden", s.hidden.to_string())],
             Self::Cnn(s) => {

@@ -6,7 +6,7 @@ use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct MlpSettings {
+pub(crate) struct MlpSettings {
     /// Width of the hidden layer.
     pub hidden: usize,
 }
@@ -18,7 +18,7 @@ impl Default for MlpSettings {
 }
 
 impl MlpSettings {
-    pub fn init(&self, device: &Device) -> Mlp {
+    pub(crate) fn init(&self, device: &Device) -> Mlp {
         Mlp {
             hidden: LinearConfig::new(PIXELS, self.hidden).init(device),
             activation: Relu::new(),
@@ -28,7 +28,7 @@ impl MlpSettings {
 }
 
 #[derive(Module, Debug)]
-pub struct Mlp {
+pub(crate) struct Mlp {
     hidden: Linear,
     activation: Relu,
     output: Linear,
@@ -36,7 +36,7 @@ pub struct Mlp {
 
 impl Mlp {
     /// One fused kernel per layer on flex (src/kernels/dense.rs), Burn's modules elsewhere.
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         if kernels::available(&images.device())
             && let (Some(b1), Some(b2)) = (&self.hidden.bias, &self.output.bias)
         {

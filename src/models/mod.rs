@@ -19,9 +19,9 @@ mod shape;
 pub(crate) mod snn;
 pub(crate) mod spiking;
 
-pub use kind::{ModelKind, ModelSettings};
-pub use model::Model;
-pub use shape::PIXELS;
+pub(crate) use kind::{ModelKind, ModelSettings};
+pub(crate) use model::Model;
+pub(crate) use shape::PIXELS;
 
 #[cfg(test)]
 #[path = "tests/mod.rs"]

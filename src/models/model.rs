@@ -10,7 +10,7 @@ use burn::prelude::*;
 
 /// An initialised network of any kind. Burn's `Module` derive handles the enum.
 #[derive(Module, Debug)]
-pub enum Model {
+pub(crate) enum Model {
     Mlp(Mlp),
     Cnn(Cnn),
     Recurrent(Recurrent),
@@ -21,13 +21,13 @@ pub enum Model {
 /// What the spiking layers of a model did on a batch (1-element tensors, summed over images and
 /// steps): spikes per spiking layer, and the accumulates an event-driven chip would do for them
 /// (each spike × the synapses it reaches in the next layer).
-pub struct Spikes {
+pub(crate) struct Spikes {
     pub per_layer: Vec<Tensor<1>>,
     pub accumulates: Tensor<1>,
 }
 
 impl Model {
-    pub fn init(settings: &ModelSettings, device: &Device) -> Model {
+    pub(crate) fn init(settings: &ModelSettings, device: &Device) -> Model {
         match settings {
             ModelSettings::Mlp(s) => Model::Mlp(s.init(device)),
             ModelSettings::Cnn(s) => Model::Cnn(s.init(device)),
@@ -38,7 +38,7 @@ impl Model {
     }
 
     /// Logits `[batch, 10]` from images `[batch, 784]`.
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         match self {
             Model::Mlp(m) => m.forward(images),
             Model::Cnn(m) => m.forward(images),
@@ -49,7 +49,7 @@ impl Model {
     }
 
     /// Logits and, for spiking models, what their spiking layers did.
-    pub fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, Option<Spikes>) {
+    pub(crate) fn forward_counting(&self, images: Tensor<2>) -> (Tensor<2>, Option<Spikes>) {
         match self {
             Model::Snn(m) => {
                 let (logits, spikes) = m.forward(images);
@@ -72,7 +72,7 @@ impl Model {
     }
 
     /// Per spiking layer, neurons × time steps per image: the denominators of firing rates.
-    pub fn spike_slots_per_image(&self) -> Option<Vec<usize>> {
+    pub(crate) fn spike_slots_per_image(&self) -> Option<Vec<usize>> {
         match self {
             Model::Snn(m) => Some(vec![m.hidden() * m.steps()]),
             Model::Csnn(m) => Some(m.neurons().iter().map(|n| n * m.steps()).collect()),

@@ -12,25 +12,25 @@ use burn::nn::{GruConfig, Initializer, Linear, LinearConfig, LstmConfig};
 use burn::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecurrentCell {
+pub(crate) enum RecurrentCell {
     Tanh,
     Lstm,
     Gru,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct RecurrentSettings {
+pub(crate) struct RecurrentSettings {
     pub cell: RecurrentCell,
     /// Size of the hidden state.
     pub hidden: usize,
 }
 
 impl RecurrentSettings {
-    pub fn new(cell: RecurrentCell) -> Self {
+    pub(crate) fn new(cell: RecurrentCell) -> Self {
         Self { cell, hidden: 128 }
     }
 
-    pub fn init(&self, device: &Device) -> Recurrent {
+    pub(crate) fn init(&self, device: &Device) -> Recurrent {
         let h = self.hidden;
         // PyTorch initialises every recurrent weight and bias from U(-1/√h, 1/√h).
         let bound = 1.0 / (h as f64).sqrt();
@@ -57,7 +57,7 @@ impl RecurrentSettings {
 }
 
 #[derive(Module, Debug)]
-pub struct TanhRnn {
+pub(crate) struct TanhRnn {
     input: Linear,
     recurrent: Linear,
     hidden: usize,
@@ -81,20 +81,20 @@ impl TanhRnn {
 }
 
 #[derive(Module, Debug)]
-pub enum RecurrentBody {
+pub(crate) enum RecurrentBody {
     Tanh(TanhRnn),
     Lstm(FusedLstm),
     Gru(FusedGru),
 }
 
 #[derive(Module, Debug)]
-pub struct Recurrent {
+pub(crate) struct Recurrent {
     body: RecurrentBody,
     output: Linear,
 }
 
 impl Recurrent {
-    pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let seq = images.reshape([batch, SIDE, SIDE]);
         let last = match &self.body {

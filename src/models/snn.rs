@@ -15,7 +15,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct SnnSettings {
+pub(crate) struct SnnSettings {
     /// Number of LIF neurons.
     pub hidden: usize,
     /// Their dynamics and surrogate gradient.
@@ -30,7 +30,7 @@ impl Default for SnnSettings {
 }
 
 impl SnnSettings {
-    pub fn init(&self, device: &Device) -> Snn {
+    pub(crate) fn init(&self, device: &Device) -> Snn {
         Snn {
             input: LinearConfig::new(PIXELS, self.hidden).init(device),
             readout: LinearConfig::new(self.hidden, CLASSES).init(device),
@@ -43,7 +43,7 @@ impl SnnSettings {
     }
 
     /// `key=value` pairs for the canonical form: `hidden`, then the LIF settings'.
-    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn canonical(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![("hidden", self.hidden.to_string())];
         out.extend(self.lif.canonical());
         out
@@ -51,7 +51,7 @@ impl SnnSettings {
 }
 
 #[derive(Module, Debug)]
-pub struct Snn {
+pub(crate) struct Snn {
     input: Linear,
     readout: Linear,
     hidden: usize,
@@ -63,10 +63,10 @@ pub struct Snn {
 }
 
 impl Snn {
-    pub fn hidden(&self) -> usize {
+    pub(crate) fn hidden(&self) -> usize {
         self.hidden
     }
-    pub fn steps(&self) -> usize {
+    pub(crate) fn steps(&self) -> usize {
         self.steps
     }
 
@@ -87,7 +87,7 @@ impl Snn {
     }
 
     /// Logits `[batch, 10]` and the total number of spikes emitted (1-element tensor).
-    pub fn forward(&self, images: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+    pub(crate) fn forward(&self, images: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
         let current = self.input.forward(images); // the same input current at every step
         let spike_sum = if kernels::available(&current.device()) {
             let lif = Lif {

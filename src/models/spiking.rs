@@ -14,7 +14,7 @@ use burn::prelude::*;
 
 /// `surrogate = "atan" | "fast-sigmoid"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SurrogateKind {
+pub(crate) enum SurrogateKind {
     Atan,
     FastSigmoid,
 }
@@ -30,15 +30,15 @@ impl Named for SurrogateKind {
 }
 
 /// snnTorch's α of `surrogate.atan()`.
-pub const DEFAULT_ALPHA: f64 = 2.0;
+pub(crate) const DEFAULT_ALPHA: f64 = 2.0;
 /// The fast sigmoid's slope wattsweep used before `surrogate` existed (snnTorch's default is 25).
-pub const DEFAULT_SLOPE: f64 = 25.0;
+pub(crate) const DEFAULT_SLOPE: f64 = 25.0;
 
 /// The settings every spiking model shares, after its own shape keys in its `[models.<name>]`
 /// table: LIF dynamics and the surrogate gradient it trains with. `ModelSettings::set` parses
 /// them, once for both models.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LifSettings {
+pub(crate) struct LifSettings {
     /// Simulation time steps per image.
     pub steps: usize,
     /// Membrane decay per step, in (0, 1].
@@ -55,11 +55,11 @@ pub struct LifSettings {
 
 impl LifSettings {
     /// The keys, in the order the grid's error messages list them.
-    pub const KEYS: [&'static str; 6] =
+    pub(crate) const KEYS: [&'static str; 6] =
         ["steps", "beta", "threshold", "surrogate", "slope", "alpha"];
 
     /// A model's defaults: its own step count and decay; threshold 1, the arctan surrogate.
-    pub const fn new(steps: usize, beta: f64) -> Self {
+    pub(crate) const fn new(steps: usize, beta: f64) -> Self {
         LifSettings {
             steps,
             beta,
@@ -71,7 +71,7 @@ impl LifSettings {
     }
 
     /// The kernel's surrogate for these settings.
-    pub fn kernel_surrogate(&self) -> Surrogate {
+    pub(crate) fn kernel_surrogate(&self) -> Surrogate {
         match self.surrogate {
             SurrogateKind::Atan => Surrogate::Atan { alpha: self.alpha as f32 },
             SurrogateKind::FastSigmoid => Surrogate::FastSigmoid { slope: self.slope as f32 },
@@ -81,7 +81,7 @@ impl LifSettings {
     /// The canonical `key=value` pairs, after the model's own shape keys: `steps`, `beta`,
     /// `threshold`, then the surrogate's. The fast sigmoid writes only `slope`, as before
     /// `surrogate` existed, so those trial ids stay; arctan writes `surrogate` and `alpha`.
-    pub fn canonical(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn canonical(&self) -> Vec<(&'static str, String)> {
         let mut out = vec![
             ("steps", self.steps.to_string()),
             ("beta", format!("{:?}", self.beta)),
@@ -105,7 +105,7 @@ impl LifSettings {
 /// `H(u) + f(u) − f(u).detach()`, has the same gradient but computes f — an arctan for `atan` —
 /// for every neuron at every step only to subtract it again; libm's scalar `atanf` was a fifth
 /// of the hybrid CNN-SNN's training time.)
-pub fn spike_fn<const D: usize>(u: Tensor<D>, s: Surrogate) -> Tensor<D> {
+pub(crate) fn spike_fn<const D: usize>(u: Tensor<D>, s: Surrogate) -> Tensor<D> {
     let heaviside = u.clone().greater_elem(0.0).float().detach();
     let slope = match s {
         Surrogate::FastSigmoid { slope } => {
@@ -120,7 +120,7 @@ pub fn spike_fn<const D: usize>(u: Tensor<D>, s: Surrogate) -> Tensor<D> {
 }
 
 /// LIF neurons stepped with Burn's operations; `step` takes the input current of one time step.
-pub struct LifState<const D: usize> {
+pub(crate) struct LifState<const D: usize> {
     mem: Option<Tensor<D>>,
     reset: Option<Tensor<D>>,
     beta: f64,
@@ -129,12 +129,12 @@ pub struct LifState<const D: usize> {
 }
 
 impl<const D: usize> LifState<D> {
-    pub fn new(beta: f64, threshold: f64, surrogate: Surrogate) -> Self {
+    pub(crate) fn new(beta: f64, threshold: f64, surrogate: Surrogate) -> Self {
         LifState { mem: None, reset: None, beta, threshold, surrogate }
     }
 
     /// Advance one step with input `current`; returns the step's spikes (0/1).
-    pub fn step(&mut self, current: Tensor<D>) -> Tensor<D> {
+    pub(crate) fn step(&mut self, current: Tensor<D>) -> Tensor<D> {
         let mut mem = match self.mem.take() {
             Some(m) => m * self.beta + current,
             None => current,

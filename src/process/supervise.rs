@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// What the supervisor writes to its status file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Status {
+pub(crate) struct Status {
     /// The command's exit code, when it exited.
     pub exit_code: Option<i32>,
     /// The signal that ended the command, when one did.
@@ -34,7 +34,7 @@ pub struct Status {
 }
 
 /// Run the supervisor; returns its exit code (0 once the status file is written).
-pub fn supervise(status_path: &Path, grace: Duration, argv: &[String]) -> i32 {
+pub(crate) fn supervise(status_path: &Path, grace: Duration, argv: &[String]) -> i32 {
     // SAFETY: prctl with these arguments only changes this process's attributes.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     let stop = Arc::new(AtomicBool::new(false));

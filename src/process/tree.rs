@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// One process, from its `/proc/<pid>/stat` line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Proc {
+pub(crate) struct Proc {
     pub pid: i32,
     pub ppid: i32,
     /// utime + stime + cutime + cstime, in clock ticks: its own CPU time and that of the
@@ -20,7 +20,7 @@ pub struct Proc {
 
 /// Parse a `/proc/<pid>/stat` line. The command name is in parentheses and may itself contain
 /// spaces and parentheses, so the fields are counted from the last `)`.
-pub fn parse_stat(line: &str) -> Option<Proc> {
+pub(crate) fn parse_stat(line: &str) -> Option<Proc> {
     let pid = line.split_once(' ')?.0.trim().parse().ok()?;
     let rest = &line[line.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
@@ -35,7 +35,7 @@ pub fn parse_stat(line: &str) -> Option<Proc> {
 }
 
 /// Every process under `proc_root` (normally `/proc`) that could be read.
-pub fn snapshot(proc_root: &Path) -> Vec<Proc> {
+pub(crate) fn snapshot(proc_root: &Path) -> Vec<Proc> {
     let Ok(entries) = std::fs::read_dir(proc_root) else { return Vec::new() };
     entries
         .flatten()
@@ -46,7 +46,7 @@ pub fn snapshot(proc_root: &Path) -> Vec<Proc> {
 }
 
 /// The pids that descend from `root` (not `root` itself), parents before children.
-pub fn descendants(procs: &[Proc], root: i32) -> Vec<i32> {
+pub(crate) fn descendants(procs: &[Proc], root: i32) -> Vec<i32> {
     let mut out = Vec::new();
     let mut frontier = vec![root];
     while let Some(p) = frontier.pop() {
@@ -61,14 +61,14 @@ pub fn descendants(procs: &[Proc], root: i32) -> Vec<i32> {
 }
 
 /// Clock ticks per second (`_SC_CLK_TCK`).
-pub fn ticks_per_s() -> f64 {
+pub(crate) fn ticks_per_s() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     if hz > 0 { hz as f64 } else { 100.0 }
 }
 
 /// CPU ticks of `root` and everything below it, `None` when `root` is gone.
-pub fn tree_cpu_ticks(procs: &[Proc], root: i32) -> Option<u64> {
+pub(crate) fn tree_cpu_ticks(procs: &[Proc], root: i32) -> Option<u64> {
     let own = procs.iter().find(|p| p.pid == root)?.cpu_ticks;
     let below: u64 = descendants(procs, root)
         .iter()
@@ -79,7 +79,7 @@ pub fn tree_cpu_ticks(procs: &[Proc], root: i32) -> Option<u64> {
 }
 
 /// The start time of `pid` (to tell it from a later process that reuses the pid).
-pub fn start_ticks(pid: i32) -> Option<u64> {
+pub(crate) fn start_ticks(pid: i32) -> Option<u64> {
     let line = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_stat(&line).map(|p| p.start_ticks)
 }
@@ -94,7 +94,7 @@ fn signal_all(pids: &[i32], sig: i32) {
 /// End every descendant of `root`: SIGTERM, up to `grace` for them to go (reaping as we wait
 /// when `reap` — we are their subreaper), then SIGKILL to whatever is left, until none is left
 /// (a process may fork while we end it). Returns how many there were.
-pub fn end_descendants(root: i32, grace: Duration, reap: bool) -> usize {
+pub(crate) fn end_descendants(root: i32, grace: Duration, reap: bool) -> usize {
     let proc_root = Path::new("/proc");
     let first = live(&descendants(&snapshot(proc_root), root));
     if first.is_empty() {
@@ -140,7 +140,7 @@ fn live(pids: &[i32]) -> Vec<i32> {
 }
 
 /// Reap every child that has ended, without blocking.
-pub fn reap_any() {
+pub(crate) fn reap_any() {
     loop {
         let mut status = 0;
         // SAFETY: waitpid with WNOHANG writes only into `status`.
@@ -157,18 +157,18 @@ pub fn reap_any() {
 static TRACKED: AtomicI32 = AtomicI32::new(0);
 
 /// Count `pid`'s tree as ours until [`untrack`].
-pub fn track(pid: i32) {
+pub(crate) fn track(pid: i32) {
     TRACKED.store(pid, Ordering::SeqCst);
 }
 
-pub fn untrack() {
+pub(crate) fn untrack() {
     TRACKED.store(0, Ordering::SeqCst);
 }
 
 /// CPU time in µs of the tracked tree that has not yet reached this process's own children
 /// count (`RUSAGE_CHILDREN`, which takes a child's time when it is reaped): 0 when none is
 /// tracked or it has been reaped.
-pub fn tracked_cpu_us() -> u64 {
+pub(crate) fn tracked_cpu_us() -> u64 {
     let pid = TRACKED.load(Ordering::SeqCst);
     if pid <= 0 {
         return 0;

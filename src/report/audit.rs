@@ -10,7 +10,7 @@ use crate::results::ResultRow;
 
 /// 1-based ranks; tied values share the mean of the ranks they span (the usual convention for
 /// Spearman's ρ, which then equals Pearson's r of the ranks).
-pub fn average_ranks(xs: &[f64]) -> Vec<f64> {
+pub(crate) fn average_ranks(xs: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..xs.len()).collect();
     order.sort_by(|&a, &b| xs[a].total_cmp(&xs[b]));
     let mut ranks = vec![0.0; xs.len()];
@@ -32,7 +32,7 @@ pub fn average_ranks(xs: &[f64]) -> Vec<f64> {
 
 /// Spearman's rank correlation; `None` with fewer than two pairs, unequal lengths, a non-finite
 /// value, or when either side is constant (the correlation is then undefined, not 0).
-pub fn spearman(xs: &[f64], ys: &[f64]) -> Option<f64> {
+pub(crate) fn spearman(xs: &[f64], ys: &[f64]) -> Option<f64> {
     if xs.len() != ys.len() || xs.len() < 2 || xs.iter().chain(ys).any(|v| !v.is_finite()) {
         return None;
     }
@@ -54,7 +54,7 @@ pub fn spearman(xs: &[f64], ys: &[f64]) -> Option<f64> {
 /// Two trials that time and energy order oppositely: `faster` trained in less time but used
 /// more energy than `slower`.
 #[derive(Clone, Debug)]
-pub struct Discordance<'a> {
+pub(crate) struct Discordance<'a> {
     pub faster: &'a ResultRow,
     pub slower: &'a ResultRow,
     /// slower time / faster time, > 1.
@@ -65,7 +65,7 @@ pub struct Discordance<'a> {
 
 /// How far the energy figures can test the assumption at all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Evidence {
+pub(crate) enum Evidence {
     /// Every trial's energy comes from RAPL and/or NVML counters.
     Measured,
     /// Every trial's energy is the CPU-time estimate: proportional to time by construction.
@@ -80,7 +80,7 @@ pub enum Evidence {
 
 /// Mean training power of one model's `ok` trials.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ModelPower {
+pub(crate) struct ModelPower {
     pub model: String,
     pub trials: usize,
     pub mean_w: f64,
@@ -89,7 +89,7 @@ pub struct ModelPower {
 }
 
 #[derive(Clone, Debug)]
-pub struct Audit<'a> {
+pub(crate) struct Audit<'a> {
     /// `ok` trials with both a training time and an energy figure.
     pub trials: Vec<&'a ResultRow>,
     pub rho: Option<f64>,
@@ -103,7 +103,7 @@ pub struct Audit<'a> {
     pub sources: Vec<String>,
 }
 
-pub fn audit(results: &[ResultRow]) -> Audit<'_> {
+pub(crate) fn audit(results: &[ResultRow]) -> Audit<'_> {
     let trials: Vec<&ResultRow> = results
         .iter()
         .filter(|r| energy_trusted(r) && r.train_time_s.is_finite() && finite(r.energy_j).is_some())
@@ -171,7 +171,7 @@ fn evidence(sources: &[String]) -> Evidence {
 /// The audit in sentences, for both the summary and the HTML page. When the energy is (partly)
 /// an estimate, the caution comes first and the other sentences do not claim more than the
 /// data can show.
-pub fn audit_text(a: &Audit) -> Vec<String> {
+pub(crate) fn audit_text(a: &Audit) -> Vec<String> {
     let mut out = Vec::new();
     let measured = a.evidence == Evidence::Measured;
     if let Some(caution) = caution(a) {

@@ -12,11 +12,11 @@ use crate::report::stats::{
 use crate::results::ResultRow;
 
 /// Significance level of the test against the best configuration.
-pub const ALPHA: f64 = 0.05;
+pub(crate) const ALPHA: f64 = 0.05;
 
 /// Sentences and one table (headers, rows of formatted cells).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Certainty {
+pub(crate) struct Certainty {
     pub paragraphs: Vec<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -39,7 +39,7 @@ fn mean_ci(s: Option<Summary>, fmt: impl Fn(Option<f64>) -> String) -> String {
 }
 
 /// The configuration ranking and its caveats.
-pub fn certainty(results: &[ResultRow]) -> Certainty {
+pub(crate) fn certainty(results: &[ResultRow]) -> Certainty {
     let mut configs: Vec<Config> = configurations(results)
         .into_iter()
         .filter(|c| !c.values("joules_per_accuracy_point").is_empty())
@@ -125,7 +125,7 @@ fn outliers(configs: &[Config]) -> Vec<String> {
 
 /// The time-proxy audit on configuration means, with a bootstrap interval for ρ; empty when
 /// fewer than two configurations have both means.
-pub fn config_audit_text(results: &[ResultRow]) -> Vec<String> {
+pub(crate) fn config_audit_text(results: &[ResultRow]) -> Vec<String> {
     let configs = configurations(results);
     let means: Vec<(f64, f64)> = configs
         .iter()

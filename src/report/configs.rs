@@ -13,11 +13,11 @@ use crate::results::ResultRow;
 use crate::trial::settings::{Setting, later_settings, setting};
 
 /// The metrics `summary.csv` summarises, in column order.
-pub const METRICS: [&str; 5] =
+pub(crate) const METRICS: [&str; 5] =
     ["test_accuracy", "train_time_s", "energy_j", "joules_per_accuracy_point", "mean_power_w"];
 
 /// One metric of one trial.
-pub fn metric(r: &ResultRow, name: &str) -> Option<f64> {
+pub(crate) fn metric(r: &ResultRow, name: &str) -> Option<f64> {
     match name {
         "test_accuracy" => finite(r.test_accuracy),
         "train_time_s" => finite(Some(r.train_time_s)),
@@ -30,7 +30,7 @@ pub fn metric(r: &ResultRow, name: &str) -> Option<f64> {
 
 /// The trials of one configuration, in the order the CSV lists them.
 #[derive(Clone, Debug)]
-pub struct Config<'a> {
+pub(crate) struct Config<'a> {
     pub id: String,
     /// Every trial of the configuration, whatever its status.
     pub trials: Vec<&'a ResultRow>,
@@ -40,22 +40,22 @@ pub struct Config<'a> {
 
 impl Config<'_> {
     /// The settings shared by all its trials (those of its first trial).
-    pub fn first(&self) -> &ResultRow {
+    pub(crate) fn first(&self) -> &ResultRow {
         self.trials[0]
     }
 
-    pub fn values(&self, name: &str) -> Vec<f64> {
+    pub(crate) fn values(&self, name: &str) -> Vec<f64> {
         self.ok.iter().filter_map(|r| metric(r, name)).collect()
     }
 
-    pub fn summary(&self, name: &str) -> Option<Summary> {
+    pub(crate) fn summary(&self, name: &str) -> Option<Summary> {
         summarize(&self.values(name))
     }
 }
 
 /// The configuration id of a row: its `config_id`, or for rows written before that column
 /// existed, the same kind of hash over the settings the row records.
-pub fn config_key(r: &ResultRow) -> String {
+pub(crate) fn config_key(r: &ResultRow) -> String {
     if !r.config_id.is_empty() {
         return r.config_id.clone();
     }
@@ -80,7 +80,7 @@ pub fn config_key(r: &ResultRow) -> String {
 }
 
 /// Group trials into configurations, in first-seen order.
-pub fn configurations(results: &[ResultRow]) -> Vec<Config<'_>> {
+pub(crate) fn configurations(results: &[ResultRow]) -> Vec<Config<'_>> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<Config> = Vec::new();
     for r in results {
@@ -122,7 +122,7 @@ const SUMMARY_COLUMNS: [&str; 18] = [
 /// `summary.csv`: one row per configuration with its settings, `n` (ok trials) and for each
 /// metric `<metric>_mean`, `_sd`, `_ci95`, `_min`, `_max` (empty where undefined), then the
 /// settings added since (`train_limit`, `test_limit`, …).
-pub fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
+pub(crate) fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Settings the first columns do not list follow the metrics, so no column ever moves.
     let later: Vec<&Setting> =

@@ -42,13 +42,13 @@ pub(crate) const OUTPUTS: [&dyn Output; 4] = [
 ];
 
 /// Write every output into `out`, from the CSVs in `out`. Returns the paths written.
-pub fn write_report(out: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_report(out: &Path) -> Result<Vec<PathBuf>> {
     write_report_as(out, false)
 }
 
 /// The report of a sweep that is still running, rebuilt after each trial: `index.html` says so
 /// and reloads itself every 30 s (the final report, from `write_report`, does not).
-pub fn write_live_report(out: &Path) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_live_report(out: &Path) -> Result<Vec<PathBuf>> {
     write_report_as(out, true)
 }
 

@@ -3,12 +3,12 @@
 //! missing sensor cannot pass for a measurement.
 
 /// Shown wherever a value is missing.
-pub const MISSING: &str = "—";
+pub(crate) const MISSING: &str = "—";
 
 /// "mlp adam lr=0.001 bs=64" (plus the backend when it is not `flex`, `threads=` and
 /// `gpu_power_limit=` where set, as the settings table's `label` says): enough to tell trials
 /// and configurations apart at a glance.
-pub fn setting_label(r: &crate::results::ResultRow) -> String {
+pub(crate) fn setting_label(r: &crate::results::ResultRow) -> String {
     use crate::trial::settings::{Label, SETTINGS};
     let mut parts = Vec::new();
     for s in &SETTINGS {
@@ -28,12 +28,12 @@ pub fn setting_label(r: &crate::results::ResultRow) -> String {
 }
 
 /// `Some(v)` only if `v` is present and finite.
-pub fn finite(v: Option<f64>) -> Option<f64> {
+pub(crate) fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|x| x.is_finite())
 }
 
 /// A quantity with about four significant digits: enough to compare trials, few enough to read.
-pub fn num(v: Option<f64>) -> String {
+pub(crate) fn num(v: Option<f64>) -> String {
     match finite(v) {
         None => MISSING.to_string(),
         Some(x) => {
@@ -56,7 +56,7 @@ pub fn num(v: Option<f64>) -> String {
 }
 
 /// An accuracy given as a 0–1 fraction, shown in percent with two decimals (98.52).
-pub fn pct(v: Option<f64>) -> String {
+pub(crate) fn pct(v: Option<f64>) -> String {
     match finite(v) {
         None => MISSING.to_string(),
         Some(x) => format!("{:.2}", x * 100.0),
@@ -65,7 +65,7 @@ pub fn pct(v: Option<f64>) -> String {
 
 /// An axis tick: plotters computes ticks by repeated addition (0.30000000000000004), so round
 /// away the noise and print the shortest form without trailing zeros (50, 0.5, 0.0001).
-pub fn tick(v: f64) -> String {
+pub(crate) fn tick(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
@@ -74,7 +74,7 @@ pub fn tick(v: f64) -> String {
 }
 
 /// A learning rate as written in the grid (0.001, 1e-5): Rust's shortest round-trip form.
-pub fn lr(v: f64) -> String {
+pub(crate) fn lr(v: f64) -> String {
     if !v.is_finite() {
         return MISSING.to_string();
     }
@@ -82,7 +82,7 @@ pub fn lr(v: f64) -> String {
 }
 
 /// A text cell: missing or blank text shows as "—" too.
-pub fn text(v: Option<&str>) -> String {
+pub(crate) fn text(v: Option<&str>) -> String {
     match v.map(str::trim) {
         None | Some("") => MISSING.to_string(),
         Some(s) => s.to_string(),
@@ -90,7 +90,7 @@ pub fn text(v: Option<&str>) -> String {
 }
 
 /// A ratio such as 1.8×, for "how much" statements.
-pub fn times(v: f64) -> String {
+pub(crate) fn times(v: f64) -> String {
     if !v.is_finite() {
         return MISSING.to_string();
     }
@@ -98,7 +98,7 @@ pub fn times(v: f64) -> String {
 }
 
 /// Escape text for HTML element content and attribute values.
-pub fn html_escape(s: &str) -> String {
+pub(crate) fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -115,7 +115,7 @@ pub fn html_escape(s: &str) -> String {
 
 /// Escape text for a Markdown table cell: a `|` would end the cell, a line break the row, and
 /// `<` could open raw HTML in renderers that allow it.
-pub fn md_cell(s: &str) -> String {
+pub(crate) fn md_cell(s: &str) -> String {
     let one_line = s.split_whitespace().collect::<Vec<_>>().join(" ");
     one_line.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;")
 }

@@ -8,7 +8,7 @@ use crate::results::ResultRow;
 
 /// Energy and time spent and what the full grid would have cost.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Savings {
+pub(crate) struct Savings {
     pub spent_j: f64,
     pub spent_s: f64,
     pub full_j: f64,
@@ -19,7 +19,7 @@ pub struct Savings {
 
 /// A pruned trial's cost at its full epochs, from its own per-epoch average; every other
 /// trial's cost as it is. Training phase only, as everywhere in the report.
-pub fn savings(results: &[ResultRow]) -> Savings {
+pub(crate) fn savings(results: &[ResultRow]) -> Savings {
     let mut s = Savings { spent_j: 0.0, spent_s: 0.0, full_j: 0.0, full_s: 0.0, unknown: 0 };
     for r in results {
         let Some(e) = r.energy_j.filter(|e| e.is_finite()) else {
@@ -39,7 +39,7 @@ pub fn savings(results: &[ResultRow]) -> Savings {
 }
 
 /// Columns of the decisions table.
-pub const HEADERS: [&str; 11] = [
+pub(crate) const HEADERS: [&str; 11] = [
     "rung",
     "epochs",
     "configuration",
@@ -54,12 +54,12 @@ pub const HEADERS: [&str; 11] = [
 ];
 
 /// The section's sentences and the decisions table's rows; `None` for a sweep without halving.
-pub struct HalvingText {
+pub(crate) struct HalvingText {
     pub paragraphs: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
 
-pub fn halving_text(data: &ReportData) -> Option<HalvingText> {
+pub(crate) fn halving_text(data: &ReportData) -> Option<HalvingText> {
     if data.decisions.is_empty() && !data.results.iter().any(|r| r.status == "pruned") {
         return None;
     }

@@ -14,10 +14,10 @@ use crate::report::sections::{Section, Table, sections};
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'none'";
 
 /// Seconds between reloads of a live report.
-pub const LIVE_REFRESH_S: u32 = 30;
+pub(crate) const LIVE_REFRESH_S: u32 = 30;
 
 /// What a live report says at the top.
-pub const LIVE_NOTE: &str = "This sweep is still running: the report is rebuilt after each trial, and this page reloads every 30 s.";
+pub(crate) const LIVE_NOTE: &str = "This sweep is still running: the report is rebuilt after each trial, and this page reloads every 30 s.";
 
 const CSS: &str = r#"
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
@@ -41,7 +41,7 @@ figcaption { font-size: .9rem; color: #333; }
 
 /// The page as HTML text. Every string from the CSVs is escaped; the SVGs come from plotters,
 /// which escapes the text it draws.
-pub fn render_html(data: &ReportData, plots: &Plots) -> String {
+pub(crate) fn render_html(data: &ReportData, plots: &Plots) -> String {
     let secs = sections(data, &plots.power_names());
     let mut h = String::new();
     let _ = write!(

@@ -7,7 +7,7 @@ use crate::report::fmt::{finite, num, pct, setting_label, text};
 use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
-pub const HEADERS: [&str; 14] = [
+pub(crate) const HEADERS: [&str; 14] = [
     "# (inference)",
     "# (training J/pt)",
     "trial",
@@ -24,7 +24,7 @@ pub const HEADERS: [&str; 14] = [
     "modelled pJ/image (+ memory)",
 ];
 
-pub struct InferenceText {
+pub(crate) struct InferenceText {
     pub paragraphs: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
@@ -34,7 +34,7 @@ fn has_figures(r: &ResultRow) -> bool {
 }
 
 /// `None` when no trial has an inference measurement or an operation count (older outputs).
-pub fn inference_text(data: &ReportData) -> Option<InferenceText> {
+pub(crate) fn inference_text(data: &ReportData) -> Option<InferenceText> {
     let mut rows: Vec<&ResultRow> =
         data.results.iter().filter(|r| is_ok(r) && has_figures(r)).collect();
     if rows.is_empty() {

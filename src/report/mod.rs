@@ -2,19 +2,19 @@
 //! alone (`read`, through `results`) and written through one list of outputs (`export`). Only
 //! `commands` uses this module.
 
-pub mod analysis;
-pub mod audit;
-pub mod certainty;
-pub mod configs;
-pub mod export;
-pub mod fmt;
-pub mod halving;
-pub mod html;
-pub mod inference;
-pub mod plots;
-pub mod read;
-pub mod sections;
-pub mod stats;
-pub mod summary;
+pub(crate) mod analysis;
+pub(crate) mod audit;
+pub(crate) mod certainty;
+pub(crate) mod configs;
+pub(crate) mod export;
+pub(crate) mod fmt;
+pub(crate) mod halving;
+pub(crate) mod html;
+pub(crate) mod inference;
+pub(crate) mod plots;
+pub(crate) mod read;
+pub(crate) mod sections;
+pub(crate) mod stats;
+pub(crate) mod summary;
 
-pub use export::{write_live_report, write_report};
+pub(crate) use export::{write_live_report, write_report};

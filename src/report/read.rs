@@ -14,7 +14,7 @@ use crate::results::{
 
 /// Everything the report shows, read from the CSVs.
 #[derive(Clone, Debug, Default)]
-pub struct ReportData {
+pub(crate) struct ReportData {
     /// One row per trial (the last row written for each trial id), in first-seen order.
     pub results: Vec<ResultRow>,
     /// Every epoch row as written; attempts are told apart by `attempt_id` where used.
@@ -31,7 +31,7 @@ pub struct ReportData {
 /// Read `out/results.csv` (required), `out/epochs.csv` and `out/power/*.csv` (optional: a sweep
 /// whose trials all failed early has neither). A power file that does not parse is skipped with
 /// a warning rather than failing the whole report: it only feeds one plot.
-pub fn load_report_data(out: &Path) -> Result<ReportData> {
+pub(crate) fn load_report_data(out: &Path) -> Result<ReportData> {
     let results_path = out.join("results.csv");
     if !results_path.is_file() {
         if out.join("shards").is_dir() {

@@ -18,13 +18,13 @@ use crate::results::ResultRow;
 const MAX_PAIRS: usize = 20;
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Table {
+pub(crate) struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Section {
+pub(crate) struct Section {
     /// HTML anchor.
     pub id: String,
     pub title: String,
@@ -45,7 +45,7 @@ fn section(id: &str, title: &str) -> Section {
 /// All sections, in page order. Sections name their plots; the renderer shows each plot's SVG
 /// or its skip note. `power_plots` are the power timelines' names from `build_plots`, so the
 /// page lists exactly the files written.
-pub fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
+pub(crate) fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section> {
     let ranked = ranking(&data.results);
     let mut out = vec![overview(data)];
 

@@ -9,15 +9,15 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 use crate::report::audit::spearman;
 
 /// Seed of the bootstrap: the same CSVs give the same report.
-pub const BOOTSTRAP_SEED: u64 = 0x5eed_2026;
+pub(crate) const BOOTSTRAP_SEED: u64 = 0x5eed_2026;
 /// Bootstrap resamples (a 95 % percentile interval is stable to about ±0.01 at this size).
-pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+pub(crate) const BOOTSTRAP_RESAMPLES: usize = 2000;
 /// Hyperfine's threshold for the modified z-score (Iglewicz and Hoaglin).
-pub const OUTLIER_Z: f64 = 3.5;
+pub(crate) const OUTLIER_Z: f64 = 3.5;
 
 /// n, mean, sample standard deviation, 95 % interval half-width, min and max of some values.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub n: usize,
     pub mean: f64,
     /// Sample standard deviation (n − 1); `None` for n < 2.
@@ -29,7 +29,7 @@ pub struct Summary {
 }
 
 /// `None` without a finite value; non-finite values are left out.
-pub fn summarize(values: &[f64]) -> Option<Summary> {
+pub(crate) fn summarize(values: &[f64]) -> Option<Summary> {
     let xs: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = xs.len();
     if n == 0 {
@@ -45,13 +45,13 @@ pub fn summarize(values: &[f64]) -> Option<Summary> {
 }
 
 /// The 97.5 % quantile of Student's t with `df` degrees of freedom (12.706 for df = 1).
-pub fn t_975(df: f64) -> Option<f64> {
+pub(crate) fn t_975(df: f64) -> Option<f64> {
     StudentsT::new(0.0, 1.0, df).ok().map(|t| t.inverse_cdf(0.975))
 }
 
 /// Two-sided p-value of Welch's t-test that two samples have the same mean; `None` when either
 /// has fewer than two values or both have no spread.
-pub fn welch_p(a: &[f64], b: &[f64]) -> Option<f64> {
+pub(crate) fn welch_p(a: &[f64], b: &[f64]) -> Option<f64> {
     let (sa, sb) = (summarize(a)?, summarize(b)?);
     let (va, vb) = (sa.sd?.powi(2) / sa.n as f64, sb.sd?.powi(2) / sb.n as f64);
     let se2 = va + vb;
@@ -74,7 +74,7 @@ fn median(xs: &[f64]) -> f64 {
 
 /// Modified z-scores 0.6745 (x − median) / MAD (Iglewicz and Hoaglin, as hyperfine uses);
 /// `None` for fewer than three values or no spread (MAD = 0).
-pub fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
+pub(crate) fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
     if xs.len() < 3 || xs.iter().any(|x| !x.is_finite()) {
         return None;
     }
@@ -86,7 +86,7 @@ pub fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
 /// The 2.5 % and 97.5 % percentiles of Spearman's ρ over `BOOTSTRAP_RESAMPLES` resamples of the
 /// pairs (with replacement, seeded); resamples where ρ is undefined are skipped. `None` with
 /// fewer than three pairs.
-pub fn bootstrap_spearman(xs: &[f64], ys: &[f64]) -> Option<(f64, f64)> {
+pub(crate) fn bootstrap_spearman(xs: &[f64], ys: &[f64]) -> Option<(f64, f64)> {
     let n = xs.len();
     if n < 3 || ys.len() != n {
         return None;

@@ -10,7 +10,7 @@ use crate::report::sections::{Section, sections};
 
 /// The summary as Markdown: the same sections as the HTML page, tables as GitHub-style pipe
 /// tables, plots as links to `plots/<name>.svg` (or the note saying why one was not drawn).
-pub fn render_summary_with(data: &ReportData, plots: &Plots) -> String {
+pub(crate) fn render_summary_with(data: &ReportData, plots: &Plots) -> String {
     let mut md = String::new();
     // Writing into a String cannot fail; `let _` keeps the `?`-free flow readable.
     let _ = writeln!(md, "# {}\n", md_cell(&data.title));

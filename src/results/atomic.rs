@@ -8,13 +8,13 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Write `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |f| f.write_all(bytes))
 }
 
 /// Create or replace `path` with what `write` puts into the file, atomically. The temporary
 /// name is unique per process, so two processes cannot interleave their bytes.
-pub fn write_atomic_with(
+pub(super) fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<()> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 /// The last row of each trial id, in the order the ids were first seen (so listings follow the
 /// sweep's own order).
-pub fn last_row_per_trial(rows: Vec<ResultRow>) -> Vec<ResultRow> {
+pub(crate) fn last_row_per_trial(rows: Vec<ResultRow>) -> Vec<ResultRow> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut kept: Vec<ResultRow> = Vec::new();
     for row in rows {
@@ -22,7 +22,7 @@ pub fn last_row_per_trial(rows: Vec<ResultRow>) -> Vec<ResultRow> {
 }
 
 /// The last row of each trial id, by id.
-pub fn latest_by_id(rows: Vec<ResultRow>) -> HashMap<String, ResultRow> {
+pub(crate) fn latest_by_id(rows: Vec<ResultRow>) -> HashMap<String, ResultRow> {
     last_row_per_trial(rows).into_iter().map(|r| (r.trial_id.clone(), r)).collect()
 }
 

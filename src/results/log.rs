@@ -12,14 +12,14 @@ use std::io::Write;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
-pub struct CsvLog<T> {
+pub(crate) struct CsvLog<T> {
     path: PathBuf,
     _row: PhantomData<T>,
 }
 
 /// What `open` had to fix in an existing file.
 #[derive(Debug, Default, PartialEq)]
-pub struct Repair {
+pub(crate) struct Repair {
     /// Bytes cut from the end (a torn last line, or NUL padding after a power loss).
     pub cut_bytes: usize,
     /// The file had another version's columns and was rewritten with this version's (rows kept,
@@ -29,7 +29,7 @@ pub struct Repair {
 
 impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
     /// Open (or prepare to create) the log at `path`, repairing a torn tail.
-    pub fn open(path: &Path) -> Result<(CsvLog<T>, Repair)> {
+    pub(crate) fn open(path: &Path) -> Result<(CsvLog<T>, Repair)> {
         let log = CsvLog { path: path.to_path_buf(), _row: PhantomData };
         let mut repair = log.repair()?;
         repair.upgraded = log.upgrade()?;
@@ -51,7 +51,7 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
         Ok(true)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -78,7 +78,7 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
     }
 
     /// All rows; a row that does not parse is an error naming the file and line.
-    pub fn read_all(&self) -> Result<Vec<T>> {
+    pub(crate) fn read_all(&self) -> Result<Vec<T>> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -90,7 +90,7 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
     }
 
     /// Append one row (the header first if the file is new) and fsync.
-    pub fn append(&self, row: &T) -> Result<()> {
+    pub(crate) fn append(&self, row: &T) -> Result<()> {
         let needs_header = std::fs::metadata(&self.path).map(|m| m.len() == 0).unwrap_or(true);
         let bytes = encode(std::slice::from_ref(row), needs_header)?;
         let mut file = OpenOptions::new()
@@ -104,14 +104,14 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
     }
 
     /// Replace the whole file atomically with `rows`.
-    pub fn replace_all(&self, rows: &[T]) -> Result<()> {
+    pub(crate) fn replace_all(&self, rows: &[T]) -> Result<()> {
         write_atomic(&self.path, &encode(rows, true)?)
     }
 }
 
 /// Rows as CSV bytes (RFC 4180, `\n` line ends), optionally with the header. An empty table with
 /// a header is the header line alone, so the file still names its columns.
-pub fn encode<T: Serialize + Default>(rows: &[T], header: bool) -> Result<Vec<u8>> {
+pub(crate) fn encode<T: Serialize + Default>(rows: &[T], header: bool) -> Result<Vec<u8>> {
     if rows.is_empty() {
         if !header {
             return Ok(Vec::new());

@@ -12,8 +12,8 @@ mod log;
 mod rows;
 mod tail;
 
-pub use atomic::write_atomic;
-pub use latest::{last_row_per_trial, latest_by_id};
-pub use log::{CsvLog, Repair, encode};
-pub use rows::{DECISIONS_FILE, Decision, EpochRow, PowerSample, ResultRow, one_line};
-pub use tail::{cut_torn_tail, read_complete, read_tolerant, truncate_to};
+pub(crate) use atomic::write_atomic;
+pub(crate) use latest::{last_row_per_trial, latest_by_id};
+pub(crate) use log::{CsvLog, Repair, encode};
+pub(crate) use rows::{DECISIONS_FILE, Decision, EpochRow, PowerSample, ResultRow, one_line};
+pub(crate) use tail::{cut_torn_tail, read_complete, read_tolerant, truncate_to};

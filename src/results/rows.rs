@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A trial's row in `results.csv`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ResultRow {
+pub(crate) struct ResultRow {
     /// Short hash of the trial's resolved settings (stable across grid edits).
     pub trial_id: String,
     /// Short hash of the settings without `seed` and `repeat`: trials of one configuration share
@@ -192,7 +192,7 @@ pub struct ResultRow {
 
 /// One epoch's row in `epochs.csv`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct EpochRow {
+pub(crate) struct EpochRow {
     pub trial_id: String,
     /// 1-based.
     pub epoch: usize,
@@ -218,7 +218,7 @@ pub struct EpochRow {
 
 /// One row of `power/<trial_id>.csv`: `t_s,domain,power_w,energy_j`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PowerSample {
+pub(crate) struct PowerSample {
     /// Seconds since the trial's power log was opened.
     pub t_s: f64,
     /// `package-0`, `dram-0`, `psys`, `gpu-0`, `cpu-estimate`, …
@@ -230,17 +230,17 @@ pub struct PowerSample {
 }
 
 /// Replace line breaks so a message stays one CSV line (a torn-row check relies on it).
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The file of successive halving's decisions, beside results.csv.
-pub const DECISIONS_FILE: &str = "halving.csv";
+pub(crate) const DECISIONS_FILE: &str = "halving.csv";
 
 /// One line of `halving.csv`: a configuration at a rung of successive halving, and what was
 /// decided for it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Decision {
+pub(crate) struct Decision {
     /// 1-based rung.
     pub rung: usize,
     /// Epochs trained at this rung.

@@ -15,7 +15,7 @@ pub(super) fn complete_len(bytes: &[u8]) -> usize {
 
 /// Cut a torn last line (or NUL padding) off `path` so that appending to it is safe; returns
 /// the bytes cut. Only for a file no one else is writing.
-pub fn cut_torn_tail(path: &Path) -> Result<u64> {
+pub(crate) fn cut_torn_tail(path: &Path) -> Result<u64> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let keep = complete_len(&bytes);
     if keep < bytes.len() {
@@ -29,7 +29,7 @@ pub fn cut_torn_tail(path: &Path) -> Result<u64> {
 }
 
 /// Cut `path` to `len` bytes if it is longer (a missing file is fine).
-pub fn truncate_to(path: &Path, len: u64) -> Result<()> {
+pub(crate) fn truncate_to(path: &Path, len: u64) -> Result<()> {
     match std::fs::metadata(path) {
         Ok(m) if m.len() > len => std::fs::OpenOptions::new()
             .write(true)
@@ -41,7 +41,10 @@ pub fn truncate_to(path: &Path, len: u64) -> Result<()> {
 }
 
 /// Parse CSV rows from any reader; errors name `path` and the line.
-pub fn read_rows<T: DeserializeOwned>(reader: impl std::io::Read, path: &Path) -> Result<Vec<T>> {
+pub(super) fn read_rows<T: DeserializeOwned>(
+    reader: impl std::io::Read,
+    path: &Path,
+) -> Result<Vec<T>> {
     let mut rdr = csv::Reader::from_reader(reader);
     let mut rows = Vec::new();
     for (i, rec) in rdr.deserialize().enumerate() {
@@ -54,7 +57,7 @@ pub fn read_rows<T: DeserializeOwned>(reader: impl std::io::Read, path: &Path) -
 
 /// Rows of the complete lines of `path` (none if it does not exist), and whether a torn last
 /// line (or NUL padding) was left out. Never modifies the file: someone may be appending to it.
-pub fn read_tolerant<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, bool)> {
+pub(crate) fn read_tolerant<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, bool)> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), false)),
@@ -65,7 +68,7 @@ pub fn read_tolerant<T: DeserializeOwned>(path: &Path) -> Result<(Vec<T>, bool)>
 }
 
 /// Rows of the complete lines of a file that must exist (see [`read_tolerant`]).
-pub fn read_complete<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
+pub(crate) fn read_complete<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     if !path.exists() {
         anyhow::bail!("{}: no such file", path.display());
     }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use crate::config::Budget;
 
 /// The limits and what this run has spent so far.
-pub struct BudgetState {
+pub(super) struct BudgetState {
     pub limits: Budget,
     pub started: Instant,
     /// Joules of every window measured in this run so far (updated at each window's end; a
@@ -16,24 +16,24 @@ pub struct BudgetState {
 }
 
 impl BudgetState {
-    pub fn new(limits: Budget) -> BudgetState {
+    pub(super) fn new(limits: Budget) -> BudgetState {
         BudgetState { limits, started: Instant::now(), spent_j: Mutex::new(0.0) }
     }
 
-    pub fn add(&self, joules: f64) {
+    pub(super) fn add(&self, joules: f64) {
         if joules.is_finite() {
             *self.spent_j.lock().unwrap_or_else(|p| p.into_inner()) += joules;
         }
     }
 
     /// Which limit is reached, in words; `None` while within budget.
-    pub fn reached(&self) -> Option<String> {
+    pub(super) fn reached(&self) -> Option<String> {
         self.reached_with(0.0)
     }
 
     /// Same, counting also `open_j` joules of a window still open (a command's phase: a long
     /// command must be stopped inside it, not after).
-    pub fn reached_with(&self, open_j: f64) -> Option<String> {
+    pub(super) fn reached_with(&self, open_j: f64) -> Option<String> {
         let spent = *self.spent_j.lock().unwrap_or_else(|p| p.into_inner())
             + if open_j.is_finite() { open_j.max(0.0) } else { 0.0 };
         let elapsed = self.started.elapsed().as_secs_f64();

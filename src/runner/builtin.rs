@@ -26,11 +26,11 @@ use std::panic::AssertUnwindSafe;
 
 /// The status of a trial stopped on purpose before its last epoch, to continue from its
 /// checkpoint: what [`run_trial`] returns for a halving rung. Never written to results.csv.
-pub const PAUSED: &str = "paused";
+pub(super) const PAUSED: &str = "paused";
 
 /// How far to train a trial in this call.
 #[derive(Clone, Copy)]
-pub struct Segment<'c> {
+pub(super) struct Segment<'c> {
     /// Stop after this epoch (the trial's `epochs` to train it whole).
     pub until: usize,
     /// Continue from the trial's checkpoint if it has one, and save one after every epoch
@@ -39,7 +39,7 @@ pub struct Segment<'c> {
 }
 
 /// What a trial needs from the sweep around it.
-pub struct TrialEnv<'a> {
+pub(super) struct TrialEnv<'a> {
     pub meter: &'a Meter,
     pub epochs_log: &'a CsvLog<EpochRow>,
     pub power_path: std::path::PathBuf,
@@ -239,7 +239,7 @@ impl Drop for PowerLimit<'_> {
 }
 
 /// Train one trial (or one segment of it) and return its results row (not yet written).
-pub fn run_trial(
+pub(super) fn run_trial(
     trial: &Trial,
     data: &TrialData,
     env: &TrialEnv,

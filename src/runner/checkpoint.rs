@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 /// The JSON part of a checkpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Saved {
+pub(super) struct Saved {
     /// The epoch the records were taken after (`totals.epochs_done`).
     pub epoch: usize,
     /// The trial's attempt id, kept across runs so its epochs.csv rows stay one attempt.
@@ -43,12 +43,12 @@ pub struct Saved {
     pub command: bool,
 }
 
-pub struct Checkpoints {
+pub(super) struct Checkpoints {
     dir: PathBuf,
 }
 
 impl Checkpoints {
-    pub fn new(out: &Path) -> Checkpoints {
+    pub(super) fn new(out: &Path) -> Checkpoints {
         Checkpoints { dir: out.join("checkpoints") }
     }
 
@@ -57,7 +57,7 @@ impl Checkpoints {
     }
 
     /// The model and optimizer records of `id` after `epoch`.
-    pub fn records(&self, id: &str, epoch: usize) -> (PathBuf, PathBuf) {
+    pub(super) fn records(&self, id: &str, epoch: usize) -> (PathBuf, PathBuf) {
         (
             self.dir.join(format!("{id}.e{epoch}.model.bpk")),
             self.dir.join(format!("{id}.e{epoch}.optim.bpk")),
@@ -65,7 +65,7 @@ impl Checkpoints {
     }
 
     /// The trial's checkpoint, if it has one whose records are there.
-    pub fn load(&self, id: &str) -> Result<Option<Saved>> {
+    pub(super) fn load(&self, id: &str) -> Result<Option<Saved>> {
         let path = self.json(id);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -85,7 +85,7 @@ impl Checkpoints {
     }
 
     /// Save the state after `saved.epoch`, then drop the trial's older records.
-    pub fn save(
+    pub(super) fn save(
         &self,
         id: &str,
         saved: &Saved,
@@ -102,30 +102,30 @@ impl Checkpoints {
 
     /// The folder a command trial may keep its own state in across rungs
     /// (`WATTSWEEP_CHECKPOINT_DIR`).
-    pub fn command_dir(&self, id: &str) -> PathBuf {
+    pub(super) fn command_dir(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.command"))
     }
 
     /// Present while a command trial's rung runs: a later run finding it knows the command's
     /// state may be past the checkpoint.
-    pub fn command_marker(&self, id: &str) -> PathBuf {
+    pub(super) fn command_marker(&self, id: &str) -> PathBuf {
         self.dir.join(format!("{id}.command.running"))
     }
 
     /// Save a command trial's sums after `saved.epoch` (it has no records of ours).
-    pub fn save_command(&self, id: &str, saved: &Saved) -> Result<()> {
+    pub(super) fn save_command(&self, id: &str, saved: &Saved) -> Result<()> {
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot create", self.dir.display()))?;
         self.update(id, &Saved { command: true, ..saved.clone() })
     }
 
     /// Rewrite the JSON part only (the records of `saved.epoch` must be there).
-    pub fn update(&self, id: &str, saved: &Saved) -> Result<()> {
+    pub(super) fn update(&self, id: &str, saved: &Saved) -> Result<()> {
         write_atomic(&self.json(id), &serde_json::to_vec_pretty(saved)?)
     }
 
     /// Remove everything of `id`.
-    pub fn remove(&self, id: &str) -> Result<()> {
+    pub(super) fn remove(&self, id: &str) -> Result<()> {
         let _ = std::fs::remove_file(self.command_marker(id));
         let own = self.command_dir(id);
         if own.exists() {
@@ -156,7 +156,7 @@ impl Checkpoints {
     }
 
     /// Trial ids with a checkpoint JSON.
-    pub fn ids(&self) -> Vec<String> {
+    pub(super) fn ids(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(&self.dir) else { return Vec::new() };
         let mut ids: Vec<String> = entries
             .flatten()
@@ -170,7 +170,7 @@ impl Checkpoints {
 
     /// Remove the directory if no checkpoint is left in it. Temporary files of writes that a
     /// kill cut short (`.<name>.tmp-<pid>`) belong to no checkpoint and go first.
-    pub fn remove_dir_if_empty(&self) {
+    pub(super) fn remove_dir_if_empty(&self) {
         if !self.ids().is_empty() {
             return;
         }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What a command trial needs besides [`TrialEnv`].
-pub struct CommandCtx<'a> {
+pub(super) struct CommandCtx<'a> {
     pub spec: &'a CommandSpec,
     /// The sweep's output folder (logs, artefacts, the running supervisor's pid file).
     pub out: &'a Path,
@@ -33,16 +33,16 @@ pub struct CommandCtx<'a> {
 }
 
 /// The file naming a running supervisor, for a later run to end a tree left by a killed one.
-pub fn pid_file(out: &Path) -> PathBuf {
+pub(super) fn pid_file(out: &Path) -> PathBuf {
     out.join("command.pid")
 }
 
 /// Program arguments and environment variables of a command.
-pub type CommandLine = (Vec<String>, Vec<(String, String)>);
+pub(super) type CommandLine = (Vec<String>, Vec<(String, String)>);
 
 /// The argv and environment of a trial's command: templates filled in, then what every
 /// command gets (`WATTSWEEP_TRIAL_ID`, `WATTSWEEP_OUT`, `WATTSWEEP_<KEY>`, …).
-pub fn command_line(
+pub(super) fn command_line(
     trial: &Trial,
     spec: &CommandSpec,
     epochs: usize,
@@ -76,7 +76,7 @@ pub fn command_line(
 }
 
 /// Run one command trial (or one rung of it) and return its row (not yet written).
-pub fn run_command_trial(
+pub(super) fn run_command_trial(
     trial: &Trial,
     ctx: &CommandCtx,
     env: &TrialEnv,

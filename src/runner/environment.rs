@@ -8,10 +8,10 @@ use sysinfo::System;
 
 /// The Burn version this build pins (Cargo.toml `burn = "=0.22.1"`).
 /// The Burn version this binary was built with, read from Cargo.lock by build.rs.
-pub const BURN_VERSION: &str = env!("WATTSWEEP_BURN_VERSION");
+pub(super) const BURN_VERSION: &str = env!("WATTSWEEP_BURN_VERSION");
 
 #[derive(Clone, Debug, Serialize)]
-pub struct Machine {
+pub(super) struct Machine {
     pub hostname: String,
     pub cpu_model: String,
     pub logical_cores: usize,
@@ -25,7 +25,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn probe(gpus: Vec<String>) -> Machine {
+    pub(super) fn probe(gpus: Vec<String>) -> Machine {
         let mut sys = System::new();
         sys.refresh_cpu_all();
         sys.refresh_memory();
@@ -46,12 +46,12 @@ impl Machine {
     }
 }
 
-pub fn hostname() -> String {
+pub(super) fn hostname() -> String {
     System::host_name().unwrap_or_else(|| "unknown".into())
 }
 
 /// `SLURM_JOB_ID`, or `ARRAYJOB_TASK` for array tasks (how `squeue` and `sacct` name them).
-pub fn slurm_job_id() -> Option<String> {
+pub(super) fn slurm_job_id() -> Option<String> {
     let array = std::env::var("SLURM_ARRAY_JOB_ID").ok();
     let task = std::env::var("SLURM_ARRAY_TASK_ID").ok();
     match (array, task) {
@@ -67,7 +67,7 @@ struct TrialEntry<'a> {
 }
 
 #[derive(Serialize)]
-pub struct RunInfo<'a> {
+pub(super) struct RunInfo<'a> {
     pub wattsweep_version: &'static str,
     pub burn_version: &'static str,
     pub started_at: String,
@@ -83,7 +83,7 @@ pub struct RunInfo<'a> {
 }
 
 impl<'a> RunInfo<'a> {
-    pub fn new(
+    pub(super) fn new(
         grid_file: String,
         grid_text: &'a str,
         trials: &'a [Trial],
@@ -117,6 +117,6 @@ impl<'a> RunInfo<'a> {
 }
 
 /// Now, as ISO 8601 with the local zone offset (e.g. `2026-11-25T21:04:05+00:00`).
-pub fn now_iso() -> String {
+pub(super) fn now_iso() -> String {
     chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }

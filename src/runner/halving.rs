@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// What the sweep around the loop provides.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     pub out: &'a Path,
     pub h: Halving,
     pub results: &'a CsvLog<ResultRow>,
@@ -33,7 +33,7 @@ pub struct Ctx<'a> {
 
 /// How the loop ended.
 #[derive(Debug, Default)]
-pub struct Ended {
+pub(super) struct Ended {
     /// Training segments run.
     pub ran: usize,
     pub interrupted: bool,
@@ -43,7 +43,7 @@ pub struct Ended {
 /// Whether a row ends its trial for the halving loop. `failed` and `diverged` are final too:
 /// the decisions recorded after them stand, so training such a trial again could change nothing
 /// (`--retry-failed` does not apply to successive halving).
-pub fn is_final(row: Option<&ResultRow>) -> bool {
+pub(super) fn is_final(row: Option<&ResultRow>) -> bool {
     matches!(
         row.map(|r| r.status.as_str()),
         Some("ok") | Some("pruned") | Some("failed") | Some("diverged")
@@ -51,7 +51,7 @@ pub fn is_final(row: Option<&ResultRow>) -> bool {
 }
 
 /// Run the halving sweep over `trials` (plan order). `rows`: each trial's current row.
-pub fn run(
+pub(super) fn run(
     ctx: &Ctx,
     trials: &[Trial],
     rows: &mut HashMap<String, ResultRow>,

@@ -5,7 +5,7 @@ use super::interrupt::Interrupt;
 use crate::energy::Meter;
 
 /// Idle power of the measured domains over `idle_s` seconds before the first trial.
-pub fn measure_idle(meter: &Meter, idle_s: f64, interrupt: &Interrupt) -> Option<f64> {
+pub(super) fn measure_idle(meter: &Meter, idle_s: f64, interrupt: &Interrupt) -> Option<f64> {
     if idle_s <= 0.0 {
         return None;
     }

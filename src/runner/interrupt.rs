@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Clone)]
-pub struct Interrupt {
+pub(super) struct Interrupt {
     flag: Arc<AtomicBool>,
 }
 
 impl Interrupt {
     /// Install the handlers for this process.
-    pub fn install() -> Result<Interrupt> {
+    pub(super) fn install() -> Result<Interrupt> {
         let flag = Arc::new(AtomicBool::new(false));
         for sig in [SIGINT, SIGTERM] {
             // Order matters: the conditional exit checks the flag before it is set by this signal.
@@ -24,7 +24,7 @@ impl Interrupt {
         Ok(Interrupt { flag })
     }
 
-    pub fn requested(&self) -> bool {
+    pub(super) fn requested(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
     }
 }

@@ -21,10 +21,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// How long the tree gets to end after SIGTERM before SIGKILL.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(super) const GRACE: Duration = Duration::from_secs(5);
 
 /// What to run and where its output goes.
-pub struct Launch {
+pub(super) struct Launch {
     /// Program and arguments, already substituted.
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
@@ -47,7 +47,7 @@ pub struct Launch {
 }
 
 /// What watches the command from outside.
-pub struct Watch<'a> {
+pub(super) struct Watch<'a> {
     pub meter: &'a Meter,
     pub interrupt: Option<&'a Interrupt>,
     pub budget: Option<&'a BudgetState>,
@@ -56,7 +56,7 @@ pub struct Watch<'a> {
 impl Ran {
     /// The `command_phases` column: the phases announced (`setup+train+eval`), or `none` when
     /// the whole command was the training window.
-    pub fn phases_text(&self) -> String {
+    pub(super) fn phases_text(&self) -> String {
         if self.phases_seen.is_empty() {
             return "none".into();
         }
@@ -70,7 +70,7 @@ impl Ran {
 
 /// How the command ended.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Stop {
+pub(super) enum Stop {
     Exited(i32),
     Signaled(i32),
     SpawnFailed(String),
@@ -82,7 +82,7 @@ pub enum Stop {
 /// One `{"epoch": N, …}` event with the energy and time of the train phases since the previous
 /// one and the eval phase it closed.
 #[derive(Clone, Debug, PartialEq)]
-pub struct EpochSeen {
+pub(super) struct EpochSeen {
     pub epoch: usize,
     pub test_accuracy: Option<f64>,
     pub train_loss: Option<f64>,
@@ -94,7 +94,7 @@ pub struct EpochSeen {
 
 /// Everything measured while the command ran.
 #[derive(Debug)]
-pub struct Ran {
+pub(super) struct Ran {
     pub stop: Stop,
     /// The phases the command announced (empty: the whole command was the training window).
     pub phases_seen: Vec<CmdPhase>,
@@ -123,7 +123,7 @@ pub struct Ran {
 /// End a tree left running by a wattsweep that was killed along with its supervisor's
 /// parent-death signal somehow lost (the pid file says which; the start time guards against
 /// a reused pid). Called before a sweep starts its trials.
-pub fn end_stale_tree(pid_file: &Path) {
+pub(super) fn end_stale_tree(pid_file: &Path) {
     let Ok(text) = std::fs::read_to_string(pid_file) else { return };
     let mut it = text.split_whitespace().map(|x| x.parse::<u64>().ok());
     if let (Some(Some(pid)), Some(Some(start))) = (it.next(), it.next()) {
@@ -175,7 +175,11 @@ fn spawn(l: &Launch) -> std::io::Result<Child> {
 
 /// Run the command to its end and measure it. `on_epoch` gets each epoch as it ends (its row is
 /// written at once). `Err` only for what is wrong on our side (the log cannot be created).
-pub fn run(l: &Launch, w: &Watch, on_epoch: &mut dyn FnMut(&EpochSeen)) -> anyhow::Result<Ran> {
+pub(super) fn run(
+    l: &Launch,
+    w: &Watch,
+    on_epoch: &mut dyn FnMut(&EpochSeen),
+) -> anyhow::Result<Ran> {
     let mut log = Log::open(l.log.as_deref(), l.log_cap, l.log_append)?;
     let mut probe = LoadProbe::system();
     let started = Instant::now();

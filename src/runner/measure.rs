@@ -14,7 +14,7 @@ use crate::results::{CsvLog, ResultRow, one_line};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
-pub struct MeasureOptions {
+pub(crate) struct MeasureOptions {
     pub argv: Vec<String>,
     pub out: Option<PathBuf>,
     pub idle_s: f64,
@@ -23,7 +23,7 @@ pub struct MeasureOptions {
 
 /// Run and measure; returns the command's exit code (128 + signal when a signal ended it, 130
 /// after Ctrl-C, 127 when it could not be started).
-pub fn measure(opts: &MeasureOptions) -> Result<u8> {
+pub(crate) fn measure(opts: &MeasureOptions) -> Result<u8> {
     let log = match &opts.out {
         Some(path) => {
             let (log, repair) = CsvLog::<ResultRow>::open(path)?;

@@ -27,5 +27,5 @@ mod sweep;
 mod totals;
 
 pub use lock::OutputLock;
-pub use measure::{MeasureOptions, measure};
-pub use sweep::{RunOptions, load_datasets, output_dir, run_sweep};
+pub(crate) use measure::{MeasureOptions, measure};
+pub(crate) use sweep::{RunOptions, load_datasets, output_dir, run_sweep};

@@ -7,23 +7,23 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 /// The default cap on a trial's log (`<out>/logs/<trial_id>.log`).
-pub const LOG_CAP_BYTES: u64 = 64 << 20;
+pub(super) const LOG_CAP_BYTES: u64 = 64 << 20;
 /// The longest line kept; the rest of a longer line is dropped (counted in the log).
-pub const LINE_CAP_BYTES: usize = 1 << 20;
+pub(super) const LINE_CAP_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Copy, PartialEq)]
-pub enum Stream {
+pub(super) enum Stream {
     Out,
     Err,
 }
 
-pub enum Msg {
+pub(super) enum Msg {
     Line(Stream, String, Instant),
     Closed,
 }
 
 /// The capped log file.
-pub struct Log {
+pub(super) struct Log {
     file: Option<std::fs::File>,
     written: u64,
     cap: u64,
@@ -33,7 +33,7 @@ pub struct Log {
 impl Log {
     /// `append`: a later rung of the same trial goes on in the same log (and the cap counts
     /// what is there).
-    pub fn open(path: Option<&Path>, cap: u64, append: bool) -> anyhow::Result<Log> {
+    pub(super) fn open(path: Option<&Path>, cap: u64, append: bool) -> anyhow::Result<Log> {
         let (file, written) = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
@@ -54,7 +54,7 @@ impl Log {
         Ok(Log { file, written, cap, cut: written > cap })
     }
 
-    pub fn line(&mut self, text: &str) {
+    pub(super) fn line(&mut self, text: &str) {
         let Some(f) = &mut self.file else { return };
         if self.cut {
             return;
@@ -78,7 +78,7 @@ impl Log {
 
 /// Read `pipe` line by line into `tx` (lines longer than the cap are cut, the rest of them
 /// dropped); a thread of its own, which ends when the pipe closes.
-pub fn read_lines(mut pipe: impl Read, stream: Stream, tx: mpsc::Sender<Msg>) {
+pub(super) fn read_lines(mut pipe: impl Read, stream: Stream, tx: mpsc::Sender<Msg>) {
     let mut buf = vec![0u8; 64 << 10];
     let mut line: Vec<u8> = Vec::new();
     let mut dropped = 0usize;

@@ -5,7 +5,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-pub struct Progress {
+pub(super) struct Progress {
     bar: Option<ProgressBar>,
     total: usize,
     done: usize,
@@ -15,7 +15,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(total: usize, quiet: bool) -> Progress {
+    pub(super) fn new(total: usize, quiet: bool) -> Progress {
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar =
                 ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
@@ -38,14 +38,14 @@ impl Progress {
     }
 
     /// Trials (or halving segments) still to run from now on, when the plan changes as it goes.
-    pub fn set_remaining(&mut self, remaining: usize) {
+    pub(super) fn set_remaining(&mut self, remaining: usize) {
         self.total = self.done + remaining;
         if let Some(bar) = &self.bar {
             bar.set_length(self.total as u64);
         }
     }
 
-    pub fn start_trial(&mut self, label: String) {
+    pub(super) fn start_trial(&mut self, label: String) {
         tracing::info!("trial {}/{}: {label}", self.done + 1, self.total);
         self.trial_label = label;
         if let Some(bar) = &self.bar {
@@ -53,7 +53,14 @@ impl Progress {
         }
     }
 
-    pub fn batch(&mut self, epoch: usize, epochs: usize, batch: usize, batches: usize, loss: f32) {
+    pub(super) fn batch(
+        &mut self,
+        epoch: usize,
+        epochs: usize,
+        batch: usize,
+        batches: usize,
+        loss: f32,
+    ) {
         if let Some(bar) = &self.bar {
             bar.set_message(format!(
                 "{} epoch {epoch}/{epochs} batch {batch}/{batches} loss {loss:.3}",
@@ -68,7 +75,7 @@ impl Progress {
         }
     }
 
-    pub fn finish_trial(&mut self, summary: &str) {
+    pub(super) fn finish_trial(&mut self, summary: &str) {
         self.done += 1;
         tracing::info!("trial {}/{} done: {summary} ({})", self.done, self.total, self.eta());
         if let Some(bar) = &self.bar {
@@ -85,7 +92,7 @@ impl Progress {
         format!("elapsed {}, ETA {}", fmt_secs(elapsed), fmt_secs(left))
     }
 
-    pub fn finish(self) {
+    pub(super) fn finish(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }

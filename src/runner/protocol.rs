@@ -11,11 +11,11 @@
 //! (which `json.dumps` writes) are accepted: a NaN metric makes the trial `diverged`.
 
 /// The prefix of an event line.
-pub const PREFIX: &str = "wattsweep:";
+pub(super) const PREFIX: &str = "wattsweep:";
 
 /// A phase of a command trial, as its events name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CmdPhase {
+pub(super) enum CmdPhase {
     Setup,
     Train,
     Eval,
@@ -23,7 +23,7 @@ pub enum CmdPhase {
 }
 
 impl CmdPhase {
-    pub const NAMES: [&str; 4] = ["setup", "train", "eval", "infer"];
+    pub(super) const NAMES: [&str; 4] = ["setup", "train", "eval", "infer"];
 
     fn parse(s: &str) -> Option<CmdPhase> {
         match s {
@@ -38,7 +38,7 @@ impl CmdPhase {
 
 /// One event line, parsed.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Event {
+pub(super) struct Event {
     pub phase: Option<CmdPhase>,
     pub epoch: Option<usize>,
     pub test_accuracy: Option<f64>,
@@ -52,7 +52,7 @@ pub struct Event {
 }
 
 /// `None`: not an event line. `Some(Err)`: an event line that is wrong (said in the log).
-pub fn parse_line(line: &str) -> Option<Result<Event, String>> {
+pub(super) fn parse_line(line: &str) -> Option<Result<Event, String>> {
     let body = line.trim_start().strip_prefix(PREFIX)?.trim();
     Some(parse_body(body))
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// Move a power series that no current row refers to into `power/superseded/<stem>.csv` (the
 /// report reads only `power/*.csv`), as its row goes to superseded.csv. A missing file is fine.
-pub fn set_power_aside(path: &Path, stem: &str) -> Result<()> {
+pub(super) fn set_power_aside(path: &Path, stem: &str) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
@@ -31,7 +31,7 @@ fn supersede<'r>(
 
 /// Drop an attempt that lost to the trial's current row: its epochs leave epochs.csv and its
 /// row goes to superseded.csv, so nothing measured is deleted.
-pub fn discard(
+pub(super) fn discard(
     results: &CsvLog<ResultRow>,
     epochs: &CsvLog<EpochRow>,
     row: &ResultRow,
@@ -51,7 +51,7 @@ pub fn discard(
 ///
 /// `earlier_epochs`: whether epochs.csv held rows of this trial when the sweep started (an
 /// earlier attempt, finished or killed); only then is the growing file read and rewritten.
-pub fn record(
+pub(super) fn record(
     results: &CsvLog<ResultRow>,
     epochs: &CsvLog<EpochRow>,
     row: &ResultRow,

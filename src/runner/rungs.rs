@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Epochs a configuration of `epochs` trains to at 0-based rung `rung`:
 /// `min_epochs · eta^rung`, at most `epochs`.
-pub fn rung_epochs(h: &Halving, rung: usize, epochs: usize) -> usize {
+pub(super) fn rung_epochs(h: &Halving, rung: usize, epochs: usize) -> usize {
     let mut e = h.min_epochs;
     for _ in 0..rung {
         e = e.saturating_mul(h.eta);
@@ -22,16 +22,16 @@ pub fn rung_epochs(h: &Halving, rung: usize, epochs: usize) -> usize {
 }
 
 /// z of a two-sided 95 % interval: the confidence at which two objectives count as different.
-pub const Z95: f64 = 1.96;
+pub(super) const Z95: f64 = 1.96;
 
 /// The least relative noise assumed for one trial's measured energy, whatever the sweep itself
 /// shows: counters, clocks and a machine's background never repeat better than this (repeats
 /// measured 4–7 % on a shared VM; RAPL on an idle workstation stays near 1–2 %).
-pub const ENERGY_NOISE_FLOOR: f64 = 0.02;
+pub(super) const ENERGY_NOISE_FLOOR: f64 = 0.02;
 
 /// A configuration's trials (its seeds and repeats) at a rung, judged together.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Standing {
+pub(super) struct Standing {
     pub config_id: String,
     /// The rung's epochs for this configuration, and its own `epochs`.
     pub epochs: usize,
@@ -45,7 +45,7 @@ pub struct Standing {
     /// Each trial's test accuracy and cumulative energy (the means above are theirs).
     pub accuracies: Vec<f64>,
     pub energies: Vec<Option<f64>>,
-    /// Test images the accuracies were measured on.
+    /// Test images the accuracies were measured on (0: unknown).
     pub test_images: usize,
     /// What it computes (model and its settings, data, batch size, backend, threads): equal
     /// shapes at the same rung do the same arithmetic, so their energies are equal in
@@ -119,7 +119,11 @@ fn noise(standings: &[Standing], pool: bool) -> Vec<Noise> {
             let own_rel = if own.len() >= 2 { sd(&own) / mean(&own) } else { 0.0 };
             let shape = shape_spread.get(s.shape.as_str()).map_or(0.0, |&(_, spread)| spread);
             let p = s.accuracy.clamp(0.0, 1.0);
-            let binomial = (p * (1.0 - p) / s.test_images.max(1) as f64).sqrt();
+            // Unknown test-set size (a command that does not say): its seeds' spread only.
+            let binomial = match s.test_images {
+                0 => 0.0,
+                n => (p * (1.0 - p) / n as f64).sqrt(),
+            };
             Noise {
                 energy: s.energy_j,
                 pooled: false,
@@ -159,7 +163,7 @@ fn noise(standings: &[Standing], pool: bool) -> Vec<Noise> {
 /// than the noise (accuracy decides between them), and every pruned configuration whose
 /// objective is not distinguishable from the cutoff's at 95 % goes on too (up to `max_keep`).
 /// Ties keep the plan's order, so the same numbers always give the same decisions.
-pub fn decide(rung: usize, standings: &[Standing], h: &Halving) -> Vec<Decision> {
+pub(super) fn decide(rung: usize, standings: &[Standing], h: &Halving) -> Vec<Decision> {
     let noise = noise(standings, h.keep_within_noise);
     let jpap = |i: usize| {
         let s = &standings[i];
@@ -349,17 +353,17 @@ fn pareto_layers(st: &Standings, idx: &[usize]) -> std::collections::HashMap<usi
     layer
 }
 
-pub fn decisions_path(out: &Path) -> PathBuf {
+pub(super) fn decisions_path(out: &Path) -> PathBuf {
     out.join(crate::results::DECISIONS_FILE)
 }
 
 /// The decisions recorded so far (none without the file).
-pub fn read_decisions(out: &Path) -> Result<Vec<Decision>> {
+pub(super) fn read_decisions(out: &Path) -> Result<Vec<Decision>> {
     Ok(read_tolerant(&decisions_path(out))?.0)
 }
 
 /// Record a rung's decisions after those already recorded.
-pub fn write_decisions(out: &Path, all: &[Decision]) -> Result<()> {
+pub(super) fn write_decisions(out: &Path, all: &[Decision]) -> Result<()> {
     write_atomic(&decisions_path(out), &encode(all, true)?)
 }
 

@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     pub grid: PathBuf,
     pub data_dir: Option<PathBuf>,
     pub out: Option<PathBuf>,
@@ -42,7 +42,7 @@ pub struct RunOptions {
 /// How a sweep ended; `exit_code` follows docs/running.md (0 ok, 1 some trial failed, 3 stopped by
 /// `[budget]`, 130 interrupted).
 #[derive(Debug, Default, PartialEq)]
-pub struct SweepSummary {
+pub(crate) struct SweepSummary {
     /// Where the rows were written (`<out>`, or the shard's directory under it).
     pub out: PathBuf,
     pub planned: usize,
@@ -58,7 +58,7 @@ pub struct SweepSummary {
 }
 
 impl SweepSummary {
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
         } else if self.budget.is_some() {
@@ -72,12 +72,12 @@ impl SweepSummary {
 }
 
 /// The output directory: `--out`, else `reports/<name>`; a shard writes under `shards/I-of-N`.
-pub fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
+pub(crate) fn output_dir(grid: &Grid, out: Option<&Path>) -> PathBuf {
     out.map(Path::to_path_buf).unwrap_or_else(|| Path::new("reports").join(&grid.name))
 }
 
 /// Load every dataset the trials use. One dataset may come from `--data-dir`.
-pub fn load_datasets(
+pub(crate) fn load_datasets(
     trials: &[Trial],
     data_dir: Option<&Path>,
     fetch: bool,
@@ -129,7 +129,7 @@ fn log_repair(path: &Path, repaired: &Repair) {
 }
 
 /// Whether a trial with this previous row should run again.
-pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
+pub(super) fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
     match previous.map(|r| r.status.as_str()) {
         None => true,
         Some("ok") => false,
@@ -140,7 +140,10 @@ pub fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bool {
 
 /// Run the sweep. `after_trial(dir)` is called after each trial's row is written (the live
 /// report hangs there; the runner itself knows nothing of reports).
-pub fn run_sweep(opts: &RunOptions, after_trial: &mut dyn FnMut(&Path)) -> Result<SweepSummary> {
+pub(crate) fn run_sweep(
+    opts: &RunOptions,
+    after_trial: &mut dyn FnMut(&Path),
+) -> Result<SweepSummary> {
     let plan::Loaded { grid, trials, .. } = plan::load(&opts.grid, opts.shard.as_ref())?;
     let datasets = load_datasets(&trials, opts.data_dir.as_deref(), opts.fetch)?;
 

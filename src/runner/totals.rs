@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Sums of windows, domain by domain; a domain stays `None` if no window measured it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Energies {
+pub(super) struct Energies {
     pub total_j: f64,
     pub cpu_j: Option<f64>,
     pub dram_j: Option<f64>,
@@ -21,7 +21,7 @@ pub struct Energies {
 }
 
 impl Energies {
-    pub fn add(&mut self, w: &Window) {
+    pub(super) fn add(&mut self, w: &Window) {
         self.absorb(&Energies {
             total_j: w.energy_j,
             cpu_j: w.cpu_energy_j,
@@ -36,7 +36,7 @@ impl Energies {
     }
 
     /// Add other sums (a window's, or a later rung's of a command trial), domain by domain.
-    pub fn absorb(&mut self, e: &Energies) {
+    pub(super) fn absorb(&mut self, e: &Energies) {
         let plus = |acc: Option<f64>, x: Option<f64>| match (acc, x) {
             (None, None) => None,
             (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
@@ -61,7 +61,7 @@ impl Energies {
 
 /// A trial's sums over the epochs trained so far (in this and earlier runs).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Totals {
+pub(super) struct Totals {
     /// Complete epochs (trained and evaluated).
     pub epochs_done: usize,
     /// Seconds of training, partial epochs included.
@@ -89,7 +89,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn fresh(source: String) -> Totals {
+    pub(super) fn fresh(source: String) -> Totals {
         Totals {
             energy: Energies { source, ..Default::default() },
             epochs_measured: true,
@@ -97,7 +97,7 @@ impl Totals {
         }
     }
 
-    pub fn add_gpus_shared(&mut self, now: Vec<Option<bool>>) {
+    pub(super) fn add_gpus_shared(&mut self, now: Vec<Option<bool>>) {
         if self.gpus_shared.is_empty() {
             self.gpus_shared = now;
             return;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// `wattsweep slurm`: the grid, the forwarded `run` options and the cluster flags.
 #[derive(Clone, Debug, Default)]
-pub struct SlurmRequest {
+pub(crate) struct SlurmRequest {
     pub grid: PathBuf,
     pub out: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
@@ -38,7 +38,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
 
 /// Validate the grid, fetch its data once, write `<out>/slurm/{sweep,merge}.sbatch` and, with
 /// `submit`, submit both. Returns 0.
-pub fn slurm_command(req: &SlurmRequest) -> Result<i32> {
+pub(crate) fn slurm_command(req: &SlurmRequest) -> Result<i32> {
     // The same road as `plan` and `run`: a grid they refuse is refused here, with their words.
     let crate::plan::Loaded { grid, all: trials, .. } = crate::plan::load(&req.grid, None)?;
     if trials.is_empty() {
@@ -113,7 +113,7 @@ pub fn slurm_command(req: &SlurmRequest) -> Result<i32> {
 
 /// Merge the shards of `out`; prints what it did. Exit 0 clean, 1 conflicts or trials without
 /// an `ok` row (the merge is written anyway).
-pub fn merge_command(out: &Path) -> Result<i32> {
+pub(crate) fn merge_command(out: &Path) -> Result<i32> {
     if !out.is_dir() {
         bail!("{}: no such directory", out.display());
     }
@@ -125,7 +125,7 @@ pub fn merge_command(out: &Path) -> Result<i32> {
 }
 
 /// The merge report for people, one finding a line.
-pub fn describe(r: &MergeReport, out: &Path) -> String {
+pub(crate) fn describe(r: &MergeReport, out: &Path) -> String {
     let mut s = format!(
         "merged {} source{} ({}): {} trials, {} ok, {} not ok; {} planned\n",
         r.sources.len(),

@@ -23,14 +23,14 @@ use std::path::{Path, PathBuf};
 
 /// A planned trial, from a run.json `trials` entry.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PlanEntry {
+pub(crate) struct PlanEntry {
     pub trial_id: String,
     pub settings: String,
 }
 
 /// One directory's files: a shard, or the top-level `<out>` of a non-sharded run.
 #[derive(Clone, Debug, Default)]
-pub struct Source {
+pub(crate) struct Source {
     /// `shards/0-of-4`, or `.` for `<out>` itself.
     pub label: String,
     pub dir: PathBuf,
@@ -43,14 +43,14 @@ pub struct Source {
 
 /// Two or more different `ok` attempts of one trial.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Conflict {
+pub(crate) struct Conflict {
     pub trial_id: String,
     /// `(source label, attempt_id, test_accuracy, energy_j)`, the kept one first.
     pub attempts: Vec<(String, String, Option<f64>, Option<f64>)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct MergeReport {
+pub(crate) struct MergeReport {
     pub sources: Vec<String>,
     pub planned: usize,
     /// Trials in the merged results.csv.
@@ -72,7 +72,7 @@ pub struct MergeReport {
 impl MergeReport {
     /// 0: every planned trial has one `ok` attempt and nothing conflicts; 1: conflicts, missing
     /// or not-`ok` trials (the merge is still written). Errors (exit 2) never reach a report.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         if self.conflicts.is_empty() && self.missing.is_empty() && self.not_ok.is_empty() {
             0
         } else {
@@ -83,7 +83,7 @@ impl MergeReport {
 
 /// What merging produced, before anything is written.
 #[derive(Clone, Debug, Default)]
-pub struct Merged {
+pub(crate) struct Merged {
     pub results: Vec<ResultRow>,
     pub epochs: Vec<EpochRow>,
     /// Every `ok` attempt of a conflicting trial.
@@ -100,7 +100,7 @@ fn instant(t: &str) -> i64 {
 
 /// Merge sources (shards first, `<out>` last: where one attempt appears in both, the shard's copy,
 /// the original, is used).
-pub fn merge(sources: &[Source]) -> Merged {
+pub(crate) fn merge(sources: &[Source]) -> Merged {
     let mut m = Merged::default();
     m.report.sources = sources.iter().map(|s| s.label.clone()).collect();
     m.report.torn = sources.iter().flat_map(|s| s.torn.iter().cloned()).collect();
@@ -211,7 +211,7 @@ pub fn merge(sources: &[Source]) -> Merged {
 }
 
 /// The `trials` of a run.json; `None` when there is no run.json.
-pub fn read_plan(path: &Path) -> Result<Option<Vec<PlanEntry>>> {
+pub(crate) fn read_plan(path: &Path) -> Result<Option<Vec<PlanEntry>>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -236,7 +236,7 @@ pub fn read_plan(path: &Path) -> Result<Option<Vec<PlanEntry>>> {
 }
 
 /// One directory's results, epochs and plan.
-pub fn read_source(dir: &Path, label: String) -> Result<Source> {
+pub(crate) fn read_source(dir: &Path, label: String) -> Result<Source> {
     let (results, torn_r) = read_tolerant::<ResultRow>(&dir.join("results.csv"))?;
     let (epochs, torn_e) = read_tolerant::<EpochRow>(&dir.join("epochs.csv"))?;
     let plan = read_plan(&dir.join("run.json"))?.unwrap_or_default();
@@ -249,7 +249,7 @@ pub fn read_source(dir: &Path, label: String) -> Result<Source> {
 }
 
 /// Every shard under `<out>/shards/` (sorted by name), then `<out>` itself.
-pub fn read_sources(out: &Path) -> Result<Vec<Source>> {
+pub(crate) fn read_sources(out: &Path) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let shards = out.join("shards");
     if let Ok(entries) = std::fs::read_dir(&shards) {
@@ -288,7 +288,7 @@ fn merge_decisions(out: &Path) -> Result<()> {
 /// Read, merge and write `<out>/results.csv`, `<out>/epochs.csv`, `<out>/conflicts.csv` (only
 /// with conflicts) and the kept attempts' power series under `<out>/power/`. The caller holds
 /// `<out>/.lock`, so no non-sharded run appends to `<out>/results.csv` meanwhile.
-pub fn merge_dir(out: &Path) -> Result<MergeReport> {
+pub(crate) fn merge_dir(out: &Path) -> Result<MergeReport> {
     let sources = read_sources(out)?;
     if sources.iter().all(|s| s.results.is_empty() && s.plan.is_empty()) {
         anyhow::bail!(

@@ -18,14 +18,14 @@
 //! `settings` resolves flags and the grid's `[slurm]` table, `sbatch` writes the scripts,
 //! `submit` calls `sbatch`, `merge` combines the shards, `cmd` holds the commands' entry points.
 
-pub mod cmd;
-pub mod merge;
-pub mod sbatch;
-pub mod settings;
-pub mod submit;
+pub(crate) mod cmd;
+pub(crate) mod merge;
+pub(crate) mod sbatch;
+pub(crate) mod settings;
+pub(crate) mod submit;
 
-pub use cmd::{SlurmRequest, merge_command, slurm_command};
-pub use settings::SlurmFlags;
+pub(crate) use cmd::{SlurmRequest, merge_command, slurm_command};
+pub(crate) use settings::SlurmFlags;
 
 #[cfg(test)]
 #[path = "tests/mod.rs"]

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Everything the scripts are written from; all paths absolute.
 #[derive(Clone, Debug)]
-pub struct ScriptPlan {
+pub(crate) struct ScriptPlan {
     /// The wattsweep binary (std::env::current_exe), reached at this path from the nodes.
     pub exe: PathBuf,
     pub grid: PathBuf,
@@ -36,22 +36,22 @@ pub struct ScriptPlan {
 }
 
 impl ScriptPlan {
-    pub fn slurm_dir(&self) -> PathBuf {
+    pub(crate) fn slurm_dir(&self) -> PathBuf {
         self.out.join("slurm")
     }
-    pub fn logs_dir(&self) -> PathBuf {
+    pub(crate) fn logs_dir(&self) -> PathBuf {
         self.slurm_dir().join("logs")
     }
-    pub fn sweep_path(&self) -> PathBuf {
+    pub(crate) fn sweep_path(&self) -> PathBuf {
         self.slurm_dir().join("sweep.sbatch")
     }
-    pub fn merge_path(&self) -> PathBuf {
+    pub(crate) fn merge_path(&self) -> PathBuf {
         self.slurm_dir().join("merge.sbatch")
     }
 }
 
 /// A word for POSIX sh: single-quoted, each `'` written as `'\''`. Plain words stay bare.
-pub fn shell_quote(s: &str) -> String {
+pub(crate) fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c)) {
         return s.to_string();
     }
@@ -61,7 +61,7 @@ pub fn shell_quote(s: &str) -> String {
 /// A value in an `#SBATCH` line. sbatch splits those lines at spaces (no shell runs there); it
 /// groups double-quoted text and reads `\"` inside as `"`. A backslash in a filename turns off
 /// Slurm's `%A`/`%a` patterns, and a line break would end the directive: both are refused.
-pub fn directive_quote(s: &str) -> Result<String> {
+pub(crate) fn directive_quote(s: &str) -> Result<String> {
     if s.contains(['\n', '\r', '\0']) {
         bail!("`{}`: a line break cannot be written into an #SBATCH line", s.escape_debug());
     }
@@ -74,7 +74,7 @@ pub fn directive_quote(s: &str) -> Result<String> {
 }
 
 /// A literal path inside a Slurm filename pattern: `%` is written `%%`.
-pub fn pattern_literal(s: &str) -> String {
+pub(crate) fn pattern_literal(s: &str) -> String {
     s.replace('%', "%%")
 }
 
@@ -113,7 +113,7 @@ fn header(plan: &ScriptPlan, out: &mut String, job_name: &str, log_pattern: &str
 /// The job-array script. `N` is written into it rather than read from `SLURM_ARRAY_TASK_COUNT`:
 /// resubmitting one task by hand (`sbatch --array=3 sweep.sbatch`) gives a count of 1, which
 /// would name a different sharding; the script checks the index against `N` instead.
-pub fn sweep_script(plan: &ScriptPlan) -> Result<String> {
+pub(crate) fn sweep_script(plan: &ScriptPlan) -> Result<String> {
     let s = &plan.settings;
     let n = s.tasks;
     let mut out = String::from("#!/bin/bash\n");
@@ -182,7 +182,7 @@ pub fn sweep_script(plan: &ScriptPlan) -> Result<String> {
 
 /// The merge-and-report script, run after the whole array (`afterany`). Exit status: merge's
 /// (0 clean, 1 conflicts or trials without an `ok` row), unless merging or the report failed.
-pub fn merge_script(plan: &ScriptPlan) -> Result<String> {
+pub(crate) fn merge_script(plan: &ScriptPlan) -> Result<String> {
     let exe = shell_quote(utf8(&plan.exe)?);
     let dir = shell_quote(utf8(&plan.out)?);
     let mut out = String::from("#!/bin/bash\n");
@@ -214,7 +214,7 @@ pub fn merge_script(plan: &ScriptPlan) -> Result<String> {
 
 /// The commands that submit both scripts by hand (what `--submit` does). `--parsable` prints
 /// `jobid[;cluster]`; the merge depends on the job id alone.
-pub fn submit_commands(plan: &ScriptPlan) -> Result<String> {
+pub(crate) fn submit_commands(plan: &ScriptPlan) -> Result<String> {
     Ok(format!(
         "jobid=$(sbatch --parsable {}) && sbatch --dependency=afterany:\"${{jobid%%;*}}\" {}",
         shell_quote(utf8(&plan.sweep_path())?),

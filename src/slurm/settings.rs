@@ -7,11 +7,11 @@ use anyhow::{Result, bail};
 /// Default number of array tasks (shards) when neither `--tasks` nor `[slurm] tasks` is given:
 /// `min(trials, 8)`. Eight tasks spread a typical grid over a few nodes without queueing dozens
 /// of whole-node jobs; more tasks than trials would only start empty shards.
-pub const DEFAULT_MAX_TASKS: u64 = 8;
+pub(crate) const DEFAULT_MAX_TASKS: u64 = 8;
 
 /// What the command line gave (`None`/`false`: not given).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct SlurmFlags {
+pub(crate) struct SlurmFlags {
     pub tasks: Option<u64>,
     pub max_parallel: Option<u64>,
     pub partition: Option<String>,
@@ -26,7 +26,7 @@ pub struct SlurmFlags {
 
 /// The resolved settings the scripts are written from.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SlurmSettings {
+pub(crate) struct SlurmSettings {
     /// Array tasks = shards (N of `--shard I/N`).
     pub tasks: u64,
     /// At most this many tasks run at once (`--array=0-(N-1)%K`).
@@ -43,7 +43,11 @@ pub struct SlurmSettings {
 
 /// Flags win over the `[slurm]` table (already checked for unknown keys by the grid parser),
 /// which wins over the defaults. `trials` is the size of the plan.
-pub fn resolve(flags: &SlurmFlags, table: &toml::Table, trials: usize) -> Result<SlurmSettings> {
+pub(crate) fn resolve(
+    flags: &SlurmFlags,
+    table: &toml::Table,
+    trials: usize,
+) -> Result<SlurmSettings> {
     let mut problems = Vec::new();
     let mut int = |key: &str| -> Option<u64> {
         match table.get(key) {
@@ -178,7 +182,7 @@ fn digits(s: &str) -> bool {
 }
 
 /// Slurm's time formats: `M`, `M:S`, `H:M:S`, `D-H`, `D-H:M`, `D-H:M:S`.
-pub fn valid_time(t: &str) -> bool {
+pub(crate) fn valid_time(t: &str) -> bool {
     let (days, rest) = match t.split_once('-') {
         Some((d, r)) => (Some(d), r),
         None => (None, t),
@@ -191,13 +195,13 @@ pub fn valid_time(t: &str) -> bool {
 }
 
 /// `<number>[K|M|G|T]` (megabytes without a unit).
-pub fn valid_mem(m: &str) -> bool {
+pub(crate) fn valid_mem(m: &str) -> bool {
     let number = m.strip_suffix(['K', 'M', 'G', 'T', 'k', 'm', 'g', 't']).unwrap_or(m);
     digits(number)
 }
 
 /// `<count>` or `<type>:<count>`.
-pub fn valid_gpus(g: &str) -> bool {
+pub(crate) fn valid_gpus(g: &str) -> bool {
     match g.rsplit_once(':') {
         Some((kind, n)) => {
             !kind.is_empty()

@@ -8,14 +8,14 @@ use std::process::Command;
 
 /// The job id in `sbatch --parsable` output: `jobid` or `jobid;cluster` (federations and
 /// multi-cluster setups), possibly after warnings on earlier lines.
-pub fn parse_job_id(stdout: &str) -> Option<String> {
+pub(crate) fn parse_job_id(stdout: &str) -> Option<String> {
     let line = stdout.lines().map(str::trim).rfind(|l| !l.is_empty())?;
     let id = line.split(';').next()?.trim();
     (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| id.to_string())
 }
 
 /// `sbatch --parsable [--dependency=afterany:ID] SCRIPT`; returns the job id.
-pub fn sbatch(script: &Path, after: Option<&str>) -> Result<String> {
+pub(crate) fn sbatch(script: &Path, after: Option<&str>) -> Result<String> {
     let mut cmd = Command::new("sbatch");
     cmd.arg("--parsable");
     if let Some(id) = after {
@@ -48,7 +48,13 @@ pub fn sbatch(script: &Path, after: Option<&str>) -> Result<String> {
 }
 
 /// The lines printed after submitting: job ids, and how to watch, cancel and resume.
-pub fn watch_text(array_id: &str, merge_id: &str, tasks: u64, out: &Path, sweep: &Path) -> String {
+pub(crate) fn watch_text(
+    array_id: &str,
+    merge_id: &str,
+    tasks: u64,
+    out: &Path,
+    sweep: &Path,
+) -> String {
     let out_q = shell_quote(&out.display().to_string());
     format!(
         "submitted: array job {array_id} ({tasks} task{}), merge job {merge_id} (runs after the array ends)\n\

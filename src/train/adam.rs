@@ -14,7 +14,7 @@ use burn::prelude::*;
 use rayon::prelude::*;
 
 #[derive(Clone, Debug)]
-pub struct FusedAdam {
+pub(super) struct FusedAdam {
     pub beta_1: f32,
     pub beta_2: f32,
     pub epsilon: f32,

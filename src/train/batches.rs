@@ -14,18 +14,22 @@ use std::ops::Range;
 /// inference batch) becomes a tensor without a copy: a flex tensor reads those rows in place,
 /// other backends copy them in as from any buffer. Training batches are shuffled rows and are
 /// gathered into a new buffer.
-pub struct Prepared {
+pub(crate) struct Prepared {
     x: TensorData,
     pub y: Vec<u8>,
 }
 
 impl Prepared {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.y.len()
     }
 
     /// The first `limit` images of `split` (all when `None`), normalised with `(mean, std)`.
-    pub fn from_split(split: &Split, limit: Option<usize>, (mean, std): (f32, f32)) -> Prepared {
+    pub(crate) fn from_split(
+        split: &Split,
+        limit: Option<usize>,
+        (mean, std): (f32, f32),
+    ) -> Prepared {
         let n = limit.map_or(split.len(), |l| l.min(split.len()));
         let x: Vec<f32> =
             split.images[..n * PIXELS].iter().map(|&p| (p as f32 / 255.0 - mean) / std).collect();
@@ -37,12 +41,12 @@ impl Prepared {
     }
 
     /// All images, row-major.
-    pub fn images(&self) -> &[f32] {
+    pub(crate) fn images(&self) -> &[f32] {
         self.x.as_slice().expect("prepared images are f32")
     }
 
     /// The images and labels at `indices`, as the buffers a batch tensor takes ownership of.
-    pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<i64>) {
+    pub(crate) fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<i64>) {
         let x = self.images();
         let mut xs = Vec::with_capacity(indices.len() * PIXELS);
         let mut ys = Vec::with_capacity(indices.len());
@@ -55,7 +59,7 @@ impl Prepared {
 
     /// Images `rows` as `[rows.len(), 784]` tensor data that shares this split's buffer (no
     /// copy; writing to it copies it first, so the split never changes).
-    pub fn rows(&self, rows: Range<usize>) -> TensorData {
+    pub(crate) fn rows(&self, rows: Range<usize>) -> TensorData {
         assert!(
             rows.start <= rows.end && rows.end <= self.len(),
             "rows {rows:?} of a split of {} images",
@@ -71,25 +75,25 @@ impl Prepared {
     }
 
     /// The labels of `rows`, as a label tensor takes them.
-    pub fn labels(&self, rows: Range<usize>) -> Vec<i64> {
+    pub(crate) fn labels(&self, rows: Range<usize>) -> Vec<i64> {
         self.y[rows].iter().map(|&y| y as i64).collect()
     }
 
     /// The split in order, in runs of `size` consecutive images (the last may be shorter).
-    pub fn batches(&self, size: usize) -> impl Iterator<Item = Range<usize>> + use<> {
+    pub(crate) fn batches(&self, size: usize) -> impl Iterator<Item = Range<usize>> + use<> {
         let (n, size) = (self.len(), size.max(1));
         (0..n).step_by(size).map(move |start| start..(start + size).min(n))
     }
 }
 
 /// Train and test splits of one trial.
-pub struct TrialData {
+pub(crate) struct TrialData {
     pub train: Prepared,
     pub test: Prepared,
 }
 
 impl TrialData {
-    pub fn new(
+    pub(crate) fn new(
         data: &LoadedData,
         dataset: Dataset,
         train_limit: Option<usize>,
@@ -104,7 +108,7 @@ impl TrialData {
 }
 
 /// The order of training images in `epoch` (0-based) for `seed`.
-pub fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
+pub(super) fn epoch_order(n: usize, seed: u64, epoch: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     let mut rng =
         rand::rngs::StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch as u64);

@@ -18,7 +18,7 @@ use std::time::Instant;
 const EVAL_BATCH: usize = 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     TrainStart(usize),
     TrainEnd(usize),
     EvalStart(usize),
@@ -26,7 +26,7 @@ pub enum Phase {
 }
 
 /// What the runner sees of a running trial.
-pub trait Hooks {
+pub(crate) trait Hooks {
     /// Called at each phase boundary, before (start) or after (end) the phase's work.
     fn phase(&mut self, _phase: Phase) {}
     /// Called after each training batch (1-based `batch` of `batches`).
@@ -49,7 +49,7 @@ pub trait Hooks {
 }
 
 /// Training state after `epochs_done` epochs, to continue from.
-pub struct Resume {
+pub(crate) struct Resume {
     pub model: Model,
     pub optim: ModuleOptimizer,
     pub epochs_done: usize,
@@ -58,7 +58,7 @@ pub struct Resume {
 /// Save a training state with Burn's record format (burnpack): the model's parameters (with
 /// their ids) and the optimizer's per-parameter state (Adam's moments and step count, SGD's
 /// momentum, …), which is keyed by those ids.
-pub fn save_state(
+pub(crate) fn save_state(
     model: &Model,
     optim: &ModuleOptimizer,
     model_path: &std::path::Path,
@@ -78,7 +78,7 @@ pub fn save_state(
 }
 
 /// Load a state saved by [`save_state`] for `spec`'s model and optimizer.
-pub fn load_state(
+pub(crate) fn load_state(
     spec: &TrialSpec,
     model_path: &std::path::Path,
     optim_path: &std::path::Path,
@@ -100,12 +100,12 @@ pub fn load_state(
 
 /// Hooks that observe nothing (tests).
 #[cfg(test)]
-pub struct NoHooks;
+pub(crate) struct NoHooks;
 #[cfg(test)]
 impl Hooks for NoHooks {}
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct EpochReport {
+pub(crate) struct EpochReport {
     /// 1-based epoch number.
     pub epoch: usize,
     /// Mean training loss over the epoch's batches.
@@ -125,7 +125,7 @@ pub struct EpochReport {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     /// Loss became NaN or infinite at this (1-based) epoch and batch.
     Diverged {
@@ -136,7 +136,7 @@ pub enum Outcome {
 }
 
 #[derive(Clone, Debug)]
-pub struct TrainResult {
+pub(crate) struct TrainResult {
     pub outcome: Outcome,
     pub epochs: Vec<EpochReport>,
     /// Training seconds summed over epochs (evaluations excluded).
@@ -167,7 +167,11 @@ impl burn::module::ModuleVisitor for Materialize {
 }
 
 /// A model with all its parameters drawn from `seed`.
-pub fn init_model(settings: &crate::models::ModelSettings, device: &Device, seed: u64) -> Model {
+pub(crate) fn init_model(
+    settings: &crate::models::ModelSettings,
+    device: &Device,
+    seed: u64,
+) -> Model {
     let _guard = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     device.seed(seed);
     let model = Model::init(settings, device);
@@ -176,13 +180,13 @@ pub fn init_model(settings: &crate::models::ModelSettings, device: &Device, seed
 }
 
 /// Train and evaluate one trial on `data`.
-pub fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
+pub(crate) fn train(spec: &TrialSpec, data: &TrialData, hooks: &mut dyn Hooks) -> TrainResult {
     train_until(spec, None, spec.epochs, data, hooks)
 }
 
 /// [`train`] from an already initialised `model` (on the trial's autodiff device).
 #[cfg(test)]
-pub fn train_model(
+pub(crate) fn train_model(
     spec: &TrialSpec,
     model: Model,
     data: &TrialData,
@@ -197,7 +201,7 @@ pub fn train_model(
 /// trial's `epochs`). Epoch `k` sees the same batches whether or not training stopped before it,
 /// so a continued trial trains exactly as one that never stopped. The result covers the epochs
 /// trained in this call.
-pub fn train_until(
+pub(crate) fn train_until(
     spec: &TrialSpec,
     resume: Option<Resume>,
     until: usize,
@@ -304,7 +308,7 @@ pub fn train_until(
 
 /// What an evaluation on the test set found.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Evaluation {
+pub(super) struct Evaluation {
     /// Test accuracy, 0–1.
     pub accuracy: f64,
     /// Spiking models: all spikes / all neuron-step slots.
@@ -314,7 +318,7 @@ pub struct Evaluation {
 }
 
 /// Evaluate `model` on the test set.
-pub fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
+pub(super) fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evaluation {
     let mut correct = 0i64;
     let mut per_layer: Vec<f64> = Vec::new();
     let mut accumulates = 0f64;

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InferPhase {
+pub(crate) enum InferPhase {
     BatchStart,
     BatchEnd,
     SingleStart,
@@ -18,7 +18,7 @@ pub enum InferPhase {
 
 /// Images and seconds of both parts.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct InferReport {
+pub(crate) struct InferReport {
     pub batch_images: usize,
     pub batch_time_s: f64,
     pub single_images: usize,
@@ -29,7 +29,7 @@ pub struct InferReport {
 
 /// Classify `test` in batches of `batch_size`, then its first `single` images (cycling if there
 /// are fewer) one at a time. `phase` is called at the four boundaries.
-pub fn measure(
+pub(crate) fn measure(
     model: &Model,
     test: &Prepared,
     batch_size: usize,

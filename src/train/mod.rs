@@ -10,14 +10,14 @@
 mod adam;
 mod batches;
 mod fit;
-pub mod infer;
+pub(crate) mod infer;
 mod optim;
 
 #[cfg(test)]
-pub use batches::Prepared;
-pub use batches::TrialData;
-pub use fit::{
+pub(crate) use batches::Prepared;
+pub(crate) use batches::TrialData;
+pub(crate) use fit::{
     EpochReport, Hooks, Outcome, Phase, Resume, load_state, save_state, train, train_until,
 };
 #[cfg(test)]
-pub use fit::{NoHooks, init_model, train_model};
+pub(crate) use fit::{NoHooks, init_model, train_model};

@@ -21,7 +21,7 @@ const ADAMW_WEIGHT_DECAY: f64 = 0.01;
 ///
 /// On a device where wattsweep's kernels run (flex), Adam is the fused one-pass version
 /// (adam.rs), which computes the same update.
-pub fn build(
+pub(super) fn build(
     kind: OptimizerKind,
     momentum: f64,
     weight_decay: Option<f64>,

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 impl TrialSpec {
     /// Set one top-level setting. `Err` says what is wrong with the value (the caller adds where).
-    pub fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
+    pub(crate) fn set(&mut self, key: &str, v: &Value) -> Result<(), String> {
         if self.is_command() && (FREE_FOR_COMMANDS.contains(&key) || !SETTING_KEYS.contains(&key)) {
             self.free.insert(key.to_string(), v.clone());
             return Ok(());
@@ -22,7 +22,7 @@ impl TrialSpec {
     }
 
     /// `key=value;…` of every setting, defaults filled in, in a fixed order and format.
-    pub fn canonical(&self) -> String {
+    pub(crate) fn canonical(&self) -> String {
         let mut parts: Vec<String> = in_id_order()
             .into_iter()
             .filter_map(|s| (s.canonical)(self).map(|v| format!("{}={v}", s.key)))
@@ -44,7 +44,7 @@ impl TrialSpec {
 
     /// The canonical form without `seed` and `repeat`: what a configuration is. Trials that differ
     /// only in seed or repeat share it.
-    pub fn config_canonical(&self) -> String {
+    pub(crate) fn config_canonical(&self) -> String {
         self.canonical()
             .split(';')
             .filter(|p| {
@@ -56,14 +56,14 @@ impl TrialSpec {
     }
 
     /// 12 hex digits of the SHA-256 of [`TrialSpec::config_canonical`], like trial ids.
-    pub fn config_id(&self) -> String {
+    pub(crate) fn config_id(&self) -> String {
         let digest = Sha256::digest(self.config_canonical().as_bytes());
         hex::encode(&digest[..6])
     }
 
     /// First 12 hex digits of the SHA-256 of the canonical form: stable across grid reordering
     /// and across adding axis values, and 48 bits make a collision within a sweep negligible.
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         let digest = Sha256::digest(self.canonical().as_bytes());
         hex::encode(&digest[..6])
     }
@@ -71,7 +71,7 @@ impl TrialSpec {
     /// Every setting of a command trial as text, in the plan's column order and then the
     /// grid's own keys: what `{key}` placeholders and `WATTSWEEP_<KEY>` receive. An unset
     /// optional setting is the empty string; `threads` unset is the number of logical CPUs.
-    pub fn command_settings(&self) -> Vec<(String, String)> {
+    pub(crate) fn command_settings(&self) -> Vec<(String, String)> {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut out: Vec<(String, String)> = self
             .setting_cells()
@@ -93,7 +93,7 @@ impl TrialSpec {
     /// The settings as the plan prints them (`wattsweep plan`, text and CSV): one list, so the
     /// text line and the CSV columns cannot drift apart: the plan's first columns where they
     /// always were, then every later setting of the table.
-    pub fn setting_cells(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn setting_cells(&self) -> Vec<(&'static str, String)> {
         let cell = |key: &str| match (setting(key), key) {
             (Some(s), _) => (s.cell)(self),
             (None, "model_settings") => self.model_settings_text(),
@@ -107,7 +107,7 @@ impl TrialSpec {
 
     /// Whether this trial has `key` = `v` as a grid would write it (for `[[exclude]]`): setting
     /// the value changes nothing in the canonical form.
-    pub fn matches(&self, key: &str, v: &Value) -> bool {
+    pub(crate) fn matches(&self, key: &str, v: &Value) -> bool {
         let mut probe = self.clone();
         probe.set(key, v).is_ok() && probe.canonical() == self.canonical()
     }

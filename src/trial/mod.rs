@@ -6,5 +6,5 @@ mod derived;
 pub(crate) mod settings;
 pub(crate) mod spec;
 
-pub use crate::value::Value;
-pub use spec::{FREE_FOR_COMMANDS, TrialSpec};
+pub(crate) use crate::value::Value;
+pub(crate) use spec::{FREE_FOR_COMMANDS, TrialSpec};

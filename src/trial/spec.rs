@@ -9,14 +9,14 @@ use crate::names::Named;
 use crate::optimizer::OptimizerKind;
 use std::collections::BTreeMap;
 
-pub use crate::value::Value;
+pub(crate) use crate::value::Value;
 
 /// Settings that are closed sets of names for built-in trials and free-form values (any string
 /// or number, passed to the program) for command trials.
-pub const FREE_FOR_COMMANDS: [&str; 3] = ["dataset", "model", "optimizer"];
+pub(crate) const FREE_FOR_COMMANDS: [&str; 3] = ["dataset", "model", "optimizer"];
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct TrialSpec {
+pub(crate) struct TrialSpec {
     pub dataset: Dataset,
     pub model: ModelKind,
     pub model_settings: ModelSettings,
@@ -49,7 +49,7 @@ pub struct TrialSpec {
 
 impl TrialSpec {
     /// Defaults of a trial: Adam, learning rate 0.001, batch 64, 1 epoch, seed 0, flex.
-    pub fn defaults(model: ModelKind) -> TrialSpec {
+    pub(crate) fn defaults(model: ModelKind) -> TrialSpec {
         TrialSpec {
             dataset: Dataset::Mnist,
             model,
@@ -73,13 +73,18 @@ impl TrialSpec {
     }
 
     /// Whether this trial runs the grid's `[command]` rather than a built-in model.
-    pub fn is_command(&self) -> bool {
+    pub(crate) fn is_command(&self) -> bool {
         self.backend == Backend::Command
     }
 
     /// Set one of the model's own settings (`[models.<name>]`); ignored when the trial trains
     /// another model.
-    pub fn set_model(&mut self, model: ModelKind, key: &str, v: &Value) -> Result<(), String> {
+    pub(crate) fn set_model(
+        &mut self,
+        model: ModelKind,
+        key: &str,
+        v: &Value,
+    ) -> Result<(), String> {
         if model != self.model {
             // Still validate the value against that model's defaults.
             return ModelSettings::defaults(model).set(key, v);
@@ -89,7 +94,7 @@ impl TrialSpec {
 
     /// The `model` column: the built-in model's name, or a command trial's free-form `model`
     /// (`command` when the grid gives none).
-    pub fn model_name(&self) -> String {
+    pub(crate) fn model_name(&self) -> String {
         match self.is_command() {
             true => self.free.get("model").map_or("command".into(), text_value),
             false => self.model.name().into(),
@@ -97,7 +102,7 @@ impl TrialSpec {
     }
 
     /// The `dataset` / `optimizer` column (free-form for command trials).
-    pub fn named_setting(&self, key: &str) -> String {
+    pub(crate) fn named_setting(&self, key: &str) -> String {
         match (self.is_command(), key) {
             (true, _) => self.free.get(key).map_or(String::new(), text_value),
             (false, "dataset") => self.dataset.name().into(),
@@ -108,7 +113,7 @@ impl TrialSpec {
 
     /// Short human description of the model's own settings, e.g. `steps=25 beta=0.9 …`; for a
     /// command trial, the keys the grid invented for it.
-    pub fn model_settings_text(&self) -> String {
+    pub(crate) fn model_settings_text(&self) -> String {
         if self.is_command() {
             return self
                 .free
@@ -138,7 +143,7 @@ pub(crate) fn canonical_value(v: &Value) -> String {
 }
 
 /// A value as a command receives it: strings as written (no quotes), numbers in decimal.
-pub fn text_value(v: &Value) -> String {
+pub(crate) fn text_value(v: &Value) -> String {
     match v {
         Value::Str(s) => s.clone(),
         Value::Int(i) => i.to_string(),

@@ -72,7 +72,7 @@ fn walk(
 
 /// Discover every RAPL zone under `root` (normally `/sys/class/powercap`) and
 /// decide which ones to sample. Returns all zones, active or not, sorted by id.
-pub fn discover(root: &Path, reader: &Reader) -> Vec<ZoneInfo> {
+pub(crate) fn discover(root: &Path, reader: &Reader) -> Vec<ZoneInfo> {
     let (mut ids, mut canon, mut found) = (HashSet::new(), HashSet::new(), Vec::new());
     walk(root, 0, &mut ids, &mut canon, &mut found);
     found.sort_by_key(|(id, _)| parse_id(id));
@@ -167,7 +167,7 @@ static PERMISSION_ADVICE_GIVEN: AtomicBool = AtomicBool::new(false);
 
 /// Log, once per process, the problems found at discovery: one warning for all
 /// permission-denied counters, one error per garbled or failing counter.
-pub fn log_discovery_problems(root: &Path, zones: &[ZoneInfo], cpu_falls_back: bool) {
+pub(crate) fn log_discovery_problems(root: &Path, zones: &[ZoneInfo], cpu_falls_back: bool) {
     let denied: Vec<&ZoneInfo> =
         zones.iter().filter(|z| matches!(z.status, ZoneStatus::Unreadable(_))).collect();
     if !denied.is_empty() && !PERMISSION_ADVICE_GIVEN.swap(true, Ordering::SeqCst) {

@@ -9,6 +9,6 @@ mod discover;
 mod read;
 mod zone;
 
-pub use discover::{discover, log_discovery_problems};
-pub use read::{RaplZone, Reader, default_reader, permission_advice};
-pub use zone::{ZoneInfo, ZoneKind, ZoneStatus};
+pub(super) use discover::{discover, log_discovery_problems};
+pub(super) use read::{RaplZone, Reader, default_reader, permission_advice};
+pub(super) use zone::{ZoneInfo, ZoneKind, ZoneStatus};

@@ -12,14 +12,14 @@ use crate::energy::counter::{CounterDiff, CounterUpdate};
 /// How sysfs files are read. Injectable because tests run as root, where
 /// `chmod 000` does not make a file unreadable; production uses
 /// [`default_reader`].
-pub type Reader = Arc<dyn Fn(&Path) -> io::Result<String> + Send + Sync>;
+pub(crate) type Reader = Arc<dyn Fn(&Path) -> io::Result<String> + Send + Sync>;
 
-pub fn default_reader() -> Reader {
+pub(crate) fn default_reader() -> Reader {
     Arc::new(|p: &Path| std::fs::read_to_string(p))
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum RaplError {
+pub(super) enum RaplError {
     #[error(
         "{path}: permission denied (RAPL energy counters are root-only since the CVE-2020-8694 fix)"
     )]
@@ -35,7 +35,7 @@ pub enum RaplError {
 }
 
 /// Read one decimal counter file. Never turns a failure into 0.
-pub fn read_u64(reader: &Reader, path: &Path) -> Result<u64, RaplError> {
+pub(super) fn read_u64(reader: &Reader, path: &Path) -> Result<u64, RaplError> {
     let text = reader(path).map_err(|e| match e.kind() {
         io::ErrorKind::PermissionDenied => RaplError::Unreadable { path: path.to_path_buf() },
         _ => RaplError::Io { path: path.to_path_buf(), source: e },
@@ -48,7 +48,7 @@ pub fn read_u64(reader: &Reader, path: &Path) -> Result<u64, RaplError> {
 
 /// An active zone being sampled: wrap correction plus the cumulative energy
 /// since the meter started, in integer microjoules so windows are exact.
-pub struct RaplZone {
+pub(crate) struct RaplZone {
     pub label: String,
     pub kind: ZoneKind,
     path: PathBuf,
@@ -62,7 +62,7 @@ pub struct RaplZone {
 }
 
 impl RaplZone {
-    pub fn new(info: &ZoneInfo) -> RaplZone {
+    pub(crate) fn new(info: &ZoneInfo) -> RaplZone {
         RaplZone {
             label: info.label.clone(),
             kind: info.kind,
@@ -75,14 +75,14 @@ impl RaplZone {
         }
     }
 
-    pub fn max_energy_range_uj(&self) -> u64 {
+    pub(crate) fn max_energy_range_uj(&self) -> u64 {
         self.counter.max_value()
     }
 
     /// Read the counter now and add the wrap-corrected increase. On a failed
     /// read the accumulator stays put and the previous raw value is kept, so
     /// the next successful read covers the gap (one wrap at most, as always).
-    pub fn sample(&mut self, reader: &Reader) {
+    pub(crate) fn sample(&mut self, reader: &Reader) {
         match read_u64(reader, &self.path) {
             Ok(v) => {
                 if self.failing {
@@ -117,7 +117,7 @@ pub(crate) fn status_of(e: &RaplError) -> ZoneStatus {
 }
 
 /// How to make `energy_uj` readable, for the warning and `wattsweep sensors`.
-pub fn permission_advice(root: &Path) -> String {
+pub(crate) fn permission_advice(root: &Path) -> String {
     let root = root.display();
     format!(
         "to grant read access until the next reboot: `sudo chmod o+r {root}/intel-rapl:*/energy_uj` \

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// What a zone's energy means for the totals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ZoneKind {
+pub(crate) enum ZoneKind {
     /// `package-N` (or `package-N-die-M`): summed into CPU energy.
     Package,
     /// `dram`: summed into DRAM energy.
@@ -20,7 +20,7 @@ pub enum ZoneKind {
 
 /// Whether a zone is sampled, and if not, why.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ZoneStatus {
+pub(crate) enum ZoneStatus {
     Active,
     /// Permission denied on `energy_uj` (root-only since CVE-2020-8694).
     Unreadable(String),
@@ -36,7 +36,7 @@ pub enum ZoneStatus {
 
 /// One zone as discovered, readable or not (also what `sensors` prints).
 #[derive(Clone, Debug)]
-pub struct ZoneInfo {
+pub(crate) struct ZoneInfo {
     /// Directory name, e.g. `intel-rapl:0:1`.
     pub id: String,
     /// e.g. `intel-rapl`, `intel-rapl-mmio`.
@@ -54,7 +54,7 @@ pub struct ZoneInfo {
 }
 
 impl ZoneInfo {
-    pub fn energy_path(&self) -> PathBuf {
+    pub(crate) fn energy_path(&self) -> PathBuf {
         self.dir.join("energy_uj")
     }
 }

@@ -26,7 +26,7 @@ pub(super) struct FakeTree {
 }
 
 impl FakeTree {
-    pub fn new() -> FakeTree {
+    pub(super) fn new() -> FakeTree {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("class/powercap");
         let devices = dir.path().join("devices/virtual/powercap");
@@ -47,7 +47,7 @@ impl FakeTree {
         path
     }
 
-    pub fn fill(dir: &Path, name: &str, energy_uj: u64, max_uj: u64) {
+    pub(super) fn fill(dir: &Path, name: &str, energy_uj: u64, max_uj: u64) {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("name"), format!("{name}\n")).unwrap();
         std::fs::write(dir.join("energy_uj"), format!("{energy_uj}\n")).unwrap();
@@ -56,7 +56,7 @@ impl FakeTree {
 
     /// A zone as Linux lays it out: nested dir + top-level relative symlink
     /// (+ control-type symlink, + a `subsystem` back-link that must not loop).
-    pub fn zone(&self, id: &str, name: &str, energy_uj: u64, max_uj: u64) -> &FakeTree {
+    pub(super) fn zone(&self, id: &str, name: &str, energy_uj: u64, max_uj: u64) -> &FakeTree {
         let rel = Self::rel(id);
         let dir = self.devices.join(&rel);
         Self::fill(&dir, name, energy_uj, max_uj);
@@ -76,24 +76,24 @@ impl FakeTree {
     }
 
     /// A top-level real directory (no symlink, no nesting).
-    pub fn flat(&self, id: &str, name: &str, energy_uj: u64, max_uj: u64) -> &FakeTree {
+    pub(super) fn flat(&self, id: &str, name: &str, energy_uj: u64, max_uj: u64) -> &FakeTree {
         Self::fill(&self.root.join(id), name, energy_uj, max_uj);
         self
     }
 
     /// Atomic replace, so a concurrent sampler never sees a half-written file.
-    pub fn set_raw(&self, id: &str, text: &str) {
+    pub(super) fn set_raw(&self, id: &str, text: &str) {
         let file = self.root.join(id).join("energy_uj");
         let tmp = self.root.join(format!(".{id}.tmp"));
         std::fs::write(&tmp, text).unwrap();
         std::fs::rename(&tmp, std::fs::canonicalize(&file).unwrap()).unwrap();
     }
 
-    pub fn set(&self, id: &str, energy_uj: u64) {
+    pub(super) fn set(&self, id: &str, energy_uj: u64) {
         self.set_raw(id, &format!("{energy_uj}\n"));
     }
 
-    pub fn opts(&self) -> EnergyOptions {
+    pub(super) fn opts(&self) -> EnergyOptions {
         EnergyOptions {
             powercap_root: self.root.clone(),
             use_nvml: false,

@@ -14,21 +14,21 @@ use crate::results::ResultRow;
 /// drawing an empty frame.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct NoData(pub String);
+pub(crate) struct NoData(pub String);
 
 /// A trial id as a file name: anything but ASCII letters, digits, `-` and `_` becomes `_`.
-pub fn file_safe(id: &str) -> String {
+pub(crate) fn file_safe(id: &str) -> String {
     id.chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
         .collect()
 }
 
 /// A polyline in data coordinates.
-pub type Points = Vec<(f64, f64)>;
+pub(crate) type Points = Vec<(f64, f64)>;
 
 /// The range of `values` widened by 6 % each side (and to a visible width when all values
 /// are equal), or `None` without a finite value.
-pub fn padded(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
+pub(crate) fn padded(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
     let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite())
@@ -41,7 +41,7 @@ pub fn padded(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
 }
 
 /// A positive range widened by a constant factor each side, for log axes.
-pub fn padded_log(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
+pub(crate) fn padded_log(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
     let (lo, hi) = values
         .into_iter()
         .filter(|v| v.is_finite() && *v > 0.0)
@@ -53,7 +53,7 @@ pub fn padded_log(values: impl IntoIterator<Item = f64>) -> Option<Range<f64>> {
 /// spans little more than a decade, only powers of ten past four and a half). Plotters' own log
 /// ticks start at the first power of ten inside the range, which can leave an axis with one
 /// or two labels.
-pub fn log_ticks(r: &Range<f64>) -> Vec<f64> {
+pub(crate) fn log_ticks(r: &Range<f64>) -> Vec<f64> {
     if !(r.start > 0.0 && r.end > r.start && r.end.is_finite()) {
         return Vec::new();
     }
@@ -73,18 +73,18 @@ pub fn log_ticks(r: &Range<f64>) -> Vec<f64> {
 }
 
 /// A log axis over `r` with [`log_ticks`] as its labelled points.
-pub fn log_axis(r: Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
+pub(crate) fn log_axis(r: Range<f64>) -> WithKeyPoints<LogCoord<f64>> {
     let ticks = log_ticks(&r);
     r.log_scale().with_key_points(ticks)
 }
 
 /// A log axis pays off once values span more than a factor of 20.
-pub fn wants_log(values: &[f64]) -> bool {
+pub(crate) fn wants_log(values: &[f64]) -> bool {
     let pos: Vec<f64> = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).collect();
     let (lo, hi) = pos.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     pos.len() == values.len() && !pos.is_empty() && hi / lo > 20.0
 }
 
-pub fn ok_rows(results: &[ResultRow]) -> Vec<&ResultRow> {
+pub(crate) fn ok_rows(results: &[ResultRow]) -> Vec<&ResultRow> {
     results.iter().filter(|r| is_ok(r) && finite(r.test_accuracy).is_some()).collect()
 }

@@ -42,7 +42,7 @@ fn best(rows: &[&ResultRow], model: &str, optimizer: &str) -> Option<Bar> {
         })
 }
 
-pub fn plot_adam_vs_sgd(results: &[ResultRow]) -> Result<String> {
+pub(super) fn plot_adam_vs_sgd(results: &[ResultRow]) -> Result<String> {
     let rows = ok_rows(results);
     let has = |o: &str| rows.iter().any(|r| r.optimizer.eq_ignore_ascii_case(o));
     match (has("adam"), has("sgd")) {

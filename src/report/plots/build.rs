@@ -11,7 +11,7 @@ use super::series::{plot_accuracy_vs_epoch_energy, plot_power_timeline};
 
 /// One plot: its SVG, or the note saying why it was skipped.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Plot {
+pub(crate) struct Plot {
     /// File stem under `plots/` and the HTML anchor.
     pub name: String,
     pub title: String,
@@ -20,24 +20,24 @@ pub struct Plot {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Plots {
+pub(crate) struct Plots {
     pub plots: Vec<Plot>,
 }
 
 impl Plots {
-    pub fn get(&self, name: &str) -> Option<&Plot> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Plot> {
         self.plots.iter().find(|p| p.name == name)
     }
 
     /// Names of the power timelines, in order.
-    pub fn power_names(&self) -> Vec<String> {
+    pub(crate) fn power_names(&self) -> Vec<String> {
         self.plots.iter().filter(|p| p.name.starts_with("power-")).map(|p| p.name.clone()).collect()
     }
 }
 
 /// Draw every plot. A plot's failure never fails the report: it becomes a note (logged too,
 /// unless it is the expected "no data" case).
-pub fn build_plots(data: &ReportData) -> Plots {
+pub(crate) fn build_plots(data: &ReportData) -> Plots {
     let r = &data.results;
     let mut plots = vec![
         plot(

@@ -35,7 +35,7 @@ fn series(estimate: bool) -> [&'static str; 4] {
     }
 }
 
-pub fn plot_inference_energy(results: &[ResultRow]) -> Result<String> {
+pub(super) fn plot_inference_energy(results: &[ResultRow]) -> Result<String> {
     let mut rows: Vec<&ResultRow> = ok_rows(results)
         .into_iter()
         .filter(|r| figures(r).iter().any(|f| f.is_some_and(|v| v > 0.0)))

@@ -12,5 +12,5 @@ mod results;
 mod series;
 pub(super) mod style;
 
-pub use build::{Plots, build_plots};
-pub use series::MAX_POINTS;
+pub(crate) use build::{Plots, build_plots};
+pub(crate) use series::MAX_POINTS;

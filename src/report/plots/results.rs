@@ -28,7 +28,7 @@ struct Pt {
 
 /// Accuracy (%) against training energy (J); the Pareto front is a dashed black line through
 /// ringed points.
-pub fn plot_accuracy_vs_energy(results: &[ResultRow]) -> Result<String> {
+pub(super) fn plot_accuracy_vs_energy(results: &[ResultRow]) -> Result<String> {
     let rows: Vec<&ResultRow> =
         ok_rows(results).into_iter().filter(|r| finite(r.energy_j).is_some()).collect();
     if rows.is_empty() {
@@ -49,7 +49,7 @@ pub fn plot_accuracy_vs_energy(results: &[ResultRow]) -> Result<String> {
 }
 
 /// Accuracy (%) against training time (s).
-pub fn plot_accuracy_vs_time(results: &[ResultRow]) -> Result<String> {
+pub(super) fn plot_accuracy_vs_time(results: &[ResultRow]) -> Result<String> {
     let rows = ok_rows(results);
     if rows.is_empty() {
         return Err(NoData("no ok trial has an accuracy".into()).into());
@@ -155,7 +155,7 @@ where
 
 /// Mean accuracy (%) per learning rate, one line per (model, optimizer): colour and marker
 /// by model, dash pattern by optimizer.
-pub fn plot_lr_sensitivity(results: &[ResultRow]) -> Result<String> {
+pub(super) fn plot_lr_sensitivity(results: &[ResultRow]) -> Result<String> {
     let rows: Vec<&ResultRow> = ok_rows(results)
         .into_iter()
         .filter(|r| r.learning_rate.is_finite() && r.learning_rate > 0.0)

@@ -21,10 +21,13 @@ use crate::results::{EpochRow, ResultRow};
 /// Longer power series are averaged in buckets down to this many points per domain: a browser
 /// does not need 36 000 points per hour-long trial (the plot is about 700 pixels wide), and
 /// the page stays light.
-pub const MAX_POINTS: usize = 800;
+pub(crate) const MAX_POINTS: usize = 800;
 
 /// One line per ok trial: colour and marker by model, dash pattern by optimizer.
-pub fn plot_accuracy_vs_epoch_energy(results: &[ResultRow], epochs: &[EpochRow]) -> Result<String> {
+pub(super) fn plot_accuracy_vs_epoch_energy(
+    results: &[ResultRow],
+    epochs: &[EpochRow],
+) -> Result<String> {
     let trials = ranking(results);
     let order = SeriesOrder::of(results);
     let lines: Vec<TrialLine> = trials
@@ -109,7 +112,7 @@ where
 
 /// Average consecutive samples in equal-count buckets down to `max` points (time and power
 /// both averaged, so the area under the curve — the energy — is kept).
-pub fn downsample(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+pub(super) fn downsample(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     if pts.len() <= max || max == 0 {
         return pts.to_vec();
     }
@@ -123,7 +126,7 @@ pub fn downsample(pts: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
 }
 
 /// Power (W) against time (s), one line per domain (colour, dash and sparse markers differ).
-pub fn plot_power_timeline(title: &str, samples: &[PowerSample]) -> Result<String> {
+pub(super) fn plot_power_timeline(title: &str, samples: &[PowerSample]) -> Result<String> {
     let ok: Vec<&PowerSample> =
         samples.iter().filter(|s| s.t_s.is_finite() && s.power_w.is_finite()).collect();
     if ok.is_empty() {

@@ -17,7 +17,7 @@ use crate::report::analysis::distinct;
 use crate::results::ResultRow;
 
 /// Okabe & Ito's colour-blind-safe palette; yellow last, as it is faint on white paper.
-pub const PALETTE: [RGBColor; 8] = [
+pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(230, 159, 0),   // orange
     RGBColor(86, 180, 233),  // sky blue
     RGBColor(0, 158, 115),   // bluish green
@@ -29,42 +29,42 @@ pub const PALETTE: [RGBColor; 8] = [
 ];
 
 /// Palette colour `c` as an opaque colour, for styles that must be constants.
-pub const fn opaque(c: RGBColor) -> RGBAColor {
+pub(crate) const fn opaque(c: RGBColor) -> RGBAColor {
     RGBAColor(c.0, c.1, c.2, 1.0)
 }
 
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Axis titles and tick labels, px.
 const AXIS_TITLE_PX: u32 = 17;
 const TICK_LABEL_PX: u32 = 14;
-pub const SIZE: (u32, u32) = (960, 540);
+pub(crate) const SIZE: (u32, u32) = (960, 540);
 /// Room right of the plotting area for the legend, so it never hides a data point.
-pub const LEGEND_W: u32 = 240;
+pub(crate) const LEGEND_W: u32 = 240;
 
 /// Models and optimizers in sweep order over all trials (failed ones too), so a model keeps
 /// its colour and marker in every plot, whichever trials a plot shows.
-pub struct SeriesOrder {
+pub(crate) struct SeriesOrder {
     pub models: Vec<String>,
     pub optimizers: Vec<String>,
 }
 
 impl SeriesOrder {
-    pub fn of(results: &[ResultRow]) -> SeriesOrder {
+    pub(crate) fn of(results: &[ResultRow]) -> SeriesOrder {
         SeriesOrder {
             models: distinct(results.iter().map(|r| r.model.as_str())),
             optimizers: distinct(results.iter().map(|r| r.optimizer.as_str())),
         }
     }
-    pub fn model(&self, r: &ResultRow) -> usize {
+    pub(crate) fn model(&self, r: &ResultRow) -> usize {
         self.models.iter().position(|m| *m == r.model).unwrap_or(0)
     }
-    pub fn optimizer(&self, r: &ResultRow) -> usize {
+    pub(crate) fn optimizer(&self, r: &ResultRow) -> usize {
         self.optimizers.iter().position(|o| *o == r.optimizer).unwrap_or(0)
     }
 }
 
 /// A chart with the report's margins and label areas.
-pub fn chart_builder<'a, 'b>(
+pub(crate) fn chart_builder<'a, 'b>(
     area: &'a DrawingArea<SVGBackend<'b>, Shift>,
 ) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut b = ChartBuilder::on(area);
@@ -73,7 +73,7 @@ pub fn chart_builder<'a, 'b>(
 }
 
 /// One of two panels side by side (a half-width chart): tighter margins and label areas.
-pub fn panel_builder<'a, 'b>(
+pub(crate) fn panel_builder<'a, 'b>(
     area: &'a DrawingArea<SVGBackend<'b>, Shift>,
 ) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
     let mut b = ChartBuilder::on(area);
@@ -83,7 +83,7 @@ pub fn panel_builder<'a, 'b>(
 
 /// The report's axis text on a chart's mesh: axis titles and tick labels in its font and
 /// sizes. A chart that needs smaller text sets it after this.
-pub trait AxisText {
+pub(crate) trait AxisText {
     fn axis_text(&mut self) -> &mut Self;
 }
 
@@ -94,7 +94,7 @@ impl<X: Ranged, Y: Ranged, DB: DrawingBackend> AxisText for MeshStyle<'_, '_, X,
 }
 
 /// A line through `pts` in colour `ci` and dash pattern `dk`, `width` pixels wide.
-pub fn draw_line<X, Y>(
+pub(crate) fn draw_line<X, Y>(
     chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
     pts: &[(f64, f64)],
     ci: usize,
@@ -117,7 +117,7 @@ where
 
 /// What a legend entry shows beside its label.
 #[derive(Clone, Debug)]
-pub enum Icon {
+pub(crate) enum Icon {
     /// Series `i`'s marker.
     Marker(usize),
     /// A line in colour `color` and dash pattern `dash`, with the colour's marker if `marker`.
@@ -126,7 +126,7 @@ pub enum Icon {
     Bar(ShapeStyle),
 }
 
-pub type Legend = Vec<(String, Icon)>;
+pub(crate) type Legend = Vec<(String, Icon)>;
 
 /// Longest legend label drawn; the column is narrow and the HTML tables have the full names.
 const LEGEND_CHARS: usize = 24;
@@ -134,7 +134,7 @@ const LEGEND_CHARS: usize = 24;
 /// Render a chart titled `title` whose legend sits in its own column right of the plot, so it
 /// never hides a data point (plotters' own series labels must lie inside the plotting area).
 /// `draw` gets the area left of the column and returns the legend entries.
-pub fn render_chart(
+pub(crate) fn render_chart(
     title: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> anyhow::Result<Legend>,
 ) -> anyhow::Result<String> {
@@ -178,26 +178,27 @@ fn draw_legend(
     Ok(())
 }
 
-pub fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
 /// A marker: a filled (or, for hollow shapes, transparent) polygon and its outline, at an
 /// anchor. One concrete type for every shape, because plotters' legend closures cannot return
 /// boxed `DynElement`s that borrow the SVG backend.
-pub type Marker<C, DB> = ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
+pub(crate) type Marker<C, DB> =
+    ComposedElement<C, DB, Polygon<(i32, i32)>, PathElement<(i32, i32)>>;
 
 /// Series `i`'s marker of radius `r` pixels: eight shapes, shifted against the colours past
 /// eight series so the (colour, shape) pairs stay distinct. Filled shapes get a dark rim so
 /// light colours still print.
-pub fn marker<C, DB: DrawingBackend>(at: C, i: usize, r: i32) -> Marker<C, DB> {
+pub(crate) fn marker<C, DB: DrawingBackend>(at: C, i: usize, r: i32) -> Marker<C, DB> {
     let (poly, outline) = marker_parts(i, r, (0, 0));
     EmptyElement::at(at) + poly + outline
 }
 
 /// Which of the eight marker shapes series `i` gets: past eight series the shapes shift by one
 /// against the colours, so no two of the first 64 series share both.
-pub fn shape_index(i: usize) -> usize {
+pub(crate) fn shape_index(i: usize) -> usize {
     (i + i / PALETTE.len()) % 8
 }
 
@@ -261,12 +262,12 @@ fn marker_parts(i: usize, r: i32, (dx, dy): (i32, i32)) -> MarkerParts {
 }
 
 /// Dash pattern `k` as (dash, gap) pixels; `None` is a solid line.
-pub fn dash(k: usize) -> Option<(u32, u32)> {
+pub(crate) fn dash(k: usize) -> Option<(u32, u32)> {
     [None, Some((10, 6)), Some((3, 4)), Some((18, 5)), Some((7, 3))][k % 5]
 }
 
 /// What [`legend_line`] builds (spelled out: a legend closure needs a concrete element type).
-pub type LegendLine<DB> = ComposedElement<
+pub(crate) type LegendLine<DB> = ComposedElement<
     (i32, i32),
     DB,
     DashedPathElement<std::vec::IntoIter<(i32, i32)>, u32>,
@@ -275,7 +276,7 @@ pub type LegendLine<DB> = ComposedElement<
 
 /// A legend sample: a short line in the series' colour and dash pattern, with its marker in
 /// the middle (or, for `with_marker == false`, without).
-pub fn legend_line<DB: DrawingBackend>(
+pub(crate) fn legend_line<DB: DrawingBackend>(
     x: i32,
     y: i32,
     ci: usize,
@@ -299,7 +300,7 @@ pub fn legend_line<DB: DrawingBackend>(
 
 /// Render with a white background into an SVG string, with a `<title>` for screen readers and
 /// a `role` so the inline copy is announced as an image.
-pub fn render_svg(
+pub(crate) fn render_svg(
     title: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> anyhow::Result<()>,
 ) -> anyhow::Result<String> {

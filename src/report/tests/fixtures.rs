@@ -9,7 +9,7 @@ use crate::results::PowerSample;
 use crate::results::{EpochRow, ResultRow};
 
 /// An ok trial measured with RAPL; mean power and joules per point follow from the inputs.
-pub fn row(
+pub(crate) fn row(
     id: &str,
     model: &str,
     acc: Option<f64>,
@@ -44,13 +44,13 @@ pub fn row(
     }
 }
 
-pub fn with(mut r: ResultRow, optimizer: &str, lr: f64) -> ResultRow {
+pub(crate) fn with(mut r: ResultRow, optimizer: &str, lr: f64) -> ResultRow {
     r.optimizer = optimizer.into();
     r.learning_rate = lr;
     r
 }
 
-pub fn failed(id: &str, status: &str, error: &str) -> ResultRow {
+pub(crate) fn failed(id: &str, status: &str, error: &str) -> ResultRow {
     ResultRow {
         status: status.into(),
         error: Some(error.into()),
@@ -62,7 +62,7 @@ pub fn failed(id: &str, status: &str, error: &str) -> ResultRow {
     }
 }
 
-pub fn epoch(
+pub(crate) fn epoch(
     id: &str,
     attempt: &str,
     n: usize,
@@ -83,7 +83,7 @@ pub fn epoch(
 }
 
 /// A small but complete sweep.
-pub fn sample_data() -> ReportData {
+pub(crate) fn sample_data() -> ReportData {
     let results = vec![
         with(row("t-mlp-a", "mlp", Some(0.975), 10.0, Some(200.0)), "adam", 0.001),
         with(row("t-mlp-s", "mlp", Some(0.962), 9.0, Some(150.0)), "sgd", 0.01),
