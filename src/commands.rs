@@ -156,13 +156,22 @@ impl From<&BenchArgs> for BenchOptions {
     }
 }
 
+/// How often the live report is rebuilt while a sweep runs.
+const LIVE_REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn run(args: RunArgs, quiet: bool) -> Result<u8> {
     let opts = RunOptions::from_args(args, quiet);
-    // The report is rebuilt after every trial while the sweep runs (not for a shard, whose report
-    // would cover one shard only: `wattsweep merge` builds the whole one).
+    // The live report is rebuilt after the first trial and then at most once a minute (not for a
+    // shard, whose report would cover one shard only: `wattsweep merge` builds the whole one):
+    // rebuilding it after every trial would make a sweep's cost per trial grow with its length.
     let live = opts.shard.is_none();
+    let mut last_live: Option<std::time::Instant> = None;
     let summary = runner::run_sweep(&opts, &mut |out| {
-        if live && let Err(e) = report::write_live_report(out) {
+        if !live || last_live.is_some_and(|t| t.elapsed() < LIVE_REPORT_EVERY) {
+            return;
+        }
+        last_live = Some(std::time::Instant::now());
+        if let Err(e) = report::write_live_report(out) {
             tracing::warn!("could not rebuild the live report (the CSVs are complete): {e:#}");
         }
     })?;
