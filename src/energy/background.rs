@@ -11,6 +11,11 @@ use std::path::PathBuf;
 
 use super::estimate::{CpuClock, process_cpu_clock};
 
+/// Busy CPU time (all CPUs, summed over a trial's windows) below which the background share
+/// is not judged: 50 ticks of `/proc/stat` at Linux's fixed USER_HZ of 100, so the ±1 tick of
+/// rounding per CPU at each end of a window stays a few per cent of the whole.
+pub(crate) const MIN_BUSY_S: f64 = 0.5;
+
 /// Busy clock ticks of the whole machine from the text of `/proc/stat`.
 pub(super) fn busy_ticks(proc_stat: &str) -> Option<u64> {
     let line = proc_stat.lines().find(|l| l.split_whitespace().next() == Some("cpu"))?;
@@ -95,10 +100,17 @@ impl LoadWindows {
         self.missing += other.missing;
     }
 
+    /// The windows were all read but spanned too little busy time to tell a neighbour from
+    /// rounding: `/proc/stat` counts in 10 ms ticks per CPU, so below [`MIN_BUSY_S`] a share
+    /// is a ratio of rounding errors (a 30 ms trial's windows span a few ticks).
+    pub(crate) fn too_short(&self) -> bool {
+        self.windows > 0 && self.missing == 0 && self.machine_busy_s < MIN_BUSY_S
+    }
+
     /// The share of the machine's busy CPU time that was not this process, 0–1; `None` when a
-    /// window could not be read or nothing was busy.
+    /// window could not be read, nothing was busy, or the windows were [too short](Self::too_short).
     pub(crate) fn other_cpu_share(&self) -> Option<f64> {
-        if self.windows == 0 || self.missing > 0 || self.machine_busy_s <= 0.0 {
+        if self.windows == 0 || self.missing > 0 || self.too_short() {
             return None;
         }
         Some(((self.machine_busy_s - self.process_s) / self.machine_busy_s).clamp(0.0, 1.0))

@@ -32,7 +32,7 @@ mod sensors;
 #[path = "tests/mod.rs"]
 mod tests;
 
-pub(crate) use background::{LoadProbe, LoadSample, LoadWindows};
+pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S};
 pub(crate) use meter::Meter;
 pub(crate) use ops::{LayerOps, OpEnergies, SpikeProfile, price};
 pub(crate) use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};

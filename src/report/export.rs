@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 
 use crate::report::configs::{configurations, summary_csv};
 use crate::report::html::render_html;
-use crate::report::plots::{Plots, build_plots};
+use crate::report::plots::{Plots, build_plots, power_selection};
 use crate::report::read::{ReportData, load_report_data};
 use crate::report::summary::render_summary_with;
 use crate::results::write_atomic;
@@ -54,6 +54,8 @@ pub(crate) fn write_live_report(out: &Path) -> Result<Vec<PathBuf>> {
 
 fn write_report_as(out: &Path, live: bool) -> Result<Vec<PathBuf>> {
     let mut data = load_report_data(out)?;
+    let drawn = power_selection(&data);
+    data.load_power(&drawn);
     data.live = live;
     let plots = build_plots(&data);
     let mut written = Vec::new();

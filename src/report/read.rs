@@ -19,8 +19,14 @@ pub(crate) struct ReportData {
     pub results: Vec<ResultRow>,
     /// Every epoch row as written; attempts are told apart by `attempt_id` where used.
     pub epochs: Vec<EpochRow>,
-    /// Power samples by trial id (the file stem of `power/<trial_id>.csv`).
+    /// Power samples by trial id (the file stem of `power/<trial_id>.csv`), for the trials
+    /// loaded with [`ReportData::load_power`]: a bounded set, so the report's size and memory do
+    /// not grow with the sweep's.
     pub power: BTreeMap<String, Vec<PowerSample>>,
+    /// Every power file's trial id (file stem), sorted, loaded or not.
+    pub power_files: Vec<String>,
+    /// The power folder (`None` without one).
+    pub power_dir: Option<std::path::PathBuf>,
     /// Successive halving's decisions (halving.csv; empty for a grid sweep).
     pub decisions: Vec<Decision>,
     pub title: String,
@@ -28,9 +34,9 @@ pub(crate) struct ReportData {
     pub live: bool,
 }
 
-/// Read `out/results.csv` (required), `out/epochs.csv` and `out/power/*.csv` (optional: a sweep
-/// whose trials all failed early has neither). A power file that does not parse is skipped with
-/// a warning rather than failing the whole report: it only feeds one plot.
+/// Read `out/results.csv` (required), `out/epochs.csv` (optional: a sweep whose trials all failed
+/// early has none), `halving.csv` and the list of `out/power/*.csv`; the power series themselves
+/// are read by [`ReportData::load_power`] for the trials the report draws.
 pub(crate) fn load_report_data(out: &Path) -> Result<ReportData> {
     let results_path = out.join("results.csv");
     if !results_path.is_file() {
@@ -52,33 +58,54 @@ pub(crate) fn load_report_data(out: &Path) -> Result<ReportData> {
     let epochs =
         if epochs_path.is_file() { read_complete::<EpochRow>(&epochs_path)? } else { Vec::new() };
 
-    let mut power = BTreeMap::new();
-    let power_dir = out.join("power");
-    if power_dir.is_dir() {
-        let entries = std::fs::read_dir(&power_dir)
-            .with_context(|| format!("{}: cannot list", power_dir.display()))?;
+    let mut power_files = Vec::new();
+    let dir = out.join("power");
+    let power_dir = dir.is_dir().then(|| dir.clone());
+    if power_dir.is_some() {
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("{}: cannot list", dir.display()))?;
         for entry in entries {
-            let path =
-                entry.with_context(|| format!("{}: cannot list", power_dir.display()))?.path();
-            let (Some(stem), Some("csv")) = (
+            let path = entry.with_context(|| format!("{}: cannot list", dir.display()))?.path();
+            if let (Some(stem), Some("csv")) = (
                 path.file_stem().and_then(|s| s.to_str()),
                 path.extension().and_then(|e| e.to_str()),
-            ) else {
-                continue;
-            };
+            ) {
+                power_files.push(stem.to_string());
+            }
+        }
+        power_files.sort();
+    }
+
+    let decisions = read_tolerant::<Decision>(&out.join(DECISIONS_FILE))?.0;
+    Ok(ReportData {
+        results,
+        epochs,
+        power: BTreeMap::new(),
+        power_files,
+        power_dir,
+        decisions,
+        title: title_for(out),
+        live: false,
+    })
+}
+
+impl ReportData {
+    /// Read `power/<id>.csv` of each of `ids` that has a file. A file that does not parse is
+    /// skipped with a warning rather than failing the whole report: it only feeds one plot.
+    pub(crate) fn load_power(&mut self, ids: &[String]) {
+        let Some(dir) = &self.power_dir else { return };
+        for id in ids.iter().filter(|id| self.power_files.binary_search(id).is_ok()) {
+            let path = dir.join(format!("{id}.csv"));
             // The power log is buffered, not fsynced per row; a live or killed sweep may leave a
             // torn last line, which read_complete drops.
             match read_complete::<PowerSample>(&path) {
                 Ok(samples) => {
-                    power.insert(stem.to_string(), samples);
+                    self.power.insert(id.clone(), samples);
                 }
                 Err(e) => tracing::warn!("skipping {}: {e:#}", path.display()),
             }
         }
     }
-
-    let decisions = read_tolerant::<Decision>(&out.join(DECISIONS_FILE))?.0;
-    Ok(ReportData { results, epochs, power, decisions, title: title_for(out), live: false })
 }
 
 /// `wattsweep report — <directory name>`: the directory is named after the grid by default.

@@ -14,6 +14,9 @@ use crate::report::inference::{HEADERS as INFERENCE_HEADERS, inference_text};
 use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
+/// Trials named one by one in a warning; the rest are counted.
+const MAX_NAMED: usize = 10;
+
 /// Discordant pairs listed in full; the rest are counted in the text.
 const MAX_PAIRS: usize = 20;
 
@@ -145,6 +148,13 @@ pub(crate) fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section
 
     let mut s = section("power", "Power over time");
     s.paragraphs.push(format!("Power per measured domain during each trial, from power/TRIAL_ID.csv (long series are averaged into at most {} points per domain for drawing).", crate::report::plots::MAX_POINTS));
+    let files = data.power_files.len();
+    if files > power_plots.len() && !power_plots.is_empty() {
+        s.paragraphs.push(format!(
+            "Drawn for {} of the {files} trials with a power series: the 5 best and the 2 worst by energy per accuracy point, up to 3 that did not end ok and up to 2 without a results row yet, so the page stays small whatever the sweep's size. Every trial's series is in power/TRIAL_ID.csv.",
+            power_plots.len()
+        ));
+    }
     if power_plots.is_empty() {
         s.paragraphs.push("No power time series to draw: power/ has no readable CSV files.".into());
     }
@@ -152,7 +162,26 @@ pub(crate) fn sections(data: &ReportData, power_plots: &[String]) -> Vec<Section
     out.push(s);
 
     out.push(failures_section(data));
+    for s in &mut out {
+        shorten_tables(s);
+    }
     out
+}
+
+/// Rows a table shows at most: the page stays readable, and small, at 10 000 trials.
+pub(crate) const MAX_TABLE_ROWS: usize = 100;
+
+/// Cut every table to its first [`MAX_TABLE_ROWS`] rows, saying so: the full tables are the CSVs.
+fn shorten_tables(s: &mut Section) {
+    for t in &mut s.tables {
+        if t.rows.len() > MAX_TABLE_ROWS {
+            s.paragraphs.push(format!(
+                "A table below shows its first {MAX_TABLE_ROWS} of {} rows; the full data is in the CSVs beside this page (results.csv, summary.csv, halving.csv).",
+                t.rows.len()
+            ));
+            t.rows.truncate(MAX_TABLE_ROWS);
+        }
+    }
 }
 
 fn overview(data: &ReportData) -> Section {
@@ -180,7 +209,15 @@ fn overview(data: &ReportData) -> Section {
         line.push_str(&format!(", {other} with another status"));
     }
     s.paragraphs.push(line + ".");
-    for r in data.results.iter().filter(|r| r.background_load == Some(true)) {
+    let flagged: Vec<&ResultRow> =
+        data.results.iter().filter(|r| r.background_load == Some(true)).collect();
+    if flagged.len() > MAX_NAMED {
+        s.paragraphs.push(format!(
+            "Background load flagged {} trials (other_cpu_verdict = background load in results.csv); the first {MAX_NAMED}:",
+            flagged.len()
+        ));
+    }
+    for r in flagged.into_iter().take(MAX_NAMED) {
         s.paragraphs.push(format!(
             "Background load: while trial {} ({}) trained, {} of the machine's busy CPU time was other processes (above [energy] max_other_cpu_share): RAPL counts whole packages, so its energy includes their work. Rerun it on a quiet machine, or set on_background_load = \"rerun\".",
             r.trial_id,
@@ -188,8 +225,22 @@ fn overview(data: &ReportData) -> Section {
             pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %"
         ));
     }
-    for r in
-        data.results.iter().filter(|r| r.gpu_shared.as_deref().is_some_and(|g| g.contains("true")))
+    let short = data
+        .results
+        .iter()
+        .filter(|r| r.other_cpu_verdict.as_deref() == Some("too short to judge"));
+    match short.count() {
+        0 => {}
+        n => s.paragraphs.push(format!(
+            "{n} trials trained for less than {} s of busy CPU time in all: /proc/stat counts in 10 ms ticks, too coarse to tell whether another program shared the machine, so their background load is too short to judge (other_cpu_verdict in results.csv), neither flagged nor cleared.",
+            crate::energy::MIN_BUSY_S
+        )),
+    }
+    for r in data
+        .results
+        .iter()
+        .filter(|r| r.gpu_shared.as_deref().is_some_and(|g| g.contains("true")))
+        .take(MAX_NAMED)
     {
         s.paragraphs.push(format!(
             "Shared GPU: while trial {} ({}) trained, NVML listed other processes running on a measured GPU (gpu_shared = {}): its GPU energy includes their work.",

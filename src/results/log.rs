@@ -89,8 +89,19 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
         read_rows(file, &self.path)
     }
 
-    /// Append one row (the header first if the file is new) and fsync.
+    /// Append one row (the header first if the file is new) and fsync. A failed write (a full
+    /// disk, a quota) cuts the file back to where it was at once, so no torn row is left for a
+    /// reader or the next run to repair.
     pub(crate) fn append(&self, row: &T) -> Result<()> {
+        self.append_with(row, |file, bytes| file.write_all(bytes).and_then(|_| file.sync_data()))
+    }
+
+    /// [`CsvLog::append`] with the write itself injectable (the tests make it fail half-way).
+    fn append_with(
+        &self,
+        row: &T,
+        write: impl FnOnce(&mut std::fs::File, &[u8]) -> std::io::Result<()>,
+    ) -> Result<()> {
         let needs_header = std::fs::metadata(&self.path).map(|m| m.len() == 0).unwrap_or(true);
         let bytes = encode(std::slice::from_ref(row), needs_header)?;
         let mut file = OpenOptions::new()
@@ -98,9 +109,20 @@ impl<T: Serialize + DeserializeOwned + Default> CsvLog<T> {
             .append(true)
             .open(&self.path)
             .with_context(|| format!("{}: cannot open for appending", self.path.display()))?;
-        file.write_all(&bytes)
-            .and_then(|_| file.sync_data())
-            .with_context(|| format!("{}: cannot append a row", self.path.display()))
+        let before = file
+            .metadata()
+            .with_context(|| format!("{}: cannot read its length", self.path.display()))?
+            .len();
+        let Err(e) = write(&mut file, &bytes) else { return Ok(()) };
+        // Truncating frees blocks, so it works on a full disk too.
+        let cut = file.set_len(before).and_then(|_| file.sync_data());
+        let what = match cut {
+            Ok(()) => "the file was cut back to its last whole row".to_string(),
+            Err(c) => format!(
+                "and cutting it back to its last whole row failed too ({c}): the next run repairs it"
+            ),
+        };
+        Err(e).with_context(|| format!("{}: cannot append a row; {what}", self.path.display()))
     }
 
     /// Replace the whole file atomically with `rows`.

@@ -188,6 +188,11 @@ pub(crate) struct ResultRow {
     /// `test_limit` as the grid set it (empty: all); `test_images` is what it came to.
     #[serde(default)]
     pub test_limit: Option<usize>,
+    /// `ok`, `background load` (as `background_load`), `too short to judge` (the training
+    /// windows spanned under 0.5 s of busy CPU time: /proc/stat's 10 ms ticks cannot tell a
+    /// neighbour from rounding, so `other_cpu_share` is left empty) or empty (unknown).
+    #[serde(default)]
+    pub other_cpu_verdict: Option<String>,
 }
 
 /// One epoch's row in `epochs.csv`.

@@ -42,6 +42,9 @@ pub(super) struct Segment<'c> {
 pub(super) struct TrialEnv<'a> {
     pub meter: &'a Meter,
     pub epochs_log: &'a CsvLog<EpochRow>,
+    /// Trials with epochs.csv rows when the sweep started: only those can have rows from a
+    /// killed run to drop, so no other trial reads the (growing) file.
+    pub epochs_at_start: &'a std::collections::HashSet<String>,
     pub power_path: std::path::PathBuf,
     pub energy: &'a EnergySettings,
     pub idle_power_w: Option<f64>,
@@ -252,7 +255,7 @@ pub(super) fn run_trial(
         None => (None, None),
     };
     if let Some(s) = &saved {
-        drop_epochs_after(env.epochs_log, &trial.id, s.epoch)?;
+        drop_epochs_after(env, &trial.id, s.epoch)?;
         // What a killed run wrote after the checkpoint belongs to epochs trained again now.
         if let Some(len) = s.power_bytes {
             crate::results::truncate_to(&env.power_path, len)?;
@@ -260,7 +263,7 @@ pub(super) fn run_trial(
         env.meter.continue_power_log(&env.power_path)?;
     } else {
         if segment.checkpoints.is_some() {
-            drop_epochs_after(env.epochs_log, &trial.id, 0)?;
+            drop_epochs_after(env, &trial.id, 0)?;
         }
         env.meter.begin_power_log(&env.power_path)?;
     }
@@ -470,6 +473,12 @@ pub(super) fn fill_from_totals(
             .join(";")
     });
     row.background_load = row.other_cpu_share.map(|s| s > energy.max_other_cpu_share);
+    row.other_cpu_verdict = match (row.background_load, t.load.too_short()) {
+        (Some(true), _) => Some("background load".into()),
+        (Some(false), _) => Some("ok".into()),
+        (None, true) => Some("too short to judge".into()),
+        (None, false) => None,
+    };
     row.eval_energy_j = t.eval_energy_j;
     row.mean_power_w = (t.train_time_s > 0.0).then(|| e.total_j / t.train_time_s);
     row.net_energy_j = idle_power_w.map(|p| e.total_j - p * t.train_time_s);
@@ -548,12 +557,18 @@ fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64
 }
 
 /// Drop the trial's epochs.csv rows after `epoch` (an epoch trained after its checkpoint by a
-/// run that was killed: it is trained again). Reads the file only when it has such rows.
+/// run that was killed: it is trained again). Reads the file only for a trial that had rows
+/// when the sweep started, and rewrites it only when it has such rows: a sweep's per-trial
+/// work does not grow with the file.
 pub(super) fn drop_epochs_after(
-    epochs: &CsvLog<EpochRow>,
+    env: &TrialEnv,
     trial_id: &str,
     epoch: usize,
 ) -> anyhow::Result<()> {
+    if !env.epochs_at_start.contains(trial_id) {
+        return Ok(());
+    }
+    let epochs = env.epochs_log;
     let all = epochs.read_all()?;
     if all.iter().any(|e| e.trial_id == trial_id && e.epoch > epoch) {
         let kept: Vec<EpochRow> =

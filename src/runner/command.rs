@@ -99,13 +99,13 @@ pub(super) fn run_command_trial(
         _ => None,
     };
     if let Some(s) = &saved {
-        drop_epochs_after(env.epochs_log, id, s.epoch)?;
+        drop_epochs_after(env, id, s.epoch)?;
         if let Some(len) = s.power_bytes {
             crate::results::truncate_to(&env.power_path, len)?;
         }
         env.meter.continue_power_log(&env.power_path)?;
     } else {
-        drop_epochs_after(env.epochs_log, id, 0)?;
+        drop_epochs_after(env, id, 0)?;
         env.meter.begin_power_log(&env.power_path)?;
     }
     let saved_epoch = saved.as_ref().map(|s| s.epoch);

@@ -260,6 +260,7 @@ pub(crate) fn run_sweep(
         let env = TrialEnv {
             meter: &meter,
             epochs_log: &epochs,
+            epochs_at_start: &epoch_trials,
             power_path,
             energy: &grid.energy,
             idle_power_w,

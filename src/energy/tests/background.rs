@@ -53,3 +53,26 @@ fn another_process_keeping_a_core_busy_shows_in_the_share() {
     broken.add(probe.sample(), probe.sample());
     assert_eq!(broken.other_cpu_share(), None);
 }
+
+#[test]
+fn windows_of_a_few_ticks_are_too_short_to_judge_and_longer_ones_are_judged() {
+    let sample = |busy: f64, ours: f64| Some(LoadSample { machine_busy_s: busy, process_s: ours });
+    // A 30 ms trial on a busy 2-CPU machine: 6 ticks busy, 3 of them ours by rounding alone.
+    let mut short = LoadWindows::default();
+    short.add(sample(100.0, 50.0), sample(100.06, 50.03));
+    assert!(short.too_short());
+    assert_eq!(short.other_cpu_share(), None, "a ratio of rounding errors is not reported");
+    // A 2 s trial with a neighbour on the other CPU: 4 s busy, 2 s ours: judged, and flagged.
+    let mut long = LoadWindows::default();
+    long.add(sample(100.0, 50.0), sample(104.0, 52.0));
+    assert!(!long.too_short());
+    assert_eq!(long.other_cpu_share(), Some(0.5));
+    // Many short windows add up: a trial is judged on all its windows together.
+    let mut many = LoadWindows::default();
+    for i in 0..20 {
+        let t = 100.0 + i as f64 * 0.05;
+        many.add(sample(t, 0.0), sample(t + 0.04, 0.04));
+    }
+    assert!(!many.too_short(), "0.8 s busy in all");
+    assert!(many.other_cpu_share().unwrap() < 1e-9);
+}

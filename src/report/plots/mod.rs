@@ -12,5 +12,5 @@ mod results;
 mod series;
 pub(super) mod style;
 
-pub(crate) use build::{Plots, build_plots};
+pub(crate) use build::{Plots, build_plots, power_selection};
 pub(crate) use series::MAX_POINTS;

@@ -132,7 +132,9 @@ pub(crate) fn sample_data() -> ReportData {
     ReportData {
         results,
         epochs,
+        power_files: power.keys().cloned().collect(),
         power,
+        power_dir: None,
         decisions: Vec::new(),
         title: "wattsweep report — sample".into(),
         live: false,

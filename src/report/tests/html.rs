@@ -55,3 +55,18 @@ fn the_estimate_caution_is_highlighted() {
     let html = render_html(&data, &build_plots(&data));
     assert!(html.contains("<p class=\"note\">Caution: energy here is only an estimate"));
 }
+
+#[test]
+fn long_tables_show_their_first_rows_and_say_where_the_rest_is() {
+    let mut data = sample_data();
+    let template = data.results[0].clone();
+    for i in 0..250 {
+        let mut r = template.clone();
+        r.trial_id = format!("extra-{i:03}");
+        r.config_id = format!("c{i:03}");
+        data.results.push(r);
+    }
+    let html = render_html(&data, &build_plots(&data));
+    assert!(html.contains("shows its first 100 of"), "the page says the table is cut");
+    assert!(html.contains("extra-000") && !html.contains("extra-249"), "only the first rows");
+}

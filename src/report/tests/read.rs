@@ -46,7 +46,10 @@ fn reads_power_files_by_trial_id_and_tolerates_a_torn_tail() {
     );
     write(&dir.path().join("power/notes.txt"), b"not a power file");
     write(&dir.path().join("power/broken.csv"), b"t_s,domain,power_w,energy_j\nx,y,z,w\n");
-    let data = load_report_data(dir.path()).unwrap();
+    let mut data = load_report_data(dir.path()).unwrap();
+    assert_eq!(data.power_files, vec!["broken", "t1"], "notes.txt is no power file");
+    assert!(data.power.is_empty(), "series are read only for the trials drawn");
+    data.load_power(&["t1".into(), "broken".into(), "absent".into()]);
     assert_eq!(
         data.power.keys().collect::<Vec<_>>(),
         vec!["t1"],

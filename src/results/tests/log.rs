@@ -96,3 +96,26 @@ fn a_file_with_an_older_header_is_rewritten_once_with_todays_columns() {
     let (_, again) = CsvLog::<ResultRow>::open(&path).unwrap();
     assert!(!again.upgraded, "today's header is left alone");
 }
+
+#[test]
+fn a_write_that_fails_half_way_leaves_no_torn_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("epochs.csv");
+    let (log, _) = CsvLog::<EpochRow>::open(&path).unwrap();
+    log.append(&epoch("t", 1)).unwrap();
+    let whole = std::fs::read(&path).unwrap();
+    // A full disk: half the row reaches the file, then ENOSPC.
+    let err = log
+        .append_with(&epoch("t", 2), |file, bytes| {
+            file.write_all(&bytes[..bytes.len() / 2])?;
+            Err(std::io::Error::from_raw_os_error(libc::ENOSPC))
+        })
+        .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("epochs.csv") && msg.contains("cut back to its last whole row"), "{msg}");
+    assert!(msg.contains("No space left on device"), "{msg}");
+    assert_eq!(std::fs::read(&path).unwrap(), whole, "the half row is gone at once");
+    // The file goes on as if the failed append never happened.
+    log.append(&epoch("t", 2)).unwrap();
+    assert_eq!(log.read_all().unwrap(), vec![epoch("t", 1), epoch("t", 2)]);
+}

@@ -117,3 +117,68 @@ fn file_names_are_safe() {
     assert_eq!(file_safe("ab12-x_y"), "ab12-x_y");
     assert_eq!(file_safe("../etc/passwd"), "___etc_passwd");
 }
+
+#[test]
+fn power_is_drawn_for_a_bounded_set_of_trials() {
+    use crate::results::ResultRow;
+    // 40 ok trials (t00 best … t39 worst by joules per point), 5 failed, 4 files without a row.
+    let mut data = ReportData::default();
+    for i in 0..40 {
+        data.results.push(ResultRow {
+            trial_id: format!("t{i:02}"),
+            status: "ok".into(),
+            test_accuracy: Some(0.9),
+            energy_j: Some(10.0 + i as f64),
+            energy_complete: Some(true),
+            train_time_s: 1.0,
+            ..Default::default()
+        });
+    }
+    for i in 0..5 {
+        data.results.push(ResultRow {
+            trial_id: format!("f{i}"),
+            status: "failed".into(),
+            ..Default::default()
+        });
+    }
+    data.power_files = data.results.iter().map(|r| r.trial_id.clone()).collect();
+    data.power_files.extend((0..4).map(|i| format!("x{i}")));
+    data.power_files.sort();
+    let chosen = power_selection(&data);
+    assert_eq!(chosen.len(), MAX_POWER_PLOTS);
+    assert_eq!(&chosen[..5], ["t00", "t01", "t02", "t03", "t04"], "the best");
+    assert_eq!(&chosen[5..7], ["t38", "t39"], "the worst");
+    assert_eq!(&chosen[7..10], ["f0", "f1", "f2"], "some that did not end ok");
+    assert_eq!(&chosen[10..], ["x0", "x1"], "some without a row (a trial still running)");
+    // Few trials: each once.
+    data.results.truncate(6);
+    data.power_files = data.results.iter().map(|r| r.trial_id.clone()).collect();
+    let chosen = power_selection(&data);
+    assert_eq!(chosen, ["t00", "t01", "t02", "t03", "t04", "t05"]);
+}
+
+#[test]
+fn per_trial_plots_draw_a_bounded_set_that_keeps_the_best() {
+    let rows: Vec<ResultRow> = (0..1000)
+        .map(|i| ResultRow {
+            trial_id: format!("t{i:04}"),
+            status: "ok".into(),
+            test_accuracy: Some(0.5 + (i % 97) as f64 / 200.0),
+            energy_j: Some(10.0 + (i % 13) as f64),
+            energy_complete: Some(true),
+            train_time_s: 1.0,
+            ..Default::default()
+        })
+        .collect();
+    let (few, note) = bounded(&rows[..50], MAX_PLOTTED_TRIALS);
+    assert_eq!((few.len(), note.as_str()), (50, ""), "few trials: all, no note");
+    let (shown, note) = bounded(&rows, MAX_PLOTTED_TRIALS);
+    assert!(shown.len() <= MAX_PLOTTED_TRIALS && shown.len() > MAX_PLOTTED_TRIALS / 2);
+    assert!(note.contains(&format!("{} of 1000 trials drawn", shown.len())), "{note}");
+    let best = &crate::report::analysis::ranking(&rows)[0].trial_id;
+    assert!(shown.iter().any(|t| &t.trial_id == best), "the best is drawn");
+    for front in crate::report::analysis::pareto_trials(&rows) {
+        assert!(shown.iter().any(|t| t.trial_id == front.trial_id), "the front is drawn");
+    }
+    assert!(shown.windows(2).all(|w| w[0].trial_id < w[1].trial_id), "in the trials' order");
+}
