@@ -142,6 +142,10 @@ pub struct RunArgs {
     /// Set by the Slurm script: whether the node is held exclusively (`exclusive` column).
     #[arg(long, hide = true, value_name = "BOOL")]
     pub slurm_exclusive: Option<bool>,
+    /// Set by the Slurm script: `[schedule]`'s start was chosen already (sbatch --begin), so
+    /// run at once (trials still take their intensity from the forecast).
+    #[arg(long, hide = true)]
+    pub scheduled: bool,
 }
 
 /// Options shared by `run` and the commands that forward to it.
@@ -162,6 +166,13 @@ pub struct RunCommon {
     /// Fail instead of downloading a missing dataset.
     #[arg(long)]
     pub no_fetch: bool,
+    /// Take this ISO 8601 time (with zone) as now for `[schedule]` (tests, what-ifs).
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+fn parse_now(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    crate::config::schedule::parse_time(s)
 }
 
 #[derive(Args, Debug)]
@@ -174,6 +185,13 @@ pub struct PlanArgs {
     /// Only the trials of shard I of N.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// Output directory whose earlier results predict `[schedule]`'s duration (default:
+    /// reports/<grid name>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Take this ISO 8601 time (with zone) as now for `[schedule]` (tests, what-ifs).
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

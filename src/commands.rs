@@ -16,7 +16,7 @@ use crate::names::Named;
 use crate::runner::{self, RunOptions};
 use crate::slurm::{self, SlurmFlags, SlurmRequest};
 use crate::trial::TrialSpec;
-use crate::{plan, report};
+use crate::{plan, report, schedule};
 use anyhow::Result;
 use clap::Parser;
 use std::io::Write;
@@ -94,6 +94,8 @@ impl RunOptions {
             shard: args.shard,
             exclusive: args.slurm_exclusive,
             quiet,
+            carbon: None,
+            schedule: None,
         }
     }
 }
@@ -121,6 +123,7 @@ impl From<SlurmArgs> for SlurmRequest {
             no_nvml: args.common.no_nvml,
             no_fetch: args.common.no_fetch,
             retry_failed: args.retry_failed,
+            now: args.common.now,
             flags: SlurmFlags {
                 tasks: args.tasks,
                 max_parallel: args.max_parallel,
@@ -156,11 +159,48 @@ impl From<&BenchArgs> for BenchOptions {
     }
 }
 
+/// `[schedule]`: choose the start, wait for it (`Some(130)`: Ctrl-C came first, nothing ran),
+/// and give the sweep the forecast's clock. `scheduled`: Slurm's `--begin` waited already.
+fn scheduled_start(
+    opts: &mut RunOptions,
+    now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    scheduled: bool,
+) -> Result<Option<u8>> {
+    let loaded = plan::load(&opts.grid, opts.shard.as_ref())?;
+    let Some(spec) = &loaded.grid.schedule else {
+        if now.is_some() {
+            tracing::warn!("--now has no effect: the grid has no [schedule]");
+        }
+        return Ok(None);
+    };
+    let forecast = schedule::forecast::read_forecast(spec)?;
+    let constant = loaded.grid.energy.carbon_intensity_g_per_kwh;
+    opts.carbon = Some(schedule::clock::CarbonClock::new(Some(forecast.clone()), now, constant));
+    if scheduled {
+        return Ok(None);
+    }
+    let clock_now = now.unwrap_or_else(schedule::clock::real_now);
+    let out = runner::output_dir(&loaded.grid, opts.out.as_deref());
+    let choice = schedule::choose::decide(spec, &forecast, &loaded.trials, &out, clock_now)?;
+    tracing::info!("{}", choice.line());
+    let start = chrono::DateTime::parse_from_rfc3339(&choice.start)?;
+    if !schedule::clock::wait_until(start, clock_now)? {
+        tracing::warn!("stopped before the scheduled start: nothing ran; running again re-plans");
+        return Ok(Some(130));
+    }
+    opts.schedule = Some(choice);
+    Ok(None)
+}
+
 /// How often the live report is rebuilt while a sweep runs.
 const LIVE_REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn run(args: RunArgs, quiet: bool) -> Result<u8> {
-    let opts = RunOptions::from_args(args, quiet);
+    let (now, scheduled) = (args.common.now, args.scheduled);
+    let mut opts = RunOptions::from_args(args, quiet);
+    if let Some(code) = scheduled_start(&mut opts, now, scheduled)? {
+        return Ok(code);
+    }
     // The live report is rebuilt after the first trial and then at most once a minute (not for a
     // shard, whose report would cover one shard only: `wattsweep merge` builds the whole one):
     // rebuilding it after every trial would make a sweep's cost per trial grow with its length.
@@ -237,7 +277,7 @@ fn sensors(args: SensorArgs) -> Result<u8> {
 
 fn plan_cmd(args: PlanArgs) -> Result<u8> {
     let loaded = plan::load(&args.grid, args.shard.as_ref())?;
-    let trials = loaded.trials;
+    let (trials, loaded_grid) = (loaded.trials, loaded.grid);
     let mut out = std::io::stdout().lock();
     match args.format {
         PlanFormat::Text => {
@@ -257,6 +297,13 @@ fn plan_cmd(args: PlanArgs) -> Result<u8> {
                 writeln!(out, "{}  {}", t.id, cells.join(" ").trim_end())?;
             }
             writeln!(out, "{} trials", trials.len())?;
+            if let Some(spec) = &loaded_grid.schedule {
+                let forecast = schedule::forecast::read_forecast(spec)?;
+                let out_dir = runner::output_dir(&loaded_grid, args.out.as_deref());
+                let now = args.now.unwrap_or_else(schedule::clock::real_now);
+                let choice = schedule::choose::decide(spec, &forecast, &trials, &out_dir, now)?;
+                writeln!(out, "{}", choice.line())?;
+            }
         }
         PlanFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);

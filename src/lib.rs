@@ -30,6 +30,7 @@ pub(crate) mod process;
 pub(crate) mod report;
 pub(crate) mod results;
 pub(crate) mod runner;
+pub(crate) mod schedule;
 pub(crate) mod shard;
 pub(crate) mod slurm;
 pub(crate) mod train;

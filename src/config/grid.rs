@@ -169,6 +169,8 @@ pub(crate) struct Grid {
     pub source_text: String,
     /// `[command]`: what `backend = "command"` trials run.
     pub command: Option<super::command::CommandSpec>,
+    /// `[schedule]`: start when the grid's electricity is cleanest, end by a deadline.
+    pub schedule: Option<super::schedule::ScheduleSpec>,
 }
 
 /// One problem in a grid file: where, and what is wrong.

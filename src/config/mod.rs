@@ -8,6 +8,7 @@
 pub(crate) mod command;
 mod grid;
 pub(crate) mod parse;
+pub(crate) mod schedule;
 #[cfg(test)]
 #[path = "tests/mod.rs"]
 mod tests;
@@ -19,3 +20,4 @@ pub(crate) use grid::{
     Objective, Problem, Search,
 };
 pub(crate) use parse::load_grid;
+pub(crate) use schedule::{ForecastSource, ScheduleSpec};

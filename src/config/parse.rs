@@ -13,8 +13,9 @@ use crate::trial::Value;
 use crate::trial::settings::SETTING_KEYS;
 use std::path::Path;
 
-const TABLE_KEYS: [&str; 14] = [
+const TABLE_KEYS: [&str; 15] = [
     "name",
+    "schedule",
     "command",
     "seeds",
     "repeats",
@@ -88,6 +89,7 @@ pub(crate) fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
         slurm: toml::Table::new(),
         source_text: text.to_string(),
         command: None,
+        schedule: None,
     };
     // `[command]` first: which keys it uses decides which of the grid's own keys are settings.
     if let Some(v) = root.get("command")
@@ -182,6 +184,14 @@ pub(crate) fn parse_grid(path: &Path, text: &str) -> Result<Grid, GridErrors> {
             "budget" => {
                 if let Some(t) = w.table("budget", v) {
                     grid.budget = parse_budget(&mut w, t);
+                }
+            }
+            "schedule" => {
+                if let Some(t) = w.table("schedule", v) {
+                    match super::schedule::parse_schedule(t, path) {
+                        Ok(s) => grid.schedule = Some(s),
+                        Err(problems) => problems.into_iter().for_each(|(k, m)| w.problem(k, m)),
+                    }
                 }
             }
             "inference" => match v.as_bool() {

@@ -27,6 +27,8 @@ pub(crate) struct ReportData {
     pub power_files: Vec<String>,
     /// The power folder (`None` without one).
     pub power_dir: Option<std::path::PathBuf>,
+    /// `[schedule]`'s decision (schedule.json), when the sweep was scheduled.
+    pub schedule: Option<crate::schedule::choose::Choice>,
     /// Successive halving's decisions (halving.csv; empty for a grid sweep).
     pub decisions: Vec<Decision>,
     pub title: String,
@@ -77,9 +79,21 @@ pub(crate) fn load_report_data(out: &Path) -> Result<ReportData> {
     }
 
     let decisions = read_tolerant::<Decision>(&out.join(DECISIONS_FILE))?.0;
+    let schedule_path = out.join(crate::schedule::choose::SCHEDULE_FILE);
+    let schedule = match std::fs::read(&schedule_path) {
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("skipping {}: {e}", schedule_path.display());
+                None
+            }
+        },
+        Err(_) => None,
+    };
     Ok(ReportData {
         results,
         epochs,
+        schedule,
         power: BTreeMap::new(),
         power_files,
         power_dir,

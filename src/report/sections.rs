@@ -209,6 +209,22 @@ fn overview(data: &ReportData) -> Section {
         line.push_str(&format!(", {other} with another status"));
     }
     s.paragraphs.push(line + ".");
+    if let Some(c) = &data.schedule {
+        let energy_j: f64 = data.results.iter().filter_map(|r| r.energy_j).sum();
+        let realised: f64 = data.results.iter().filter_map(|r| r.co2_g).sum();
+        s.paragraphs.push(format!(
+            "Carbon-aware start: planned at {} for {} (forecast: {}), {} g/kWh over the sweep's predicted {} s against {} g/kWh had it started at once. Realised: {} g CO₂ for {} J of training (each trial at the forecast's intensity at its start); at the at-once intensity the same energy would have emitted {} g.",
+            c.now,
+            c.start,
+            c.forecast,
+            num(Some(c.intensity_at_start)),
+            num(Some(c.duration_s)),
+            num(Some(c.intensity_now)),
+            num(Some(realised)),
+            num(Some(energy_j)),
+            num(Some(energy_j / 3.6e6 * c.intensity_now)),
+        ));
+    }
     let flagged: Vec<&ResultRow> =
         data.results.iter().filter(|r| r.background_load == Some(true)).collect();
     if flagged.len() > MAX_NAMED {

@@ -193,6 +193,10 @@ pub(crate) struct ResultRow {
     /// neighbour from rounding, so `other_cpu_share` is left empty) or empty (unknown).
     #[serde(default)]
     pub other_cpu_verdict: Option<String>,
+    /// The grid's carbon intensity `co2_g` was computed with, g/kWh: `[schedule]`'s forecast at
+    /// the trial's start, else `[energy] carbon_intensity_g_per_kwh`.
+    #[serde(default)]
+    pub carbon_intensity_g_per_kwh: Option<f64>,
 }
 
 /// One epoch's row in `epochs.csv`.

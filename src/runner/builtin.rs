@@ -45,6 +45,8 @@ pub(super) struct TrialEnv<'a> {
     /// Trials with epochs.csv rows when the sweep started: only those can have rows from a
     /// killed run to drop, so no other trial reads the (growing) file.
     pub epochs_at_start: &'a std::collections::HashSet<String>,
+    /// `[schedule]`'s forecast on the sweep's clock; `None`: the `[energy]` constant.
+    pub carbon: Option<&'a crate::schedule::clock::CarbonClock>,
     pub power_path: std::path::PathBuf,
     pub energy: &'a EnergySettings,
     pub idle_power_w: Option<f64>,
@@ -436,6 +438,10 @@ pub(super) fn base_row(
     for setting in &SETTINGS {
         (setting.to_row)(s, &mut row);
     }
+    row.carbon_intensity_g_per_kwh = Some(match env.carbon {
+        Some(clock) => clock.intensity(&row.started_at),
+        None => env.energy.carbon_intensity_g_per_kwh,
+    });
     row
 }
 
@@ -482,7 +488,8 @@ pub(super) fn fill_from_totals(
     row.eval_energy_j = t.eval_energy_j;
     row.mean_power_w = (t.train_time_s > 0.0).then(|| e.total_j / t.train_time_s);
     row.net_energy_j = idle_power_w.map(|p| e.total_j - p * t.train_time_s);
-    row.co2_g = Some(e.total_j / 3.6e6 * energy.carbon_intensity_g_per_kwh);
+    let intensity = row.carbon_intensity_g_per_kwh.unwrap_or(energy.carbon_intensity_g_per_kwh);
+    row.co2_g = Some(e.total_j / 3.6e6 * intensity);
     row.joules_per_accuracy_point =
         t.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
 }

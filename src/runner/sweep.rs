@@ -37,6 +37,10 @@ pub(crate) struct RunOptions {
     pub shard: Option<Shard>,
     pub exclusive: Option<bool>,
     pub quiet: bool,
+    /// The clock trials take their carbon intensity from (`[schedule]`'s forecast).
+    pub carbon: Option<crate::schedule::clock::CarbonClock>,
+    /// `[schedule]`'s decision, recorded as `<out>/schedule.json` for the report.
+    pub schedule: Option<crate::schedule::choose::Choice>,
 }
 
 /// How a sweep ended; `exit_code` follows docs/running.md (0 ok, 1 some trial failed, 3 stopped by
@@ -160,6 +164,10 @@ pub(crate) fn run_sweep(
     if opts.fresh {
         move_aside(&out)?;
     }
+    if let Some(choice) = &opts.schedule {
+        let json = serde_json::to_vec_pretty(choice).context("schedule.json")?;
+        crate::results::write_atomic(&out.join(crate::schedule::choose::SCHEDULE_FILE), &json)?;
+    }
     let (results, repaired) = CsvLog::<ResultRow>::open(&out.join("results.csv"))?;
     log_repair(results.path(), &repaired);
     let (epochs, repaired) = CsvLog::<EpochRow>::open(&out.join("epochs.csv"))?;
@@ -261,6 +269,7 @@ pub(crate) fn run_sweep(
             meter: &meter,
             epochs_log: &epochs,
             epochs_at_start: &epoch_trials,
+            carbon: opts.carbon.as_ref(),
             power_path,
             energy: &grid.energy,
             idle_power_w,

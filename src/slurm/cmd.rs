@@ -25,6 +25,8 @@ pub(crate) struct SlurmRequest {
     pub retry_failed: bool,
     pub flags: SlurmFlags,
     pub submit: bool,
+    /// `--now`: the time `[schedule]` plans from.
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
@@ -51,6 +53,17 @@ pub(crate) fn slurm_command(req: &SlurmRequest) -> Result<i32> {
     drop(datasets);
 
     let out = output_dir(&grid, req.out.as_deref());
+    let begin = match &grid.schedule {
+        Some(spec) => {
+            let forecast = crate::schedule::forecast::read_forecast(spec)?;
+            let now = req.now.unwrap_or_else(crate::schedule::clock::real_now);
+            let choice = crate::schedule::choose::decide(spec, &forecast, &trials, &out, now)?;
+            println!("{}", choice.line());
+            let start = chrono::DateTime::parse_from_rfc3339(&choice.start)?;
+            Some(start.with_timezone(&chrono::Local).format("%Y-%m-%dT%H:%M:%S").to_string())
+        }
+        None => None,
+    };
     let logs = out.join("slurm").join("logs");
     std::fs::create_dir_all(&logs).with_context(|| format!("{}: cannot create", logs.display()))?;
     let exe = std::env::current_exe().context("cannot find this wattsweep binary's path")?;
@@ -65,6 +78,7 @@ pub(crate) fn slurm_command(req: &SlurmRequest) -> Result<i32> {
         powercap_root: absolute(&req.powercap_root)?,
         no_nvml: req.no_nvml,
         retry_failed: req.retry_failed,
+        begin,
     };
     let sweep = sweep_script(&plan)?;
     let merge = merge_script(&plan)?;

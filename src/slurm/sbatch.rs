@@ -33,6 +33,9 @@ pub(crate) struct ScriptPlan {
     pub powercap_root: PathBuf,
     pub no_nvml: bool,
     pub retry_failed: bool,
+    /// `[schedule]`'s start, as sbatch's `--begin` takes it (the submitting host's local time,
+    /// `YYYY-MM-DDTHH:MM:SS`): the cluster holds the array until then, and the tasks run at once.
+    pub begin: Option<String>,
 }
 
 impl ScriptPlan {
@@ -143,6 +146,10 @@ pub(crate) fn sweep_script(plan: &ScriptPlan) -> Result<String> {
     if let Some(g) = &s.gpus {
         out.push_str(&format!("#SBATCH --gpus={g}\n"));
     }
+    if let Some(b) = &plan.begin {
+        // Digits, `-`, `T` and `:` only (written by us): bare, as sbatch's examples write it.
+        out.push_str(&format!("#SBATCH --begin={b}\n"));
+    }
     out.push_str(&format!(
         "\nset -u\nSHARDS={n}\n\
          if [ -z \"${{SLURM_ARRAY_TASK_ID:-}}\" ] || [ \"$SLURM_ARRAY_TASK_ID\" -ge \"$SHARDS\" ]; then\n\
@@ -175,6 +182,9 @@ pub(crate) fn sweep_script(plan: &ScriptPlan) -> Result<String> {
     }
     if plan.retry_failed {
         cmd.push("--retry-failed".into());
+    }
+    if plan.begin.is_some() {
+        cmd.push("--scheduled".into());
     }
     out.push_str(&format!("exec {}\n", cmd.join(" ")));
     Ok(out)

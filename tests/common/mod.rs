@@ -1,5 +1,8 @@
 //! Helpers shared by the integration test binaries.
 
+// Each test binary uses some of these helpers, not all.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};

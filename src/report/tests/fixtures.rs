@@ -135,6 +135,7 @@ pub(crate) fn sample_data() -> ReportData {
         power_files: power.keys().cloned().collect(),
         power,
         power_dir: None,
+        schedule: None,
         decisions: Vec::new(),
         title: "wattsweep report — sample".into(),
         live: false,

@@ -42,6 +42,7 @@ fn plan_in(root: &Path, s: SlurmSettings) -> ScriptPlan {
         powercap_root: PathBuf::from("/sys/class/powercap"),
         no_nvml: true,
         retry_failed: true,
+        begin: None,
     }
 }
 
@@ -238,4 +239,18 @@ fn settings_refuse_contradictions_and_bad_values() {
     for good in ["30", "30:00", "2:00:00", "1-0", "1-12:00", "1-12:00:00"] {
         assert!(crate::slurm::settings::valid_time(good), "{good}");
     }
+}
+
+#[test]
+fn a_scheduled_sweep_begins_when_slurm_is_told_and_its_tasks_do_not_wait_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = plan_in(dir.path(), settings(3, 2, false));
+    let unscheduled = sweep_script(&plan).unwrap();
+    assert!(!unscheduled.contains("--begin") && !unscheduled.contains("--scheduled"));
+    plan.begin = Some("2026-12-04T01:00:00".into());
+    let script = sweep_script(&plan).unwrap();
+    assert!(script.contains("\n#SBATCH --begin=2026-12-04T01:00:00\n"), "{script}");
+    let (code, args) = run_bash(&script, &[("SLURM_ARRAY_TASK_ID", "1")]);
+    assert_eq!(code, 0);
+    assert!(args.contains(&"--scheduled".to_string()), "{args:?}");
 }
