@@ -31,6 +31,7 @@ mod sensors;
 #[cfg(test)]
 #[path = "tests/mod.rs"]
 mod tests;
+mod visible;
 
 pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S};
 pub(crate) use meter::Meter;

@@ -18,6 +18,8 @@ use std::time::Instant;
 use nvml_wrapper::Nvml;
 use nvml_wrapper::error::NvmlError;
 
+use super::visible::{GpuId, visible_gpus};
+
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum GpuError {
     #[error("NVML {call} failed: {message}")]
@@ -53,8 +55,11 @@ pub(crate) trait GpuDevice: Send {
     }
 }
 
-/// Initialise NVML and wrap every device. No NVIDIA driver means no GPUs,
-/// which is normal: logged at debug level only.
+/// Initialise NVML and wrap the GPUs this run may measure: those `CUDA_VISIBLE_DEVICES` names
+/// (see `visible.rs`; all when it is unset). No NVIDIA driver (the library is not there) is
+/// normal and logged at debug level; a library that is there but will not start (a driver and
+/// library version mismatch, a container without the `utility` capability, no permission) is a
+/// warning with NVML's own error, since a GPU trial would otherwise be measured without its GPU.
 pub(super) fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
     // nvml-wrapper's default name is `libnvidia-ml.so`, which only exists with
     // the driver's development package; the runtime ships `.so.1`.
@@ -63,9 +68,17 @@ pub(super) fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
         Err(first) => match Nvml::builder().lib_path(OsStr::new("libnvidia-ml.so.1")).init() {
             Ok(n) => n,
             Err(second) => {
-                tracing::debug!(
-                    "no NVIDIA GPU energy: NVML init failed ({first}; with libnvidia-ml.so.1: {second})"
-                );
+                let absent = |e: &NvmlError| matches!(e, NvmlError::LibloadingError(_));
+                if absent(&first) && absent(&second) {
+                    tracing::debug!(
+                        "no NVIDIA GPU energy: no NVML library ({first}; with libnvidia-ml.so.1: {second})"
+                    );
+                } else {
+                    tracing::warn!(
+                        "NVML is installed but did not start, so no GPU is measured: {}",
+                        if absent(&second) { first } else { second }
+                    );
+                }
                 return Vec::new();
             }
         },
@@ -74,18 +87,44 @@ pub(super) fn load_nvml_gpus() -> Vec<Box<dyn GpuDevice>> {
     let count = match nvml.device_count() {
         Ok(c) => c,
         Err(e) => {
-            tracing::debug!("no NVIDIA GPU energy: device count failed: {e}");
+            tracing::warn!("NVML started but cannot count the GPUs, so none is measured: {e}");
             return Vec::new();
         }
     };
-    let mut gpus: Vec<Box<dyn GpuDevice>> = Vec::new();
+    let mut found: Vec<(GpuId, NvmlGpu)> = Vec::new();
     for index in 0..count {
-        match nvml.device_by_index(index).and_then(|d| d.name()) {
-            Ok(name) => gpus.push(Box::new(NvmlGpu { nvml: Arc::clone(&nvml), index, name })),
+        let device = match nvml.device_by_index(index) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!("NVML device {index} skipped: {e}");
+                continue;
+            }
+        };
+        match device.name() {
+            Ok(name) => {
+                let id = GpuId {
+                    name: name.clone(),
+                    uuid: device.uuid().ok(),
+                    pci_bus_id: device.pci_info().ok().map(|p| p.bus_id),
+                };
+                found.push((id, NvmlGpu { nvml: Arc::clone(&nvml), index, name }));
+            }
             Err(e) => tracing::warn!("NVML device {index} skipped: {e}"),
         }
     }
-    gpus
+    let ids: Vec<GpuId> = found.iter().map(|(id, _)| id.clone()).collect();
+    let visible = std::env::var("CUDA_VISIBLE_DEVICES").ok();
+    let order = std::env::var("CUDA_DEVICE_ORDER").ok();
+    let (chosen, warnings) = visible_gpus(&ids, visible.as_deref(), order.as_deref());
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    let mut slots: Vec<Option<NvmlGpu>> = found.into_iter().map(|(_, g)| Some(g)).collect();
+    chosen
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .map(|g| Box::new(g) as Box<dyn GpuDevice>)
+        .collect()
 }
 
 /// A device handle is borrowed from `Nvml`, so we keep the (shared) library
