@@ -20,7 +20,7 @@ pub(crate) struct EnergySettings {
     pub vcpu_min_w: Option<f64>,
     pub vcpu_max_w: Option<f64>,
     /// Above this share of the machine's busy CPU time spent by other processes during a
-    /// trial, the trial is flagged (its RAPL energy includes their work).
+    /// trial, the trial is flagged (with RAPL its energy includes their work).
     pub max_other_cpu_share: f64,
     /// What to do with a flagged trial: warn, or run it once more at the end of the sweep.
     pub on_background_load: BackgroundLoad,

@@ -16,6 +16,18 @@ use super::estimate::{CpuClock, process_cpu_clock};
 /// rounding per CPU at each end of a window stays a few per cent of the whole.
 pub(crate) const MIN_BUSY_S: f64 = 0.5;
 
+/// What other processes' CPU work did to a trial's energy, by its `energy_source`: RAPL meters
+/// whole packages, so their work is in the joules; the estimate counts this process's own CPU
+/// time only, so it is not, though they competed for caches, memory bandwidth and the turbo
+/// budget (this process's time, and so its estimate, may be higher than on a quiet machine).
+pub(crate) fn background_effect(energy_source: &str) -> &'static str {
+    if energy_source.starts_with("estimate") {
+        "its energy is the estimate from this process's own CPU time, which leaves their work out, but they competed for caches, memory bandwidth and turbo headroom, so its time and estimate may be higher than on a quiet machine"
+    } else {
+        "RAPL counts whole packages, so its energy includes their work"
+    }
+}
+
 /// Busy clock ticks of the whole machine from the text of `/proc/stat`.
 pub(super) fn busy_ticks(proc_stat: &str) -> Option<u64> {
     let line = proc_stat.lines().find(|l| l.split_whitespace().next() == Some("cpu"))?;

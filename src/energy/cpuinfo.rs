@@ -79,8 +79,13 @@ pub(super) struct Microarch {
     pub max_w: f64,
 }
 
-/// Cloud Carbon Footprint's per-vCPU coefficients (ccf-coefficients, `coefficients-aws-use.csv`),
-/// and its average over all microarchitectures for the rest.
+/// Cloud Carbon Footprint's per-vCPU coefficients (ccf-coefficients, `coefficients-aws-use.csv`;
+/// Haswell, Broadwell, Granite Rapids and EPYC 5th generation from its later tables), and its
+/// average over all microarchitectures for the rest.
+const HASWELL: Microarch = Microarch { name: "Haswell", min_w: 1.86, max_w: 5.60 };
+const BROADWELL: Microarch = Microarch { name: "Broadwell", min_w: 0.71, max_w: 3.69 };
+const GRANITE_RAPIDS: Microarch = Microarch { name: "Granite Rapids", min_w: 0.58, max_w: 2.53 };
+const EPYC_TURIN: Microarch = Microarch { name: "EPYC Turin", min_w: 3.68, max_w: 8.96 };
 const SKYLAKE: Microarch = Microarch { name: "Skylake", min_w: 0.61, max_w: 4.10 };
 const CASCADE_LAKE: Microarch = Microarch { name: "Cascade Lake", min_w: 0.69, max_w: 4.06 };
 const ICE_LAKE: Microarch = Microarch { name: "Ice Lake", min_w: 0.77, max_w: 3.76 };
@@ -101,13 +106,19 @@ pub(super) fn microarch(info: &CpuInfo) -> Microarch {
             Some(5..=7) => CASCADE_LAKE,
             _ => UNKNOWN_MICROARCH,
         },
+        ("GenuineIntel", Some(6), Some(60 | 63 | 69 | 70)) => HASWELL,
+        ("GenuineIntel", Some(6), Some(61 | 71 | 79 | 86)) => BROADWELL,
         ("GenuineIntel", Some(6), Some(78 | 94)) => SKYLAKE,
         ("GenuineIntel", Some(6), Some(106 | 108 | 125 | 126)) => ICE_LAKE,
         ("GenuineIntel", Some(6), Some(143)) => SAPPHIRE_RAPIDS,
         ("GenuineIntel", Some(6), Some(207)) => EMERALD_RAPIDS,
+        ("GenuineIntel", Some(6), Some(173 | 174)) => GRANITE_RAPIDS,
         ("AuthenticAMD", Some(23), Some(49)) => EPYC_ROME,
         ("AuthenticAMD", Some(25), Some(1)) => EPYC_MILAN,
         ("AuthenticAMD", Some(25), Some(17)) => EPYC_GENOA,
+        // Zen 5 server parts: models 0x00–0x0F (Turin), 0x10–0x1F (Turin dense); the client
+        // Zen 5 parts (Strix, Granite Ridge) are models 0x20 and up.
+        ("AuthenticAMD", Some(26), Some(0..=31)) => EPYC_TURIN,
         _ => UNKNOWN_MICROARCH,
     }
 }

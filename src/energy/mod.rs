@@ -33,7 +33,7 @@ mod sensors;
 mod tests;
 mod visible;
 
-pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S};
+pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S, background_effect};
 pub(crate) use meter::Meter;
 pub(crate) use ops::{LayerOps, OpEnergies, SpikeProfile, price};
 pub(crate) use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};

@@ -119,21 +119,32 @@ const SUMMARY_COLUMNS: [&str; 18] = [
     "n",
 ];
 
-/// `summary.csv`: one row per configuration with its settings, `n` (ok trials) and for each
-/// metric `<metric>_mean`, `_sd`, `_ci95`, `_min`, `_max` (empty where undefined), then the
-/// settings added since (`train_limit`, `test_limit`, …).
+/// The settings that followed the metrics' columns when the per-metric counts (`<metric>_n`)
+/// were appended after them; settings added since come after the counts, so no column moves.
+const SETTINGS_BEFORE_COUNTS: [&str; 2] = ["train_limit", "test_limit"];
+
+/// `summary.csv`: one row per configuration with its settings, `n` (ok trials with trusted
+/// energy) and for each metric `<metric>_mean`, `_sd`, `_ci95`, `_min`, `_max` (empty where
+/// undefined), then the settings added since (`train_limit`, `test_limit`), then for each metric
+/// `<metric>_n`: the values behind its mean and interval, fewer than `n` where some ok trials
+/// lack that metric (a command that reported no accuracy, a zero training time), then any
+/// setting added later still.
 pub(crate) fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Settings the first columns do not list follow the metrics, so no column ever moves.
-    let later: Vec<&Setting> =
-        later_settings(&SUMMARY_COLUMNS).into_iter().filter(|s| !s.per_trial).collect();
+    let (before, after): (Vec<&Setting>, Vec<&Setting>) = later_settings(&SUMMARY_COLUMNS)
+        .into_iter()
+        .filter(|s| !s.per_trial)
+        .partition(|s| SETTINGS_BEFORE_COUNTS.contains(&s.key));
     let mut header: Vec<String> = SUMMARY_COLUMNS.map(String::from).to_vec();
     for m in METRICS {
         for s in ["mean", "sd", "ci95", "min", "max"] {
             header.push(format!("{m}_{s}"));
         }
     }
-    header.extend(later.iter().map(|s| s.key.to_string()));
+    header.extend(before.iter().map(|s| s.key.to_string()));
+    header.extend(METRICS.map(|m| format!("{m}_n")));
+    header.extend(after.iter().map(|s| s.key.to_string()));
     w.write_record(&header)?;
     let cell =
         |x: Option<f64>| x.filter(|v| v.is_finite()).map(|v| v.to_string()).unwrap_or_default();
@@ -163,7 +174,9 @@ pub(crate) fn summary_csv(configs: &[Config]) -> Result<Vec<u8>> {
             row.push(cell(s.map(|s| s.min)));
             row.push(cell(s.map(|s| s.max)));
         }
-        row.extend(later.iter().map(|s| (s.of_row)(r)));
+        row.extend(before.iter().map(|s| (s.of_row)(r)));
+        row.extend(METRICS.map(|m| c.values(m).len().to_string()));
+        row.extend(after.iter().map(|s| (s.of_row)(r)));
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))

@@ -235,10 +235,11 @@ fn overview(data: &ReportData) -> Section {
     }
     for r in flagged.into_iter().take(MAX_NAMED) {
         s.paragraphs.push(format!(
-            "Background load: while trial {} ({}) trained, {} of the machine's busy CPU time was other processes (above [energy] max_other_cpu_share): RAPL counts whole packages, so its energy includes their work. Rerun it on a quiet machine, or set on_background_load = \"rerun\".",
+            "Background load: while trial {} ({}) trained, {} of the machine's busy CPU time was other processes (above [energy] max_other_cpu_share): {}. Rerun it on a quiet machine, or set on_background_load = \"rerun\".",
             r.trial_id,
             setting_label(r),
-            pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %"
+            pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %",
+            crate::energy::background_effect(&r.energy_source)
         ));
     }
     let short = data

@@ -1,6 +1,6 @@
 //! The statistics behind "how sure is this": per-configuration summaries with Student-t 95 %
-//! intervals, Welch's unequal-variance t-test, hyperfine's modified z-score for outliers, and a
-//! seeded bootstrap interval for Spearman's ρ. Pure functions over numbers.
+//! intervals, Welch's unequal-variance t-test, Iglewicz and Hoaglin's modified z-score for
+//! outliers, and a seeded bootstrap interval for Spearman's ρ. Pure functions over numbers.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -12,8 +12,14 @@ use crate::report::audit::spearman;
 pub(crate) const BOOTSTRAP_SEED: u64 = 0x5eed_2026;
 /// Bootstrap resamples (a 95 % percentile interval is stable to about ±0.01 at this size).
 pub(crate) const BOOTSTRAP_RESAMPLES: usize = 2000;
-/// Hyperfine's threshold for the modified z-score (Iglewicz and Hoaglin).
+/// Iglewicz and Hoaglin's threshold for the modified z-score ("How to Detect and Handle
+/// Outliers", 1993). hyperfine uses another rule: (x − median) / MAD above 14.826, i.e. ten
+/// MADs scaled to standard deviations.
 pub(crate) const OUTLIER_Z: f64 = 3.5;
+/// 1/Φ⁻¹(0.75): MAD × this estimates a normal sample's standard deviation.
+const MAD_TO_SD: f64 = 1.0 / 0.6745;
+/// √(π/2): the mean absolute deviation × this estimates a normal sample's standard deviation.
+const MEAN_AD_TO_SD: f64 = 1.253314;
 
 /// n, mean, sample standard deviation, 95 % interval half-width, min and max of some values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -62,7 +68,9 @@ pub(crate) fn welch_p(a: &[f64], b: &[f64]) -> Option<f64> {
     // Welch–Satterthwaite degrees of freedom.
     let df = se2.powi(2) / (va.powi(2) / (sa.n - 1) as f64 + vb.powi(2) / (sb.n - 1) as f64);
     let dist = StudentsT::new(0.0, 1.0, df).ok()?;
-    Some((2.0 * (1.0 - dist.cdf(t.abs()))).clamp(0.0, 1.0))
+    // The survival function, not 1 − cdf: that difference rounds to 0 below about 1e-16, and
+    // a p-value of 1e-40 is worth telling from one of 1e-17.
+    Some((2.0 * dist.sf(t.abs())).clamp(0.0, 1.0))
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -72,15 +80,26 @@ fn median(xs: &[f64]) -> f64 {
     if v.len().is_multiple_of(2) { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
 }
 
-/// Modified z-scores 0.6745 (x − median) / MAD (Iglewicz and Hoaglin, as hyperfine uses);
-/// `None` for fewer than three values or no spread (MAD = 0).
+/// Modified z-scores (Iglewicz and Hoaglin): (x − median) / (1.4826 · MAD), that is
+/// 0.6745 (x − median) / MAD. When more than half the values are equal, MAD is 0 and that score
+/// is undefined, so the spread is taken from the mean absolute deviation around the median
+/// instead: (x − median) / (1.253314 · MeanAD), as IBM's statistics products do. With n values
+/// of which n − 1 are equal, the odd one then scores n / 1.253314: flagged above 3.5 from
+/// n = 5 on, never with four. `None` for fewer than three values, a non-finite value, or all
+/// values equal (nothing deviates).
 pub(crate) fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
     if xs.len() < 3 || xs.iter().any(|x| !x.is_finite()) {
         return None;
     }
     let med = median(xs);
-    let mad = median(&xs.iter().map(|x| (x - med).abs()).collect::<Vec<_>>());
-    (mad > 0.0).then(|| xs.iter().map(|x| 0.6745 * (x - med) / mad).collect())
+    let deviations: Vec<f64> = xs.iter().map(|x| (x - med).abs()).collect();
+    let mad = median(&deviations);
+    let sd = if mad > 0.0 {
+        MAD_TO_SD * mad
+    } else {
+        MEAN_AD_TO_SD * deviations.iter().sum::<f64>() / xs.len() as f64
+    };
+    (sd > 0.0).then(|| xs.iter().map(|x| (x - med) / sd).collect())
 }
 
 /// The 2.5 % and 97.5 % percentiles of Spearman's ρ over `BOOTSTRAP_RESAMPLES` resamples of the

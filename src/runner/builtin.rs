@@ -358,10 +358,11 @@ pub(super) fn run_trial(
     }
     if row.background_load == Some(true) {
         tracing::warn!(
-            "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); its RAPL energy includes their work",
+            "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); {}",
             trial.id,
             row.other_cpu_share.unwrap_or(0.0) * 100.0,
-            env.energy.max_other_cpu_share
+            env.energy.max_other_cpu_share,
+            crate::energy::background_effect(&row.energy_source)
         );
     }
     let new_failures = totals.energy.read_failures - before.energy.read_failures;

@@ -45,6 +45,24 @@ fn family_model_stepping_pick_the_coefficients() {
     assert_eq!(arch("GenuineIntel", 6, 207, 2).name, "Emerald Rapids");
     assert_eq!(arch("AuthenticAMD", 23, 49, 0).name, "EPYC Rome");
     assert_eq!(arch("AuthenticAMD", 25, 17, 1).name, "EPYC Genoa");
-    assert_eq!(arch("AuthenticAMD", 26, 2, 1), UNKNOWN_MICROARCH, "Turin: not in the table");
+    assert_eq!(arch("AuthenticAMD", 26, 68, 0), UNKNOWN_MICROARCH, "Zen 5 desktop: not a server");
+    assert_eq!(arch("GenuineIntel", 6, 183, 1), UNKNOWN_MICROARCH, "Raptor Lake: not in the table");
     assert_eq!(microarch(&parse_cpuinfo("")), UNKNOWN_MICROARCH);
+}
+
+#[test]
+fn the_older_and_newer_server_generations_have_their_own_coefficients() {
+    // Before: all four fell back to CCF's average (0.74 / 3.5 W).
+    let arch = |v: &str, f, m| microarch(&parse_cpuinfo(&cpu(v, f, m, 1, "hypervisor", &[0])));
+    let haswell = Microarch { name: "Haswell", min_w: 1.86, max_w: 5.60 };
+    assert_eq!(arch("GenuineIntel", 6, 63), haswell, "Haswell-EP (E5 v3)");
+    assert_eq!(arch("GenuineIntel", 6, 60), haswell);
+    let broadwell = Microarch { name: "Broadwell", min_w: 0.71, max_w: 3.69 };
+    assert_eq!(arch("GenuineIntel", 6, 79), broadwell, "Broadwell-EP (E5 v4)");
+    assert_eq!(arch("GenuineIntel", 6, 86), broadwell, "Broadwell-DE");
+    let granite = Microarch { name: "Granite Rapids", min_w: 0.58, max_w: 2.53 };
+    assert_eq!(arch("GenuineIntel", 6, 173), granite, "Xeon 6 P-core");
+    let turin = Microarch { name: "EPYC Turin", min_w: 3.68, max_w: 8.96 };
+    assert_eq!(arch("AuthenticAMD", 26, 2), turin, "EPYC 9005");
+    assert_eq!(arch("AuthenticAMD", 26, 17), turin, "EPYC 9005 dense (Zen 5c)");
 }

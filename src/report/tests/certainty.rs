@@ -110,3 +110,42 @@ fn configurations_that_differ_in_threads_are_labelled_apart() {
         c.rows
     );
 }
+
+#[test]
+fn an_outlier_among_equal_energies_is_named() {
+    // MAD = 0: before the mean-absolute-deviation fallback nothing was scored, so nothing named.
+    let rows: Vec<ResultRow> = [15.0, 15.0, 15.0, 15.0, 40.0]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| trial(&format!("t{i}"), "c1", 0.1, *e))
+        .collect();
+    let c = certainty(&rows);
+    let named: Vec<&String> = c.paragraphs.iter().filter(|p| p.starts_with("Outlier")).collect();
+    assert_eq!(named.len(), 1, "{:?}", c.paragraphs);
+    assert!(named[0].contains("trial t4") && named[0].contains("4.0"), "{}", named[0]);
+}
+
+#[test]
+fn background_load_under_the_estimate_does_not_blame_rapl() {
+    let mut rapl = trial("x", "c1", 0.1, 100.0);
+    rapl.other_cpu_share = Some(0.42);
+    rapl.background_load = Some(true);
+    let mut est = trial("y", "c2", 0.1, 100.0);
+    est.energy_source = "estimate".into();
+    est.other_cpu_share = Some(0.3);
+    est.background_load = Some(true);
+    let data = crate::report::read::ReportData { results: vec![rapl, est], ..Default::default() };
+    let overview = &crate::report::sections::sections(&data, &[])[0];
+    let line = |id: &str| {
+        overview
+            .paragraphs
+            .iter()
+            .find(|p| p.starts_with(&format!("Background load: while trial {id} ")))
+            .unwrap_or_else(|| panic!("{:?}", overview.paragraphs))
+            .clone()
+    };
+    assert!(line("x").contains("RAPL counts whole packages"), "{}", line("x"));
+    let y = line("y");
+    assert!(!y.contains("RAPL") && !y.contains("includes their work"), "{y}");
+    assert!(y.contains("leaves their work out"), "{y}");
+}

@@ -70,3 +70,38 @@ fn rows_without_config_id_group_by_their_recorded_settings() {
     assert_eq!(configs[0].ok.len(), 2);
     assert_eq!(configs[0].id.len(), 12);
 }
+
+#[test]
+fn each_metric_has_its_own_count_appended_after_the_frozen_columns() {
+    // Three ok trials; one reported no accuracy (a command trial without an accuracy event):
+    // `n` is 3 but accuracy and J/pt rest on 2 values each, and say so.
+    let mut blind = repeat("t3", "c1", 120.0, 12.0);
+    blind.test_accuracy = None;
+    blind.joules_per_accuracy_point = None;
+    let rows = vec![repeat("t1", "c1", 100.0, 10.0), repeat("t2", "c1", 110.0, 11.0), blind];
+    let csv = String::from_utf8(summary_csv(&configurations(&rows)).unwrap()).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rec = rdr.records().next().unwrap().unwrap();
+    let cell = |name: &str| &rec[header.iter().position(|h| h == name).unwrap()];
+    assert_eq!(cell("n"), "3");
+    assert_eq!((cell("energy_j_n"), cell("train_time_s_n")), ("3", "3"));
+    assert_eq!((cell("test_accuracy_n"), cell("joules_per_accuracy_point_n")), ("2", "2"));
+    // The columns readers index stay where they were: the counts come after train_limit and
+    // test_limit, which came after the metrics.
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(at("n"), 17);
+    assert_eq!(at("mean_power_w_max") + 1, at("train_limit"));
+    assert_eq!(at("test_limit") + 1, at("test_accuracy_n"));
+    let counts: Vec<&str> = header[at("test_accuracy_n")..].iter().map(String::as_str).collect();
+    assert_eq!(
+        &counts[..5],
+        [
+            "test_accuracy_n",
+            "train_time_s_n",
+            "energy_j_n",
+            "joules_per_accuracy_point_n",
+            "mean_power_w_n"
+        ]
+    );
+}

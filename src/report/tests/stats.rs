@@ -29,11 +29,42 @@ fn welch_matches_scipy() {
 }
 
 #[test]
+fn tiny_p_values_keep_their_precision() {
+    // scipy.stats.ttest_ind(a, b, equal_var=False).pvalue for a = 10 + 0.01 i, b = 20 + 0.01 i,
+    // i = 0..9: 8.605536624802455e-42 (2 (1 − cdf) rounds it to 0).
+    let a: Vec<f64> = (0..10).map(|i| 10.0 + 0.01 * f64::from(i)).collect();
+    let b: Vec<f64> = (0..10).map(|i| 20.0 + 0.01 * f64::from(i)).collect();
+    let p = welch_p(&a, &b).unwrap();
+    assert!((p / 8.605536624802455e-42 - 1.0).abs() < 1e-6, "{p:e}");
+    // 1..10 against 41..50: scipy 1.0519887321783006e-16, where 1 − cdf has no digits left.
+    let a: Vec<f64> = (1..=10).map(f64::from).collect();
+    let b: Vec<f64> = a.iter().map(|x| x + 40.0).collect();
+    let p = welch_p(&a, &b).unwrap();
+    assert!((p / 1.0519887321783006e-16 - 1.0).abs() < 1e-6, "{p:e}");
+}
+
+#[test]
 fn modified_z_flags_the_odd_one_out() {
     let z = modified_z_scores(&[10.0, 10.2, 9.9, 10.1, 30.0]).unwrap();
     assert!(z[4] > OUTLIER_Z && z[..4].iter().all(|v| v.abs() < OUTLIER_Z), "{z:?}");
     assert!(modified_z_scores(&[1.0, 2.0]).is_none(), "too few");
-    assert!(modified_z_scores(&[3.0, 3.0, 3.0, 9.0]).is_none(), "MAD 0");
+    assert!(modified_z_scores(&[3.0, 3.0, 3.0]).is_none(), "nothing deviates");
+}
+
+#[test]
+fn with_mad_zero_the_mean_absolute_deviation_gives_the_spread() {
+    // Three of four equal: MAD = 0. MeanAD around the median = 25 / 4 = 6.25, so the odd one
+    // scores 25 / (1.253314 · 6.25) = 3.1916 (= n / 1.253314), under 3.5: four trials cannot
+    // flag one.
+    let z = modified_z_scores(&[15.0, 15.0, 15.0, 40.0]).unwrap();
+    assert_eq!(&z[..3], &[0.0, 0.0, 0.0]);
+    assert!((z[3] - 4.0 / 1.253314).abs() < 1e-9, "{z:?}");
+    assert!(z[3] < OUTLIER_Z);
+    // Five trials, four equal: 5 / 1.253314 = 3.99 > 3.5, flagged; so is one below the others.
+    let z = modified_z_scores(&[15.0, 15.0, 40.0, 15.0, 15.0]).unwrap();
+    assert!((z[2] - 5.0 / 1.253314).abs() < 1e-9 && z[2] > OUTLIER_Z, "{z:?}");
+    let z = modified_z_scores(&[15.0, 15.0, 15.0, 15.0, 15.0, 2.0]).unwrap();
+    assert!(z[5] < -OUTLIER_Z, "{z:?}");
 }
 
 #[test]
