@@ -41,6 +41,39 @@ impl Backend {
         }
     }
 
+    /// Whether trials on this backend train on a GPU (measured through NVML).
+    pub fn uses_gpu(self) -> bool {
+        self == Backend::TchCuda
+    }
+
+    /// Whether the backend can start on this machine: for `tch-cuda`, a CUDA device that
+    /// libtorch can allocate on (checked once, before the first trial, so a sweep without one
+    /// stops at once with exit 2 instead of failing every trial).
+    pub fn check_usable(self) -> Result<(), String> {
+        self.check_available()?;
+        if self != Backend::TchCuda {
+            return Ok(());
+        }
+        let device = self.device();
+        let probe = std::panic::catch_unwind(move || {
+            let t = burn::tensor::Tensor::<1>::zeros([1], &device);
+            t.into_data().try_to_vec::<f32>().map(|v| v.len())
+        });
+        match probe {
+            Ok(Ok(1)) => Ok(()),
+            Ok(other) => Err(format!("backend `tch-cuda`: the CUDA device answered {other:?}")),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "libtorch panicked".into());
+                let first = msg.lines().next().unwrap_or("").to_string();
+                Err(format!("backend `tch-cuda` needs a CUDA device libtorch can use: {first}"))
+            }
+        }
+    }
+
     /// The autodiff-enabled training device. Never `Device::default()`, which prefers LibTorch
     /// whenever it is compiled in.
     pub fn device(self) -> Device {

@@ -230,6 +230,20 @@ pub struct SensorArgs {
     /// Sampler frequency in hertz (as the grid's `[energy] sample_hz`).
     #[arg(long, value_name = "HZ", value_parser = positive, default_value_t = crate::energy::DEFAULT_SAMPLE_HZ)]
     pub sample_hz: f64,
+    /// Which GPUs (as the grid's `[energy] gpus`): visible (those CUDA_VISIBLE_DEVICES names),
+    /// all, none, or a comma-separated list of indices and GPU-/MIG- UUIDs.
+    #[arg(long, value_name = "WHICH", default_value = "visible", value_parser = gpu_selection)]
+    pub(crate) gpus: crate::energy::GpuSelection,
+}
+
+fn gpu_selection(s: &str) -> Result<crate::energy::GpuSelection, String> {
+    use crate::energy::GpuSelection;
+    Ok(match s {
+        "visible" => GpuSelection::Visible,
+        "all" => GpuSelection::All,
+        "none" => GpuSelection::None,
+        list => GpuSelection::List(list.split(',').map(|e| e.trim().to_string()).collect()),
+    })
 }
 
 #[derive(Args, Debug)]

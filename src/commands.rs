@@ -109,6 +109,8 @@ impl From<SensorArgs> for EnergyOptions {
             cpu_tdp_w: args.cpu_tdp_w,
             vcpu_min_w: args.vcpu_min_w,
             vcpu_max_w: args.vcpu_max_w,
+            gpus: args.gpus,
+            state_dir: energy::default_state_dir(),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! A validated grid and what can be wrong with one: the types the parser produces.
 
-use crate::energy::OpEnergies;
+use crate::energy::{GpuSelection, OpEnergies};
 use crate::models::ModelKind;
 use crate::trial::Value;
 use std::path::PathBuf;
@@ -26,6 +26,8 @@ pub(crate) struct EnergySettings {
     pub on_background_load: BackgroundLoad,
     /// `[energy.ops]`: per-operation energies of the modelled inference energy.
     pub ops: OpEnergies,
+    /// Which GPUs are measured and get power limits (`visible`, `all`, `none` or a list).
+    pub gpus: GpuSelection,
 }
 
 /// `inference`, `inference_images`: the measured inference phase after training.
@@ -136,6 +138,7 @@ impl Default for EnergySettings {
             max_other_cpu_share: DEFAULT_MAX_OTHER_CPU_SHARE,
             on_background_load: BackgroundLoad::Warn,
             ops: OpEnergies::default(),
+            gpus: GpuSelection::Visible,
         }
     }
 }

@@ -35,8 +35,9 @@ const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
 const SEARCH_KEYS: [&str; 6] =
     ["strategy", "min_epochs", "eta", "objective", "keep_within_noise", "max_keep"];
 const STRATEGIES: [&str; 2] = ["grid", "halving"];
-const ENERGY_KEYS: [&str; 9] = [
+const ENERGY_KEYS: [&str; 10] = [
     "ops",
+    "gpus",
     "sample_hz",
     "idle_s",
     "cpu_tdp_w",
@@ -309,6 +310,13 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
             }
             continue;
         }
+        if k == "gpus" {
+            match gpu_selection(v) {
+                Ok(sel) => e.gpus = sel,
+                Err(msg) => w.problem(format!("{at} = {v}"), msg),
+            }
+            continue;
+        }
         if k == "on_background_load" {
             match v.as_str() {
                 Some("warn") => e.on_background_load = BackgroundLoad::Warn,
@@ -356,6 +364,33 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
         );
     }
     e
+}
+
+/// `[energy] gpus`: `"visible"`, `"all"`, `"none"`, or a non-empty list of indices (PCI bus
+/// order), GPU UUIDs and MIG UUIDs.
+fn gpu_selection(v: &toml::Value) -> Result<crate::energy::GpuSelection, String> {
+    use crate::energy::GpuSelection;
+    let usage = "must be \"visible\", \"all\", \"none\" or a list of GPU indices and UUIDs (\"GPU-…\", \"MIG-…\")";
+    match v {
+        toml::Value::String(s) => match s.as_str() {
+            "visible" => Ok(GpuSelection::Visible),
+            "all" => Ok(GpuSelection::All),
+            "none" => Ok(GpuSelection::None),
+            _ => Err(usage.into()),
+        },
+        toml::Value::Array(items) if !items.is_empty() => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::Integer(i) if *i >= 0 => Ok(i.to_string()),
+                toml::Value::String(s) if s.starts_with("GPU-") || s.starts_with("MIG-") => {
+                    Ok(s.clone())
+                }
+                other => Err(format!("{other} is not a GPU index (≥ 0) or UUID; {usage}")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(GpuSelection::List),
+        _ => Err(usage.into()),
+    }
 }
 
 /// `[energy.ops]`: picojoules per operation (≥ 0) and the memory word width in bits.

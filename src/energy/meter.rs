@@ -1,12 +1,13 @@
 //! The [`Meter`]: discovers the sensors once, starts the sampler thread, and hands out
 //! [`Reading`]s on demand.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::nvml::{self, GpuDevice};
+use super::limits::{self, SavedLimit};
+use super::nvml::{self, LoadedGpus};
 use super::options::EnergyOptions;
 use super::powerlog;
 use super::rapl::{self, ZoneInfo};
@@ -19,6 +20,12 @@ pub(crate) struct Meter {
     pub(super) shared: Arc<Shared>,
     zones: Vec<ZoneInfo>,
     gpu_names: Vec<String>,
+    gpu_methods: Vec<&'static str>,
+    /// NVML installed but not starting (its error), or an `[energy] gpus` entry naming no GPU.
+    gpu_problems: Vec<String>,
+    state_dir: PathBuf,
+    /// This process's power-limit journal while limits are lowered.
+    journal: std::sync::Mutex<Option<PathBuf>>,
     source: String,
     period: Duration,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -28,20 +35,24 @@ pub(crate) struct Meter {
 impl Meter {
     /// Discover sensors (warnings logged once) and start the sampler thread.
     pub(crate) fn start(opts: EnergyOptions) -> Meter {
-        let gpus = if opts.use_nvml { nvml::load_nvml_gpus() } else { Vec::new() };
-        Meter::start_with_gpus(opts, gpus)
-    }
-
-    /// Same, with these GPU devices (`start` passes NVML's, or none without `use_nvml`).
-    fn start_with_gpus(opts: EnergyOptions, gpus: Vec<Box<dyn GpuDevice>>) -> Meter {
+        let gpus = if opts.use_nvml {
+            nvml::load_nvml_gpus(&opts.gpus, &opts.state_dir)
+        } else {
+            LoadedGpus::default()
+        };
         Meter::start_with_probes(opts, gpus, Probes::system())
     }
 
+    /// Same, with these GPU devices (`start` passes NVML's, or none without `use_nvml`) and
+    /// these probes of the machine.
     pub(crate) fn start_with_probes(
         opts: EnergyOptions,
-        gpus: Vec<Box<dyn GpuDevice>>,
+        gpus: impl Into<LoadedGpus>,
         probes: Probes,
     ) -> Meter {
+        let gpus: LoadedGpus = gpus.into();
+        let mut gpu_problems: Vec<String> = gpus.problem.iter().cloned().collect();
+        gpu_problems.extend(gpus.errors.iter().cloned());
         let zones = rapl::discover(&opts.powercap_root, &probes.reader);
         if zones.is_empty() {
             tracing::debug!("no RAPL zones under {}", opts.powercap_root.display());
@@ -50,6 +61,7 @@ impl Meter {
         rapl::log_discovery_problems(&opts.powercap_root, &zones, sensors.estimate.is_some());
         let period = sampler::sample_period(opts.sample_hz, &sensors.max_ranges_uj());
         let gpu_names = sensors.gpus.iter().map(|g| g.name.clone()).collect();
+        let gpu_methods = sensors.gpus.iter().map(|g| g.method()).collect();
         let source = sensors.source.clone();
         tracing::debug!("energy source {source}, sample period {period:?}");
         let shared = Arc::new(Shared {
@@ -57,7 +69,19 @@ impl Meter {
             log: std::sync::Mutex::new(None),
         });
         let (stop, thread) = sampler::spawn(Arc::clone(&shared), period);
-        Meter { shared, zones, gpu_names, source, period, stop: Some(stop), thread }
+        Meter {
+            shared,
+            zones,
+            gpu_names,
+            gpu_methods,
+            gpu_problems,
+            state_dir: opts.state_dir,
+            journal: std::sync::Mutex::new(None),
+            source,
+            period,
+            stop: Some(stop),
+            thread,
+        }
     }
 
     /// Cumulative, wrap-corrected energy of every domain right now.
@@ -92,24 +116,66 @@ impl Meter {
     }
 
     /// Set every measured GPU's power limit to `limit_w`; returns the limits in force before, to
-    /// hand to [`Meter::restore_gpu_power_limits`].
+    /// hand to [`Meter::restore_gpu_power_limits`]. The limits before are journalled first (see
+    /// `limits.rs`), so a killed sweep's successor puts them back; a board that refuses the new
+    /// limit rolls back the ones already changed.
     pub(crate) fn set_gpu_power_limit(&self, limit_w: f64) -> Result<Vec<u32>, String> {
         let mut sensors = lock(&self.shared.sensors);
         let mw = (limit_w * 1000.0).round() as u32;
         let mut before = Vec::new();
+        let mut saved = Vec::new();
         for g in &mut sensors.gpus {
             let who = format!("{} ({})", g.label, g.name);
-            before.push(g.power_limit_mw().map_err(|e| format!("{who}: {e}"))?);
-            g.set_power_limit_mw(mw).map_err(|e| format!("{who}: {e}"))?;
+            let now = g.power_limit_mw().map_err(|e| format!("{who}: {e}"))?;
+            before.push(now);
+            saved.push(SavedLimit {
+                name: g.name.clone(),
+                uuid: g.uuid.clone(),
+                pci_bus_id: g.pci_bus_id.clone(),
+                limit_mw: now,
+            });
+        }
+        let mut journal = lock(&self.journal);
+        if journal.is_none() {
+            let path = limits::write(&self.state_dir, &saved)
+                .map_err(|e| format!("{e:#}; no power limit was changed"))?;
+            *journal = Some(path);
+        }
+        for i in 0..sensors.gpus.len() {
+            let g = &mut sensors.gpus[i];
+            if let Err(e) = g.set_power_limit_mw(mw) {
+                let who = format!("{} ({})", g.label, g.name);
+                for (done, &was) in sensors.gpus[..i].iter_mut().zip(&before) {
+                    if let Err(e) = done.set_power_limit_mw(was) {
+                        tracing::error!(
+                            "{} ({}): could not roll its power limit back to {} W: {e}",
+                            done.label,
+                            done.name,
+                            was / 1000
+                        );
+                        return Err(format!(
+                            "{who}: {e}; rolling back failed, the journal {} keeps the limits to restore",
+                            journal.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                        ));
+                    }
+                }
+                if let Some(path) = journal.take() {
+                    limits::clear(&path);
+                }
+                return Err(format!("{who}: {e} (the GPUs already set were put back)"));
+            }
         }
         Ok(before)
     }
 
-    /// Put back the limits `set_gpu_power_limit` returned (a failure is logged: nothing else to do).
+    /// Put back the limits `set_gpu_power_limit` returned and remove the journal (a failure is
+    /// logged and the journal kept, so the next start tries again).
     pub(crate) fn restore_gpu_power_limits(&self, before: &[u32]) {
         let mut sensors = lock(&self.shared.sensors);
+        let mut all_back = true;
         for (g, &mw) in sensors.gpus.iter_mut().zip(before) {
             if let Err(e) = g.set_power_limit_mw(mw) {
+                all_back = false;
                 tracing::error!(
                     "{} ({}): could not restore its power limit of {} W: {e}",
                     g.label,
@@ -118,12 +184,39 @@ impl Meter {
                 );
             }
         }
+        let mut journal = lock(&self.journal);
+        if all_back && let Some(path) = journal.take() {
+            limits::clear(&path);
+        }
+    }
+
+    /// Where this meter journals power limits (the signal handler restores from there).
+    pub(crate) fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// NVML that is installed but would not start (its error), and `[energy] gpus` entries
+    /// naming no GPU here: a GPU trial cannot be measured.
+    pub(crate) fn gpu_problems(&self) -> &[String] {
+        &self.gpu_problems
+    }
+
+    /// `gpu_energy_method` per measured GPU: `counter` or `power-integral`.
+    pub(crate) fn gpu_methods(&self) -> &[&'static str] {
+        &self.gpu_methods
     }
 
     /// Per GPU, whether another process runs compute work on it now (see `GpuMeter::shared`).
+    /// A trial on the GPU (`we_use_gpu`) runs on CUDA device 0, the first GPU measured: only
+    /// there may an unrecognised pid be ours.
     pub(crate) fn gpus_shared(&self, we_use_gpu: bool) -> Vec<Option<bool>> {
         let own = std::process::id();
-        lock(&self.shared.sensors).gpus.iter_mut().map(|g| g.shared(own, we_use_gpu)).collect()
+        lock(&self.shared.sensors)
+            .gpus
+            .iter_mut()
+            .enumerate()
+            .map(|(i, g)| g.shared(own, we_use_gpu && i == 0))
+            .collect()
     }
 
     /// Per GPU, whether a process outside `ours` (a command trial's tree) runs compute work on

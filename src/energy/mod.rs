@@ -9,7 +9,7 @@
 //!
 //! Files, each depending only on those listed before it: `options`, `reading`
 //! (readings and windows), `counter` (wrap correction), `cpuinfo` (/proc/cpuinfo), `rapl/` (zone, read,
-//! dedupe, discover), `nvml` (GPUs), `estimate` (CPU fallback), `background` (other
+//! dedupe, discover), `visible` (which GPUs), `limits` (the power-limit journal), `nvml` (GPUs), `estimate` (CPU fallback), `background` (other
 //! processes' share of the CPU), `powerlog`
 //! (per-trial CSV), `sampler` (live sensors + thread), `meter`, `sensors`
 //! (`wattsweep sensors`); apart from them, `ops` (modelled energy per inference image from
@@ -19,6 +19,7 @@ mod background;
 mod counter;
 mod cpuinfo;
 mod estimate;
+mod limits;
 mod meter;
 mod nvml;
 mod ops;
@@ -34,8 +35,11 @@ mod tests;
 mod visible;
 
 pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S, background_effect};
+pub(crate) use limits::default_state_dir;
 pub(crate) use meter::Meter;
+pub(crate) use nvml::restore_own_limits;
 pub(crate) use ops::{LayerOps, OpEnergies, SpikeProfile, price};
 pub(crate) use options::{DEFAULT_POWERCAP_ROOT, DEFAULT_SAMPLE_HZ, EnergyOptions};
 pub(crate) use reading::{Reading, Window};
 pub(crate) use sensors::sensors_report;
+pub(crate) use visible::GpuSelection;

@@ -1,7 +1,9 @@
 //! How energy is measured: where the powercap tree is, whether to look for GPUs, how often to
-//! sample, and the TDP for the estimate.
+//! sample, the TDP for the estimate, which GPUs, and where power limits are journalled.
 
 use std::path::PathBuf;
+
+use super::visible::GpuSelection;
 
 /// Sampler frequency when the grid does not set `[energy] sample_hz`.
 pub(crate) const DEFAULT_SAMPLE_HZ: f64 = 10.0;
@@ -17,6 +19,10 @@ pub(crate) struct EnergyOptions {
     /// Per-vCPU idle / busy power for the estimate (`[energy] vcpu_min_w`, `vcpu_max_w`).
     pub vcpu_min_w: Option<f64>,
     pub vcpu_max_w: Option<f64>,
+    /// `[energy] gpus`: which GPUs are measured and get power limits.
+    pub gpus: GpuSelection,
+    /// Where the power-limit journal lives (see `limits.rs`).
+    pub state_dir: PathBuf,
 }
 
 impl Default for EnergyOptions {
@@ -28,6 +34,8 @@ impl Default for EnergyOptions {
             cpu_tdp_w: None,
             vcpu_min_w: None,
             vcpu_max_w: None,
+            gpus: GpuSelection::Visible,
+            state_dir: super::limits::default_state_dir(),
         }
     }
 }

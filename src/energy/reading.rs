@@ -32,6 +32,9 @@ pub(crate) struct DomainEnergy {
     pub wraps: u64,
     /// Failed reads since the meter started.
     pub failures: u64,
+    /// The read that made this reading failed (its energy stood still): a window starting here
+    /// counts it, or a failure at a window's start would fall between two windows' counts.
+    pub failed: bool,
 }
 
 /// Cumulative energies of every domain at one instant.
@@ -119,7 +122,12 @@ impl Reading {
             source: self.source.clone(),
             zones: summed.iter().map(|d| d.domain.clone()).collect(),
             counter_wraps: delta(|d| d.wraps),
-            read_failures: delta(|d| d.failures),
+            read_failures: delta(|d| d.failures)
+                + earlier
+                    .domains
+                    .iter()
+                    .filter(|e| e.failed && summed.iter().any(|d| d.domain == e.domain))
+                    .count() as u64,
         }
     }
 }

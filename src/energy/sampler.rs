@@ -19,7 +19,7 @@ use super::cpuinfo::{CpuInfo, read_cpuinfo};
 use super::estimate::{
     CpuClock, CpuEstimate, EstimateModel, WallClock, process_cpu_clock, wall_clock,
 };
-use super::nvml::{GpuDevice, GpuMeter};
+use super::nvml::{GpuMeter, LoadedGpus};
 use super::options::{DEFAULT_SAMPLE_HZ, EnergyOptions};
 use super::powerlog::PowerLog;
 use super::rapl::{RaplZone, Reader, ZoneInfo, ZoneKind, ZoneStatus, default_reader};
@@ -70,7 +70,7 @@ impl Sensors {
     pub(super) fn new(
         opts: &EnergyOptions,
         zones: &[ZoneInfo],
-        gpus: Vec<Box<dyn GpuDevice>>,
+        gpus: LoadedGpus,
         probes: Probes,
     ) -> Sensors {
         let rapl: Vec<RaplZone> =
@@ -86,8 +86,13 @@ impl Sensors {
             CpuEstimate::new(model, probes.cpu_clock, probes.wall)
         });
         let now = Instant::now();
-        let gpus: Vec<GpuMeter> =
-            gpus.into_iter().enumerate().map(|(i, d)| GpuMeter::new(i, d, now)).collect();
+        let gpus: Vec<GpuMeter> = gpus
+            .gpus
+            .into_iter()
+            .zip(gpus.mig.into_iter().chain(std::iter::repeat(false)))
+            .enumerate()
+            .filter_map(|(i, (d, mig))| GpuMeter::new(i, d, mig, now))
+            .collect();
         let cpu = if has_package { "rapl" } else { "estimate" };
         let source = if gpus.is_empty() { cpu.to_string() } else { format!("{cpu}+nvml") };
         let mut sensors = Sensors { rapl, reader: probes.reader, gpus, estimate, source };
@@ -108,6 +113,7 @@ impl Sensors {
                 energy_uj: z.cumulative_uj,
                 wraps: z.wraps,
                 failures: z.failures,
+                failed: z.failing,
             });
         }
         for g in &mut self.gpus {
@@ -118,6 +124,7 @@ impl Sensors {
                 energy_uj: g.cumulative_uj(),
                 wraps: 0,
                 failures: g.failures,
+                failed: g.failing,
             });
         }
         if let Some(e) = &mut self.estimate {
@@ -128,6 +135,7 @@ impl Sensors {
                 energy_uj: e.cumulative_uj,
                 wraps: 0,
                 failures: 0,
+                failed: false,
             });
         }
         Reading { at, domains, source: self.source.clone() }

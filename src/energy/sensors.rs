@@ -6,14 +6,18 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::meter::Meter;
-use super::nvml::{GpuDevice, GpuMode, load_nvml_gpus};
+use super::nvml::{GpuMode, LoadedGpus, load_nvml_gpus};
 use super::options::EnergyOptions;
 use super::rapl::{ZoneKind, ZoneStatus, permission_advice};
 use super::sampler::{Probes, lock};
 
 /// For `wattsweep sensors`: every sensor found, readable or not (why, how to fix), and its power over `over` (1 s in the CLI).
 pub(crate) fn sensors_report(opts: &EnergyOptions, over: Duration) -> String {
-    let gpus = if opts.use_nvml { load_nvml_gpus() } else { Vec::new() };
+    let gpus = if opts.use_nvml {
+        load_nvml_gpus(&opts.gpus, &opts.state_dir)
+    } else {
+        LoadedGpus::default()
+    };
     report_with(opts, gpus, Probes::system(), over)
 }
 
@@ -29,7 +33,7 @@ fn role(kind: ZoneKind) -> &'static str {
 
 pub(crate) fn report_with(
     opts: &EnergyOptions,
-    gpus: Vec<Box<dyn GpuDevice>>,
+    gpus: impl Into<LoadedGpus>,
     probes: Probes,
     over: Duration,
 ) -> String {
@@ -81,9 +85,12 @@ pub(crate) fn report_with(
 
     let sensors = lock(&meter.shared.sensors);
     let _ = writeln!(out, "NVIDIA GPUs (NVML):");
-    if sensors.gpus.is_empty() {
+    for problem in meter.gpu_problems() {
+        let _ = writeln!(out, "  ERROR: {problem}");
+    }
+    if sensors.gpus.is_empty() && meter.gpu_problems().is_empty() {
         let why = if opts.use_nvml {
-            "none (no driver/libnvidia-ml.so.1, or no devices)"
+            "none (no driver/libnvidia-ml.so.1, no devices, or none selected: CUDA_VISIBLE_DEVICES / [energy] gpus)"
         } else {
             "disabled (use_nvml = false)"
         };
@@ -97,7 +104,9 @@ pub(crate) fn report_with(
             }
         };
         let w = power_w(&g.label).map(|w| format!("{w:.2} W")).unwrap_or_default();
-        let _ = writeln!(out, "  {:<8} {:<28} {how} {w}", g.label, g.name);
+        let mig = if g.mig { " (through a MIG instance: whole board, shared)" } else { "" };
+        let uuid = g.uuid.as_deref().unwrap_or("");
+        let _ = writeln!(out, "  {:<8} {:<28} {uuid} {how} {w}{mig}", g.label, g.name);
     }
 
     match &sensors.estimate {

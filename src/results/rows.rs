@@ -197,6 +197,21 @@ pub(crate) struct ResultRow {
     /// the trial's start, else `[energy] carbon_intensity_g_per_kwh`.
     #[serde(default)]
     pub carbon_intensity_g_per_kwh: Option<f64>,
+    /// Per measured GPU (`;`-separated, as `gpu_name`): `counter` (NVML's total-energy counter,
+    /// exact) or `power-integral` (its power integrated between samples: a 1 s average on
+    /// Ampere and newer, so short windows are smeared).
+    #[serde(default)]
+    pub gpu_energy_method: Option<String>,
+    /// Why `energy_complete` (or `eval_energy_complete`, `infer_energy_complete`) is `false`, in
+    /// words: failed reads per phase, a GPU trial without a measured GPU.
+    #[serde(default)]
+    pub energy_incomplete_reason: Option<String>,
+    /// `false` when a counter read failed in the last evaluation window (`eval_energy_j` may be low).
+    #[serde(default)]
+    pub eval_energy_complete: Option<bool>,
+    /// `false` when a counter read failed in an inference window (`infer_*j_per_image` may be low).
+    #[serde(default)]
+    pub infer_energy_complete: Option<bool>,
 }
 
 /// One epoch's row in `epochs.csv`.

@@ -11,7 +11,6 @@ use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 use super::totals::Totals;
-use crate::backend::Backend;
 use crate::config::{EnergySettings, InferenceSettings};
 use crate::energy::{LoadProbe, LoadSample, Meter, Reading, Window};
 use crate::models::Model;
@@ -60,7 +59,7 @@ pub(super) struct TrialEnv<'a> {
 }
 
 /// The inference phase's timings and energy windows (batch, then batch 1).
-struct Inference {
+pub(super) struct Inference {
     report: InferReport,
     batch: Option<Window>,
     single: Option<Window>,
@@ -106,7 +105,7 @@ impl Hooks for MeterHooks<'_, '_> {
                 if let Some(start) = self.load_mark.take() {
                     self.totals.load.add(start, self.load.sample());
                 }
-                let uses_gpu = self.trial.spec.backend == Backend::TchCuda;
+                let uses_gpu = self.trial.spec.backend.uses_gpu();
                 self.totals.add_gpus_shared(self.env.meter.gpus_shared(uses_gpu));
             }
             Phase::EvalEnd(_) => {
@@ -133,6 +132,7 @@ impl Hooks for MeterHooks<'_, '_> {
         t.test_accuracy = Some(r.test_accuracy);
         t.eval_time_s = Some(r.eval_time_s);
         t.eval_energy_j = self.last_eval.as_ref().map(|w| w.energy_j);
+        t.eval_read_failures = self.last_eval.as_ref().map_or(0, |w| w.read_failures);
         t.firing_rate = r.firing_rate;
         t.spikes = r.spikes.clone();
         let row = EpochRow {
@@ -356,6 +356,7 @@ pub(super) fn run_trial(
     if let Some(inf) = &hooks.inference {
         fill_inference(&mut row, inf, env.idle_power_w);
     }
+    flag_incomplete(&mut row, &totals, trial.spec.backend.uses_gpu(), hooks.inference.as_ref());
     if row.background_load == Some(true) {
         tracing::warn!(
             "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); {}",
@@ -427,6 +428,7 @@ pub(super) fn base_row(
         idle_power_w: env.idle_power_w,
         peak_rss_mb: crate::memory::peak_rss_mb(),
         gpu_name: Some(env.meter.gpu_names().join(";")).filter(|n| !n.is_empty()),
+        gpu_energy_method: Some(env.meter.gpu_methods().join(";")).filter(|n| !n.is_empty()),
         hostname: env.hostname.clone(),
         slurm_job_id: env.slurm_job_id.clone(),
         exclusive: env.exclusive,
@@ -517,7 +519,13 @@ fn resume_from(c: &Checkpoints, trial: &Trial, source: &str) -> (Option<Saved>, 
         return (None, None);
     }
     let (model, optim) = c.records(&trial.id, saved.epoch);
-    match train::load_state(&trial.spec, &model, &optim, saved.epoch) {
+    // Loading puts the state on the trial's device: a CUDA failure there panics, and must end
+    // in this trial (trained from the start, where the per-trial guard catches it), not the sweep.
+    let loaded = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        train::load_state(&trial.spec, &model, &optim, saved.epoch)
+    }))
+    .unwrap_or_else(|_| Err(anyhow::anyhow!("loading its checkpoint panicked")));
+    match loaded {
         Ok(r) => (Some(saved), Some(r)),
         Err(e) => {
             tracing::warn!("trial {}: {e:#}; training it from the start", trial.id);
@@ -546,6 +554,44 @@ fn fill_ops(row: &mut ResultRow, trial: &Trial, t: &Totals, energy: &EnergySetti
 }
 
 /// The measured inference columns.
+/// What makes a trial's figures incomplete, in `energy_incomplete_reason`: failed reads in the
+/// training windows (`energy_complete`), in the last evaluation (`eval_energy_complete`) or in
+/// inference (`infer_energy_complete`), and a GPU trial with no GPU measured, whose energy
+/// would be the CPU's alone, ranked as nearly free.
+pub(super) fn flag_incomplete(
+    row: &mut ResultRow,
+    t: &Totals,
+    uses_gpu: bool,
+    inf: Option<&Inference>,
+) {
+    let mut why = Vec::new();
+    if t.energy.read_failures > 0 {
+        why.push(format!("{} failed counter reads in training", t.energy.read_failures));
+    }
+    if uses_gpu && row.gpu_name.is_none() {
+        why.push("trained on a GPU that is not measured (NVML or [energy] gpus)".to_string());
+        row.energy_complete = Some(false);
+    }
+    if t.test_accuracy.is_some() {
+        row.eval_energy_complete = Some(t.eval_read_failures == 0);
+        if t.eval_read_failures > 0 {
+            why.push(format!("{} failed counter reads in evaluation", t.eval_read_failures));
+        }
+    }
+    if let Some(inf) = inf {
+        let failures: u64 = [&inf.batch, &inf.single]
+            .iter()
+            .filter_map(|w| w.as_ref())
+            .map(|w| w.read_failures)
+            .sum();
+        row.infer_energy_complete = Some(failures == 0);
+        if failures > 0 {
+            why.push(format!("{failures} failed counter reads in inference"));
+        }
+    }
+    row.energy_incomplete_reason = (!why.is_empty()).then(|| why.join("; "));
+}
+
 fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64>) {
     let r = &inf.report;
     let per = |w: &Option<Window>, n: usize| {

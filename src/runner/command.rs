@@ -9,6 +9,7 @@
 
 use super::builtin::{
     PAUSED, PowerLimit, Segment, TrialEnv, base_row, drop_epochs_after, fill_from_totals,
+    flag_incomplete,
 };
 use super::checkpoint::Saved;
 use super::environment::now_iso;
@@ -226,6 +227,7 @@ pub(super) fn run_command_trial(
     let images = (ran.train_images.unwrap_or(0), 0);
     let mut row = base_row(trial, images, env, &totals, &attempt_id, started_at.clone());
     fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
+    flag_incomplete(&mut row, &totals, false, None);
     row.params = 0;
     row.images_per_s =
         ran.train_images.filter(|_| ran.train_time_s > 0.0).map(|n| n as f64 / ran.train_time_s);

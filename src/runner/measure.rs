@@ -35,7 +35,7 @@ pub(crate) fn measure(opts: &MeasureOptions) -> Result<u8> {
         None => None,
     };
     let meter = Meter::start(opts.energy.clone());
-    let interrupt = Interrupt::install()?;
+    let interrupt = Interrupt::install(meter.state_dir().to_path_buf())?;
     let idle_power_w = measure_idle(&meter, opts.idle_s, &interrupt);
     let budget = BudgetState::new(Budget::default());
     let tmp = std::env::temp_dir();

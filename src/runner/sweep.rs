@@ -226,7 +226,26 @@ pub(crate) fn run_sweep(
         cpu_tdp_w: grid.energy.cpu_tdp_w,
         vcpu_min_w: grid.energy.vcpu_min_w,
         vcpu_max_w: grid.energy.vcpu_max_w,
+        gpus: grid.energy.gpus.clone(),
+        state_dir: crate::energy::default_state_dir(),
     });
+    let mut backends: Vec<crate::backend::Backend> =
+        to_run.iter().map(|t| t.spec.backend).collect();
+    backends.dedup();
+    for b in backends.iter().filter(|b| b.uses_gpu()).take(1) {
+        b.check_usable().map_err(anyhow::Error::msg)?;
+    }
+    if !meter.gpu_problems().is_empty() && to_run.iter().any(|t| t.spec.backend.uses_gpu()) {
+        bail!(
+            "this grid trains on the GPU, but no GPU can be measured: {}",
+            meter.gpu_problems().join("; ")
+        );
+    }
+    if let crate::energy::GpuSelection::List(_) = &grid.energy.gpus
+        && !meter.gpu_problems().is_empty()
+    {
+        bail!("{}", meter.gpu_problems().join("; "));
+    }
     // A GPU power limit that cannot be set is an error now, not a surprise at 3 a.m.
     let mut limits: Vec<f64> = to_run.iter().filter_map(|t| t.spec.gpu_power_limit_w).collect();
     limits.sort_by(f64::total_cmp);
@@ -251,7 +270,7 @@ pub(crate) fn run_sweep(
     );
     write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
 
-    let interrupt = Interrupt::install()?;
+    let interrupt = Interrupt::install(meter.state_dir().to_path_buf())?;
     let idle_power_w =
         if to_run.is_empty() { None } else { measure_idle(&meter, grid.energy.idle_s, &interrupt) };
     let mut progress = Progress::new(to_run.len(), opts.quiet);

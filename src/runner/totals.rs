@@ -82,6 +82,9 @@ pub(super) struct Totals {
     pub test_accuracy: Option<f64>,
     pub eval_time_s: Option<f64>,
     pub eval_energy_j: Option<f64>,
+    /// Failed counter reads in the last evaluation window.
+    #[serde(default)]
+    pub eval_read_failures: u64,
     pub firing_rate: Option<f64>,
     /// Spiking models: the last evaluation's spikes per layer.
     #[serde(default)]

@@ -197,6 +197,31 @@ pub(crate) fn train_model(
     train_until(spec, Some(Resume { model, optim, epochs_done: 0 }), spec.epochs, data, hooks)
 }
 
+/// One forward and backward pass on the first training batch, its gradients dropped and the
+/// model untouched, before the first measured window: CUDA's context, cuBLAS handles and
+/// kernel caches start here, not in epoch 1's energy. Its time is logged apart.
+fn warm_up(
+    model: &Model,
+    loss_fn: &CrossEntropyLoss,
+    data: &TrialData,
+    batch: usize,
+    ad_device: &Device,
+    device: &Device,
+) {
+    let started = Instant::now();
+    let chunk: Vec<usize> = (0..batch).collect();
+    let (xs, ys) = data.train.gather(&chunk);
+    let images = Tensor::<2>::from_data(TensorData::new(xs, [batch, PIXELS]), ad_device);
+    let targets = Tensor::<1, Int>::from_data(TensorData::new(ys, [batch]), ad_device);
+    let loss = loss_fn.forward(model.forward(images), targets);
+    drop(loss.backward());
+    let _ = device.sync();
+    tracing::info!(
+        "GPU warm-up (one batch forward and backward, not measured): {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 /// Train from `resume` (or from the seed's initial model) until epoch `until` (at most the
 /// trial's `epochs`). Epoch `k` sees the same batches whether or not training stopped before it,
 /// so a continued trial trains exactly as one that never stopped. The result covers the epochs
@@ -233,17 +258,29 @@ pub(crate) fn train_until(
     };
     let n = data.train.len();
     let batches = n.div_ceil(spec.batch_size);
+    let on_gpu = spec.backend.uses_gpu();
+    // On a GPU, work is queued: without a synchronisation the last batch's backward pass would
+    // run inside the evaluation window, which the meter reads at the boundary.
+    let boundary = |hooks: &mut dyn Hooks, phase: Phase| {
+        if on_gpu && let Err(e) = device.sync() {
+            tracing::warn!("cannot synchronise the GPU before reading the meter: {e:?}");
+        }
+        hooks.phase(phase);
+    };
+    if on_gpu && epochs_done < until && n > 0 {
+        warm_up(&model, &loss_fn, data, spec.batch_size.min(n), &ad_device, &device);
+    }
 
     for epoch in epochs_done + 1..=until {
         let order = epoch_order(n, spec.seed, epoch - 1);
-        hooks.phase(Phase::TrainStart(epoch));
+        boundary(hooks, Phase::TrainStart(epoch));
         let started = Instant::now();
         let images_before = result.images_trained;
         let mut loss_sum = 0.0f64;
         for (b, chunk) in order.chunks(spec.batch_size).enumerate() {
             if hooks.cancelled() {
                 result.train_time_s += started.elapsed().as_secs_f64();
-                hooks.phase(Phase::TrainEnd(epoch));
+                boundary(hooks, Phase::TrainEnd(epoch));
                 result.outcome = Outcome::Interrupted;
                 return result;
             }
@@ -257,7 +294,7 @@ pub(crate) fn train_until(
             let loss_value = loss.clone().into_scalar::<f32>();
             if !loss_value.is_finite() {
                 result.train_time_s += started.elapsed().as_secs_f64();
-                hooks.phase(Phase::TrainEnd(epoch));
+                boundary(hooks, Phase::TrainEnd(epoch));
                 result.outcome = Outcome::Diverged { epoch, batch: b + 1 };
                 return result;
             }
@@ -268,15 +305,15 @@ pub(crate) fn train_until(
             hooks.batch(epoch, b + 1, batches, loss_value);
         }
         let train_time_s = started.elapsed().as_secs_f64();
-        hooks.phase(Phase::TrainEnd(epoch));
+        boundary(hooks, Phase::TrainEnd(epoch));
         result.train_time_s += train_time_s;
 
-        hooks.phase(Phase::EvalStart(epoch));
+        boundary(hooks, Phase::EvalStart(epoch));
         let eval_started = Instant::now();
         let Evaluation { accuracy, firing_rate, spikes } =
             evaluate(&model.valid(), &data.test, &device);
         let eval_time_s = eval_started.elapsed().as_secs_f64();
-        hooks.phase(Phase::EvalEnd(epoch));
+        boundary(hooks, Phase::EvalEnd(epoch));
 
         let report = EpochReport {
             epoch,

@@ -54,7 +54,7 @@ pub(crate) struct RaplZone {
     path: PathBuf,
     counter: CounterDiff,
     pub cumulative_uj: u64,
-    failing: bool,
+    pub(crate) failing: bool,
     /// Wraps corrected so far.
     pub wraps: u64,
     /// Failed reads so far (the zone's energy stood still during each).

@@ -31,7 +31,7 @@ fn two_sockets_sum_packages_and_dram_exactly() {
         .zone("intel-rapl:1", "package-1", 30, MAX)
         .zone("intel-rapl:1:0", "dram", 40, MAX);
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     let labels: Vec<&str> = m.zones().iter().map(|z| z.label.as_str()).collect();
     assert_eq!(labels, ["package-0", "dram-0", "package-1", "dram-1"]);
     let r0 = m.read();
@@ -87,7 +87,7 @@ fn mmio_package_is_a_mirror_unless_msr_is_unreadable() {
     let mmio = zones.iter().find(|z| z.id == "intel-rapl-mmio:0").unwrap();
     assert_eq!(mmio.status, ZoneStatus::Mirror { of: "intel-rapl:0".into() });
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     let r0 = m.read();
     t.set("intel-rapl:0", 1_100);
     t.set("intel-rapl-mmio:0", 1_100);

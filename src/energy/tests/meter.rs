@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::super::nvml::{GpuMeter, GpuMode};
+use super::super::nvml::{GpuDevice, GpuError, GpuMeter, GpuMode};
 use super::super::rapl::{ZoneStatus, default_reader};
 use super::super::reading::DomainKind;
 use super::super::sampler::sample_period;
@@ -17,7 +17,7 @@ use super::*;
 fn window_is_exact_to_the_microjoule_and_skips_subparts() {
     let t = single_socket();
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     let r0 = m.read();
     t.set("intel-rapl:0", 1_000_000 + 1_234_567);
     t.set("intel-rapl:0:0", 2_000_000 + 999_999);
@@ -41,7 +41,7 @@ fn wrap_inside_a_window_is_corrected() {
     let t = FakeTree::new();
     t.zone("intel-rapl:0", "package-0", 999_000, 1_000_000);
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     // A 1 J range wraps in 1 ms at 1000 W: the sampler must go as fast as it can.
     assert_eq!(m.sample_period(), Duration::from_millis(1));
     let r0 = m.read();
@@ -69,7 +69,7 @@ fn windows_name_their_zones_count_wraps_and_flag_a_counter_that_stopped_reading(
         }
     });
     let (p, _) = probes(reader);
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     let r0 = m.read();
     t.set("intel-rapl:0", 1_500_000);
     let w = m.read().since(&r0);
@@ -109,7 +109,7 @@ fn sample_period_rule() {
 fn unreadable_counters_fall_back_to_the_estimate() {
     let t = single_socket();
     let (p, cpu_us) = probes(denying("intel-rapl"));
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     assert!(m.zones().iter().all(|z| matches!(z.status, ZoneStatus::Unreadable(_))));
     assert_eq!(m.source(), "estimate");
     let r0 = m.read();
@@ -126,7 +126,7 @@ fn garbled_counter_is_an_error_naming_the_file_and_falls_back() {
     t.zone("intel-rapl:0", "package-0", 1, MAX).zone("intel-rapl:0:0", "dram", 1, MAX);
     t.set_raw("intel-rapl:0", "n/a\n");
     let (p, cpu_us) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     match &m.zones()[0].status {
         ZoneStatus::Garbled(msg) => {
             assert!(msg.contains("intel-rapl:0/energy_uj") && msg.contains("n/a"), "{msg}")
@@ -165,7 +165,7 @@ fn gpu_without_counter_integrates_power_with_trapezoids() {
     let power = Arc::new(AtomicU32::new(100_000));
     let gpu = FakeGpu { energy_mj: None, power_mw: Arc::clone(&power) };
     let t0 = Instant::now();
-    let mut g = GpuMeter::new(0, Box::new(gpu), t0);
+    let mut g = GpuMeter::new(0, Box::new(gpu), false, t0).unwrap();
     assert_eq!(g.mode, GpuMode::PowerIntegration);
     power.store(200_000, Ordering::SeqCst);
     g.sample(t0 + Duration::from_millis(500));
@@ -191,7 +191,7 @@ fn gpu_without_counter_integrates_power_with_trapezoids() {
 fn no_gpu_means_no_gpu_domain() {
     let t = single_socket();
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     assert!(m.gpu_names().is_empty());
     let r0 = m.read();
     assert_eq!(m.read().since(&r0).gpu_energy_j, None);
@@ -205,7 +205,7 @@ fn missing_powercap_root_uses_the_estimate() {
         ..FakeTree::new().opts()
     };
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(opts, vec![], p);
+    let m = Meter::start_with_probes(opts, LoadedGpus::default(), p);
     assert!(m.zones().is_empty());
     assert_eq!(m.source(), "estimate");
     assert_eq!(m.read().since(&m.read()).cpu_energy_j, Some(0.0));
@@ -215,7 +215,11 @@ fn missing_powercap_root_uses_the_estimate() {
 fn power_log_writes_rows_and_matches_the_window() {
     let t = single_socket();
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(EnergyOptions { sample_hz: 500.0, ..t.opts() }, vec![], p);
+    let m = Meter::start_with_probes(
+        EnergyOptions { sample_hz: 500.0, ..t.opts() },
+        LoadedGpus::default(),
+        p,
+    );
     let path = t.root.parent().unwrap().join("out/power/trial-1.csv");
     m.begin_power_log(&path).unwrap();
     let r0 = m.read();
@@ -247,7 +251,7 @@ fn power_log_writes_rows_and_matches_the_window() {
 fn reopening_a_log_closes_the_previous_one() {
     let t = single_socket();
     let (p, _) = probes(default_reader());
-    let m = Meter::start_with_probes(t.opts(), vec![], p);
+    let m = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     let dir = t.root.parent().unwrap().join("out/power");
     m.begin_power_log(&dir.join("a.csv")).unwrap();
     m.begin_power_log(&dir.join("b.csv")).unwrap();
@@ -379,6 +383,119 @@ fn a_gpu_power_limit_is_checked_set_and_restored() {
     assert!(err.contains("needs root") && err.contains("gpu-0"), "{err}");
 
     let (p, _) = probes(default_reader());
-    let none = Meter::start_with_probes(t.opts(), vec![], p);
+    let none = Meter::start_with_probes(t.opts(), LoadedGpus::default(), p);
     assert!(none.check_gpu_power_limit(200.0).unwrap_err().contains("no NVIDIA GPU"));
+}
+
+#[test]
+fn a_power_limit_is_journalled_while_in_force_and_a_refusal_rolls_back_the_others() {
+    let t = single_socket();
+    let state = t.opts().state_dir;
+    let journal = super::super::limits::journal_path(&state, std::process::id());
+    let (a, b) = (Arc::new(AtomicU32::new(250_000)), Arc::new(AtomicU32::new(280_000)));
+    let both = |second_permitted: bool| -> Vec<Box<dyn GpuDevice>> {
+        vec![
+            Box::new(LimitGpu { limit_mw: Arc::clone(&a), permitted: true }),
+            Box::new(LimitGpu { limit_mw: Arc::clone(&b), permitted: second_permitted }),
+        ]
+    };
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), both(true), p);
+    let before = m.set_gpu_power_limit(200.0).unwrap();
+    assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst)), (200_000, 200_000));
+    let text = std::fs::read_to_string(&journal).expect("journalled before the change");
+    assert!(text.contains("250000") && text.contains("280000"), "{text}");
+    m.restore_gpu_power_limits(&before);
+    assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst)), (250_000, 280_000));
+    assert!(!journal.exists(), "removed once the limits are back");
+
+    // GPU 1 refuses after GPU 0 accepted: GPU 0 goes back, and nothing is left to restore.
+    let (p, _) = probes(default_reader());
+    let m = Meter::start_with_probes(t.opts(), both(false), p);
+    let err = m.set_gpu_power_limit(200.0).unwrap_err();
+    assert!(err.contains("gpu-1") && err.contains("put back"), "{err}");
+    assert_eq!((a.load(Ordering::SeqCst), b.load(Ordering::SeqCst)), (250_000, 280_000));
+    assert!(!journal.exists());
+}
+
+/// A GPU whose reads follow a script: `Err` for a failed read, else the counter in mJ.
+struct ScriptedGpu(std::collections::VecDeque<Result<u64, ()>>, bool);
+
+impl GpuDevice for ScriptedGpu {
+    fn name(&self) -> String {
+        "Scripted GPU".into()
+    }
+    fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError> {
+        match self.0.pop_front().unwrap_or(Err(())) {
+            Ok(mj) => Ok(Some(mj)),
+            Err(()) => Err(GpuError::Other("GPU is lost".into())),
+        }
+    }
+    fn power_mw(&mut self) -> Result<u32, GpuError> {
+        if self.1 { Ok(100_000) } else { Err(GpuError::Other("GPU is lost".into())) }
+    }
+}
+
+#[test]
+fn a_gpu_probe_is_retried_a_backwards_counter_fails_and_an_unreadable_board_is_left_out() {
+    let now = Instant::now();
+    // One failed read at start, then the counter: still the counter.
+    let script = [Err(()), Ok(1_000), Ok(3_000), Ok(500), Ok(700)].into_iter().collect();
+    let mut g = GpuMeter::new(0, Box::new(ScriptedGpu(script, true)), false, now).unwrap();
+    assert_eq!((g.mode, g.method()), (GpuMode::Counter, "counter"));
+    g.sample(now);
+    assert_eq!((g.cumulative_uj(), g.failures), (2_000_000, 0));
+    g.sample(now);
+    assert_eq!(g.failures, 1, "a counter going backwards lost energy: a failure");
+    assert!(g.failing);
+    g.sample(now);
+    assert_eq!((g.cumulative_uj(), g.failures, g.failing), (2_200_000, 1, false));
+
+    // Counter never readable: power integration, named as such.
+    let g = GpuMeter::new(1, Box::new(ScriptedGpu(Default::default(), true)), false, now);
+    assert_eq!(g.unwrap().method(), "power-integral");
+    // Neither: left out.
+    assert!(
+        GpuMeter::new(2, Box::new(ScriptedGpu(Default::default(), false)), false, now).is_none()
+    );
+}
+
+#[test]
+fn a_failed_read_at_a_window_start_counts_in_that_window() {
+    let reading = |failures: u64, failed: bool| super::super::Reading {
+        at: Instant::now(),
+        domains: vec![super::super::reading::DomainEnergy {
+            domain: "gpu-0".into(),
+            kind: DomainKind::Gpu,
+            energy_uj: 5,
+            wraps: 0,
+            failures,
+            failed,
+        }],
+        source: "estimate+nvml".into(),
+    };
+    // The read opening the window failed (its failure is already in the start's count).
+    assert_eq!(reading(1, false).since(&reading(1, true)).read_failures, 1);
+    assert_eq!(reading(1, false).since(&reading(1, false)).read_failures, 0);
+    assert_eq!(reading(3, false).since(&reading(1, false)).read_failures, 2);
+}
+
+#[test]
+fn a_gpu_reached_through_mig_is_shared_and_only_device_0_can_be_ours() {
+    let t = single_socket();
+    let (p, _) = probes(default_reader());
+    let pids = Arc::new(std::sync::Mutex::new(Some(vec![4242])));
+    let gpus: Vec<Box<dyn GpuDevice>> =
+        vec![Box::new(ProcGpu(Arc::clone(&pids))), Box::new(ProcGpu(Arc::clone(&pids)))];
+    let m = Meter::start_with_probes(t.opts(), gpus, p);
+    // A trial on CUDA device 0: the unknown pid on GPU 0 may be us (a container), on GPU 1 not.
+    assert_eq!(m.gpus_shared(true), [Some(false), Some(true)]);
+    let (p, _) = probes(default_reader());
+    let loaded = super::super::nvml::LoadedGpus {
+        gpus: vec![Box::new(ProcGpu(Arc::new(std::sync::Mutex::new(Some(vec![])))))],
+        mig: vec![true],
+        ..Default::default()
+    };
+    let m = Meter::start_with_probes(t.opts(), loaded, p);
+    assert_eq!(m.gpus_shared(false), [Some(true)], "a MIG board is always shared");
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
-use super::nvml::{GpuDevice, GpuError};
+use super::nvml::{GpuDevice, GpuError, LoadedGpus};
 use super::rapl::{Reader, ZoneInfo, ZoneKind, ZoneStatus};
 use super::sampler::Probes;
 use super::*;
@@ -101,6 +101,8 @@ impl FakeTree {
             cpu_tdp_w: Some(80.0),
             vcpu_min_w: None,
             vcpu_max_w: None,
+            gpus: Default::default(),
+            state_dir: self.root.parent().unwrap().join("state"),
         }
     }
 }

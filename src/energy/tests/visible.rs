@@ -3,7 +3,12 @@
 use super::*;
 
 fn gpu(name: &str, uuid: &str, bus: &str) -> GpuId {
-    GpuId { name: name.into(), uuid: Some(uuid.into()), pci_bus_id: Some(bus.into()) }
+    GpuId {
+        name: name.into(),
+        uuid: Some(uuid.into()),
+        pci_bus_id: Some(bus.into()),
+        mig: Vec::new(),
+    }
 }
 
 /// Two identical boards, NVML listing the one on the later bus first.
@@ -57,8 +62,31 @@ fn indices_on_mixed_boards_warn_unless_the_order_is_pci_bus_id() {
 }
 
 #[test]
-fn a_mig_instance_is_said_and_not_guessed() {
-    let (chosen, w) = visible_gpus(&two(), Some("MIG-1234-5678"), None);
+fn an_unknown_mig_instance_stops_the_list() {
+    let (chosen, w) = visible_gpus(&two(), Some("MIG-1234-5678,0"), None);
     assert!(chosen.is_empty());
-    assert!(w[0].contains("MIG instance"), "{w:?}");
+    assert!(w[0].contains("no GPU \"MIG-1234-5678\""), "{w:?}");
+}
+
+#[test]
+fn a_mig_instance_measures_its_whole_board_marked_shared() {
+    let mut gpus = two();
+    gpus[0].mig = vec!["MIG-aaaa-1".into(), "MIG-aaaa-2".into()];
+    let c = select_gpus(&gpus, &GpuSelection::Visible, Some("MIG-aaaa-2"), None);
+    assert_eq!((c.gpus, c.mig.clone()), (vec![0], vec![0]));
+    assert!(c.warnings[0].contains("whole boards"), "{:?}", c.warnings);
+}
+
+#[test]
+fn the_grid_can_take_all_none_or_a_list() {
+    let all = select_gpus(&two(), &GpuSelection::All, Some("0"), None);
+    assert_eq!(all.gpus, vec![0, 1], "all ignores CUDA_VISIBLE_DEVICES");
+    assert!(select_gpus(&two(), &GpuSelection::None, None, None).gpus.is_empty());
+    let list = GpuSelection::List(vec!["GPU-bbbb".into(), "0".into()]);
+    let c = select_gpus(&two(), &list, Some("1"), None);
+    assert_eq!((c.gpus, c.errors.len()), (vec![0, 1], 0), "the list wins over the variable");
+    let bad = GpuSelection::List(vec!["3".into(), "GPU-aaaa".into()]);
+    let c = select_gpus(&two(), &bad, None, None);
+    assert_eq!(c.gpus, vec![1], "a bad entry does not stop an explicit list");
+    assert!(c.errors[0].contains("energy.gpus: no GPU \"3\""), "{:?}", c.errors);
 }

@@ -60,7 +60,7 @@ fn run_fake(out: &Path, diverging: (f64, u64)) -> (Ended, HashMap<String, Result
     let trials = crate::plan::expand(&grid);
     let (results, _) = CsvLog::<ResultRow>::open(&out.join("results.csv")).unwrap();
     let (epochs, _) = CsvLog::<EpochRow>::open(&out.join("epochs.csv")).unwrap();
-    let interrupt = Interrupt::install().unwrap();
+    let interrupt = Interrupt::install(std::env::temp_dir()).unwrap();
     let budget = BudgetState::new(Default::default());
     let ctx =
         Ctx { out, h, results: &results, epochs: &epochs, interrupt: &interrupt, budget: &budget };
