@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::nvml::Board;
+use super::device::Board;
 use crate::results::write_atomic;
 
 /// One board's limit before wattsweep changed it.

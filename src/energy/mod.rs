@@ -9,7 +9,7 @@
 //!
 //! Files, each depending only on those listed before it: `options`, `reading`
 //! (readings and windows), `counter` (wrap correction), `cpuinfo` (/proc/cpuinfo), `rapl/` (zone, read,
-//! dedupe, discover), `visible` (which GPUs), `limits` (the power-limit journal), `nvml` (GPUs), `estimate` (CPU fallback), `background` (other
+//! dedupe, discover), `device` (one GPU, behind a trait), `visible` (which GPUs), `limits` (the power-limit journal), `nvml` (GPUs), `estimate` (CPU fallback), `background` (other
 //! processes' share of the CPU), `powerlog`
 //! (per-trial CSV), `sampler` (live sensors + thread), `meter`, `sensors`
 //! (`wattsweep sensors`); apart from them, `ops` (modelled energy per inference image from
@@ -18,6 +18,7 @@
 mod background;
 mod counter;
 mod cpuinfo;
+mod device;
 mod estimate;
 mod limits;
 mod meter;

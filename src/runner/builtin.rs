@@ -10,6 +10,7 @@ use super::checkpoint::{Checkpoints, Saved};
 use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
+use super::row::{Inference, fill_from_totals, fill_inference, fill_ops, flag_incomplete};
 use super::totals::Totals;
 use crate::config::{EnergySettings, InferenceSettings};
 use crate::energy::{LoadProbe, LoadSample, Meter, Reading, Window};
@@ -17,7 +18,7 @@ use crate::models::Model;
 use crate::names::Named;
 use crate::plan::Trial;
 use crate::results::{CsvLog, EpochRow, ResultRow, one_line};
-use crate::train::infer::{self, InferPhase, InferReport};
+use crate::train::infer::{self, InferPhase};
 use crate::train::{self, EpochReport, Hooks, Outcome, Phase, Resume, TrialData};
 use crate::trial::settings::SETTINGS;
 use burn::optim::ModuleOptimizer;
@@ -56,13 +57,6 @@ pub(super) struct TrialEnv<'a> {
     pub exclusive: Option<bool>,
     pub budget: &'a BudgetState,
     pub inference: InferenceSettings,
-}
-
-/// The inference phase's timings and energy windows (batch, then batch 1).
-pub(super) struct Inference {
-    report: InferReport,
-    batch: Option<Window>,
-    single: Option<Window>,
 }
 
 struct MeterHooks<'a, 'p> {
@@ -448,55 +442,6 @@ pub(super) fn base_row(
     row
 }
 
-/// Times, energies and provenance from the sums.
-pub(super) fn fill_from_totals(
-    row: &mut ResultRow,
-    t: &Totals,
-    energy: &crate::config::EnergySettings,
-    idle_power_w: Option<f64>,
-) {
-    let e = &t.energy;
-    row.epochs_trained = Some(t.epochs_done);
-    row.samples = Some(t.samples);
-    row.train_time_s = t.train_time_s;
-    row.test_accuracy = t.test_accuracy;
-    row.eval_time_s = t.eval_time_s;
-    row.images_per_s = (t.train_time_s > 0.0).then(|| t.images_trained as f64 / t.train_time_s);
-    row.firing_rate = t.firing_rate;
-    row.energy_source = e.source.clone();
-    row.energy_j = Some(e.total_j);
-    row.cpu_energy_j = e.cpu_j;
-    row.dram_energy_j = e.dram_j;
-    row.gpu_energy_j = e.gpu_j;
-    row.psys_energy_j = e.psys_j;
-    row.energy_zones = Some(e.zones.join("+")).filter(|z| !z.is_empty());
-    row.counter_wraps = Some(e.counter_wraps);
-    row.read_failures = Some(e.read_failures);
-    row.energy_complete = Some(e.read_failures == 0);
-    row.other_cpu_share = t.load.other_cpu_share();
-    row.gpu_shared = (!t.gpus_shared.is_empty()).then(|| {
-        t.gpus_shared
-            .iter()
-            .map(|s| s.map_or(String::new(), |b| b.to_string()))
-            .collect::<Vec<_>>()
-            .join(";")
-    });
-    row.background_load = row.other_cpu_share.map(|s| s > energy.max_other_cpu_share);
-    row.other_cpu_verdict = match (row.background_load, t.load.too_short()) {
-        (Some(true), _) => Some("background load".into()),
-        (Some(false), _) => Some("ok".into()),
-        (None, true) => Some("too short to judge".into()),
-        (None, false) => None,
-    };
-    row.eval_energy_j = t.eval_energy_j;
-    row.mean_power_w = (t.train_time_s > 0.0).then(|| e.total_j / t.train_time_s);
-    row.net_energy_j = idle_power_w.map(|p| e.total_j - p * t.train_time_s);
-    let intensity = row.carbon_intensity_g_per_kwh.unwrap_or(energy.carbon_intensity_g_per_kwh);
-    row.co2_g = Some(e.total_j / 3.6e6 * intensity);
-    row.joules_per_accuracy_point =
-        t.test_accuracy.filter(|a| *a > 0.0).map(|a| e.total_j / (a * 100.0));
-}
-
 /// A trial's checkpoint and the training state it names, if both load and were measured with
 /// the energy source in use now; otherwise the trial starts over (with a warning saying why), so
 /// that one row never sums a measurement and a guess under one label.
@@ -532,82 +477,6 @@ fn resume_from(c: &Checkpoints, trial: &Trial, source: &str) -> (Option<Saved>, 
             (None, None)
         }
     }
-}
-
-/// Operation counts and modelled energy per inference image (once the trial has an evaluation).
-fn fill_ops(row: &mut ResultRow, trial: &Trial, t: &Totals, energy: &EnergySettings) {
-    if t.test_accuracy.is_none() {
-        return;
-    }
-    let layers = crate::models::counts::layer_ops(&trial.spec.model_settings, t.spikes.as_ref());
-    let priced = crate::energy::price(&layers, &energy.ops);
-    // Both are whole numbers by construction (shapes and steps).
-    row.macs_per_image = Some(priced.macs.round() as u64);
-    row.acs_per_image = Some(priced.acs);
-    row.neuron_updates_per_image = Some(priced.neuron_updates.round() as u64);
-    row.ops_energy_pj_per_image = Some(priced.compute_pj);
-    row.ops_mem_energy_pj_per_image = Some(priced.with_memory_pj);
-    row.layer_firing_rates = t
-        .spikes
-        .as_ref()
-        .map(|s| s.rates.iter().map(|r| format!("{r:.6}")).collect::<Vec<_>>().join(";"));
-}
-
-/// The measured inference columns.
-/// What makes a trial's figures incomplete, in `energy_incomplete_reason`: failed reads in the
-/// training windows (`energy_complete`), in the last evaluation (`eval_energy_complete`) or in
-/// inference (`infer_energy_complete`), and a GPU trial with no GPU measured, whose energy
-/// would be the CPU's alone, ranked as nearly free.
-pub(super) fn flag_incomplete(
-    row: &mut ResultRow,
-    t: &Totals,
-    uses_gpu: bool,
-    inf: Option<&Inference>,
-) {
-    let mut why = Vec::new();
-    if t.energy.read_failures > 0 {
-        why.push(format!("{} failed counter reads in training", t.energy.read_failures));
-    }
-    if uses_gpu && row.gpu_name.is_none() {
-        why.push("trained on a GPU that is not measured (NVML or [energy] gpus)".to_string());
-        row.energy_complete = Some(false);
-    }
-    if t.test_accuracy.is_some() {
-        row.eval_energy_complete = Some(t.eval_read_failures == 0);
-        if t.eval_read_failures > 0 {
-            why.push(format!("{} failed counter reads in evaluation", t.eval_read_failures));
-        }
-    }
-    if let Some(inf) = inf {
-        let failures: u64 = [&inf.batch, &inf.single]
-            .iter()
-            .filter_map(|w| w.as_ref())
-            .map(|w| w.read_failures)
-            .sum();
-        row.infer_energy_complete = Some(failures == 0);
-        if failures > 0 {
-            why.push(format!("{failures} failed counter reads in inference"));
-        }
-    }
-    row.energy_incomplete_reason = (!why.is_empty()).then(|| why.join("; "));
-}
-
-fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w: Option<f64>) {
-    let r = &inf.report;
-    let per = |w: &Option<Window>, n: usize| {
-        w.as_ref().filter(|_| n > 0).map(|w| (w.energy_j / n as f64, w.duration_s))
-    };
-    let net = |e: Option<(f64, f64)>, n: usize| {
-        e.zip(idle_power_w).map(|((j, d), p)| j - p * d / n.max(1) as f64)
-    };
-    row.infer_images_per_s = (r.batch_time_s > 0.0).then(|| r.batch_images as f64 / r.batch_time_s);
-    let batch = per(&inf.batch, r.batch_images);
-    row.infer_j_per_image = batch.map(|(j, _)| j);
-    row.infer_net_j_per_image = net(batch, r.batch_images);
-    row.infer_b1_latency_ms = (r.single_images > 0).then_some(r.single_median_s * 1e3);
-    let single = per(&inf.single, r.single_images);
-    row.infer_b1_j_per_image = single.map(|(j, _)| j);
-    row.infer_b1_net_j_per_image = net(single, r.single_images);
 }
 
 /// Drop the trial's epochs.csv rows after `epoch` (an epoch trained after its checkpoint by a

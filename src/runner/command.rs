@@ -7,15 +7,13 @@
 //! epochs and `WATTSWEEP_CHECKPOINT_DIR` pointing at a folder kept for the trial across rungs;
 //! the sums go on across rungs through the trial's checkpoint JSON.
 
-use super::builtin::{
-    PAUSED, PowerLimit, Segment, TrialEnv, base_row, drop_epochs_after, fill_from_totals,
-    flag_incomplete,
-};
+use super::builtin::{PAUSED, PowerLimit, Segment, TrialEnv, base_row, drop_epochs_after};
 use super::checkpoint::Saved;
 use super::environment::now_iso;
 use super::launch::{self, EpochSeen, Launch, Ran, Stop, Watch};
 use super::output::LOG_CAP_BYTES;
 use super::progress::Progress;
+use super::row::{fill_from_totals, flag_incomplete};
 use super::totals::Totals;
 use crate::config::CommandSpec;
 use crate::config::command::substitute;

@@ -22,6 +22,7 @@ mod phases;
 mod progress;
 mod protocol;
 mod record;
+mod row;
 mod rungs;
 mod sweep;
 mod totals;
