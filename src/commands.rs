@@ -111,6 +111,7 @@ impl From<SensorArgs> for EnergyOptions {
             vcpu_max_w: args.vcpu_max_w,
             gpus: args.gpus,
             state_dir: energy::default_state_dir(),
+            thermal_root: energy::default_thermal_root(),
         }
     }
 }

@@ -10,8 +10,12 @@ use std::path::PathBuf;
 pub(crate) struct EnergySettings {
     /// Sampler frequency in hertz.
     pub sample_hz: f64,
-    /// Seconds of idle power measured before the first trial.
+    /// Seconds of idle power measured before the first trial (and again at the end).
     pub idle_s: f64,
+    /// Measure idle power again between trials at most this often, seconds; 0: never.
+    pub idle_every_s: f64,
+    /// Seconds to wait between trials; 0: none.
+    pub cooldown_s: f64,
     /// CPU thermal design power in watts for the estimate; `None` → built-in table / default.
     pub cpu_tdp_w: Option<f64>,
     /// Grid carbon intensity in grams of CO₂ per kWh.
@@ -131,6 +135,8 @@ impl Default for EnergySettings {
         Self {
             sample_hz: 10.0,
             idle_s: 5.0,
+            idle_every_s: 0.0,
+            cooldown_s: 0.0,
             cpu_tdp_w: None,
             carbon_intensity_g_per_kwh: DEFAULT_CARBON_G_PER_KWH,
             vcpu_min_w: None,

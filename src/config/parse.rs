@@ -35,9 +35,11 @@ const BUDGET_KEYS: [&str; 2] = ["max_energy_j", "max_time_s"];
 const SEARCH_KEYS: [&str; 6] =
     ["strategy", "min_epochs", "eta", "objective", "keep_within_noise", "max_keep"];
 const STRATEGIES: [&str; 2] = ["grid", "halving"];
-const ENERGY_KEYS: [&str; 10] = [
+const ENERGY_KEYS: [&str; 12] = [
     "ops",
     "gpus",
+    "idle_every_s",
+    "cooldown_s",
     "sample_hz",
     "idle_s",
     "cpu_tdp_w",
@@ -339,6 +341,10 @@ fn parse_energy(w: &mut Walker, t: &toml::Table) -> EnergySettings {
             "sample_hz" => bad(w, "must be in (0, 1000]"),
             "idle_s" if (0.0..=3600.0).contains(&x) => e.idle_s = x,
             "idle_s" => bad(w, "must be in [0, 3600]"),
+            "idle_every_s" if x >= 0.0 && x.is_finite() => e.idle_every_s = x,
+            "idle_every_s" => bad(w, "must be ≥ 0 (seconds; 0 = only at the start and the end)"),
+            "cooldown_s" if (0.0..=86_400.0).contains(&x) => e.cooldown_s = x,
+            "cooldown_s" => bad(w, "must be in [0, 86400] (seconds between trials)"),
             "cpu_tdp_w" if x > 0.0 && x < 10_000.0 => e.cpu_tdp_w = Some(x),
             "cpu_tdp_w" => bad(w, "must be > 0 (watts)"),
             "carbon_intensity_g_per_kwh" if x >= 0.0 && x.is_finite() => {

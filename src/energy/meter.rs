@@ -12,6 +12,7 @@ use super::options::EnergyOptions;
 use super::powerlog;
 use super::rapl::{self, ZoneInfo};
 use super::reading::Reading;
+use super::receipts::Receipts;
 use super::sampler::{self, Probes, Sensors, Shared, lock};
 
 /// Owns the sensors and the sampler thread (stopped on drop). `Send + Sync`:
@@ -24,6 +25,10 @@ pub(crate) struct Meter {
     /// NVML installed but not starting (its error), or an `[energy] gpus` entry naming no GPU.
     gpu_problems: Vec<String>,
     state_dir: PathBuf,
+    /// The sampling receipts of the last power log closed.
+    last_receipts: std::sync::Mutex<Option<Receipts>>,
+    /// Where thermal zones and hwmon sensors are (`/sys/class`).
+    thermal_root: PathBuf,
     /// This process's power-limit journal while limits are lowered.
     journal: std::sync::Mutex<Option<PathBuf>>,
     source: String,
@@ -75,8 +80,10 @@ impl Meter {
             gpu_names,
             gpu_methods,
             gpu_problems,
-            state_dir: opts.state_dir,
+            state_dir: opts.state_dir.clone(),
             journal: std::sync::Mutex::new(None),
+            last_receipts: std::sync::Mutex::new(None),
+            thermal_root: opts.thermal_root.clone(),
             source,
             period,
             stop: Some(stop),
@@ -282,7 +289,18 @@ impl Meter {
             anyhow::bail!("end_power_log: no power log is open");
         };
         log.append(&self.read());
+        *lock(&self.last_receipts) = Some(log.receipts());
         log.finish()
+    }
+
+    /// The sampling receipts of the power log closed last (taken once).
+    pub(crate) fn take_receipts(&self) -> Option<Receipts> {
+        lock(&self.last_receipts).take()
+    }
+
+    /// The hottest temperature sensor now, °C (`None` where none is readable).
+    pub(crate) fn max_temp_c(&self) -> Option<f64> {
+        super::thermal::max_temp_c(&self.thermal_root)
     }
 }
 

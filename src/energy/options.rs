@@ -10,6 +10,17 @@ pub(crate) const DEFAULT_SAMPLE_HZ: f64 = 10.0;
 
 pub(crate) const DEFAULT_POWERCAP_ROOT: &str = "/sys/class/powercap";
 
+/// Where `thermal/thermal_zone*/temp` and `hwmon/hwmon*/temp*_input` are.
+const DEFAULT_THERMAL_ROOT: &str = "/sys/class";
+
+/// `$WATTSWEEP_THERMAL_ROOT` (a fake tree, in tests), else `/sys/class`. An environment variable
+/// rather than a flag so that a Slurm task, which inherits the environment, reads the same.
+pub(crate) fn default_thermal_root() -> PathBuf {
+    std::env::var_os("WATTSWEEP_THERMAL_ROOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(DEFAULT_THERMAL_ROOT), PathBuf::from)
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct EnergyOptions {
     pub powercap_root: PathBuf,
@@ -23,6 +34,8 @@ pub(crate) struct EnergyOptions {
     pub gpus: GpuSelection,
     /// Where the power-limit journal lives (see `limits.rs`).
     pub state_dir: PathBuf,
+    /// The sysfs class folder holding `thermal/` and `hwmon/` (temperatures).
+    pub thermal_root: PathBuf,
 }
 
 impl Default for EnergyOptions {
@@ -36,6 +49,7 @@ impl Default for EnergyOptions {
             vcpu_max_w: None,
             gpus: GpuSelection::Visible,
             state_dir: super::limits::default_state_dir(),
+            thermal_root: default_thermal_root(),
         }
     }
 }

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::reading::Reading;
+use super::receipts::{ReceiptTaker, Receipts};
 use crate::results::{PowerSample, cut_torn_tail, read_tolerant};
 
 pub(crate) struct PowerLog {
@@ -35,6 +36,8 @@ pub(crate) struct PowerLog {
     energy_offset_j: HashMap<String, f64>,
     /// First write error; reported by `finish` (the sampler cannot return it).
     error: Option<String>,
+    /// How well the readings this log saw were spaced.
+    receipts: ReceiptTaker,
 }
 
 impl PowerLog {
@@ -57,6 +60,7 @@ impl PowerLog {
             t_offset_s: 0.0,
             energy_offset_j: HashMap::new(),
             error: None,
+            receipts: ReceiptTaker::default(),
         })
     }
 
@@ -86,6 +90,7 @@ impl PowerLog {
             t_offset_s,
             energy_offset_j,
             error: None,
+            receipts: ReceiptTaker::default(),
         })
     }
 
@@ -96,7 +101,14 @@ impl PowerLog {
     /// Append one row per domain. Readings not newer than the last row (e.g.
     /// taken by the sampler just before this log was opened) are skipped.
     pub(super) fn append(&mut self, reading: &Reading) {
-        if self.error.is_some() || reading.at <= self.last.at {
+        if reading.at <= self.last.at {
+            return;
+        }
+        if self.receipts.is_empty() {
+            self.receipts.see(&self.last);
+        }
+        self.receipts.see(reading);
+        if self.error.is_some() {
             return;
         }
         let dt_s = reading.at.duration_since(self.last.at).as_secs_f64();
@@ -121,6 +133,11 @@ impl PowerLog {
             self.rows += 1;
         }
         self.last = reading.clone();
+    }
+
+    /// The sampling receipts of the readings seen so far.
+    pub(super) fn receipts(&self) -> Receipts {
+        self.receipts.receipts()
     }
 
     /// Flush, and return the file's length in bytes and the data rows written so far.

@@ -21,10 +21,16 @@ pub(crate) fn is_ok(r: &ResultRow) -> bool {
     r.status == "ok"
 }
 
-/// Trials whose energy may be ranked: `ok`, and not marked `energy_complete = false` (a summed
-/// counter failed to read during training, so the energy may be an undercount).
+/// Trials whose energy may be ranked: `ok`, not marked `energy_complete = false` (a summed
+/// counter failed to read during training, so the energy may be an undercount), and not
+/// `quality = flagged: …` (sampling gaps, stalls, drift, a busy baseline, background load, heat).
 pub(crate) fn energy_trusted(r: &ResultRow) -> bool {
-    is_ok(r) && r.energy_complete != Some(false)
+    is_ok(r) && r.energy_complete != Some(false) && !flagged(r)
+}
+
+/// The row's `quality` says `flagged: …`.
+pub(crate) fn flagged(r: &ResultRow) -> bool {
+    r.quality.as_deref().is_some_and(|q| q.starts_with("flagged"))
 }
 
 /// `ok` trials whose energy is not trusted, with the reason in words.

@@ -241,6 +241,16 @@ fn overview(data: &ReportData) -> Section {
             pct(r.other_cpu_share).replace(MISSING, "an unknown share") + " %",
             crate::energy::background_effect(&r.energy_source)
         ));
+        if let (Some(e), Some(a)) = (finite(r.energy_j), finite(r.attributed_energy_j))
+            && !r.energy_source.starts_with("estimate")
+        {
+            s.paragraphs.push(format!(
+                "Attributed to trial {}: {} J of its {} J measured (the idle baseline for its time plus its own share of the power above it; a model that assumes power above idle splits in proportion to CPU time: see docs/energy.md).",
+                r.trial_id,
+                num(Some(a)),
+                num(Some(e))
+            ));
+        }
     }
     let short = data
         .results
@@ -286,12 +296,37 @@ fn overview(data: &ReportData) -> Section {
         }
         s.paragraphs.push(line);
     }
-    for r in incomplete(&data.results) {
+    let flagged: Vec<&ResultRow> = incomplete(&data.results)
+        .into_iter()
+        .filter(|r| r.energy_complete != Some(false) && crate::report::analysis::flagged(r))
+        .collect();
+    if !flagged.is_empty() {
+        let named: Vec<String> = flagged
+            .iter()
+            .take(10)
+            .map(|r| {
+                let why = r.quality.as_deref().unwrap_or("").trim_start_matches("flagged: ");
+                format!("{} ({}): {why}", r.trial_id, setting_label(r))
+            })
+            .collect();
+        let more = flagged.len().saturating_sub(named.len());
         s.paragraphs.push(format!(
-            "Left out of every ranking: trial {} ({}): {} reads of its summed energy counters failed during training, so its energy may be an undercount (energy_complete = false).",
+            "Flagged measurements, shown apart and left out of every ranking ({} trial{}; the quality column says why): {}{}.",
+            flagged.len(),
+            if flagged.len() == 1 { "" } else { "s" },
+            named.join("; "),
+            if more > 0 { format!("; and {more} more") } else { String::new() }
+        ));
+    }
+    for r in incomplete(&data.results).into_iter().filter(|r| r.energy_complete == Some(false)) {
+        s.paragraphs.push(format!(
+            "Left out of every ranking: trial {} ({}): {}, so its energy may be an undercount (energy_complete = false).",
             r.trial_id,
             setting_label(r),
-            r.read_failures.map_or("some".to_string(), |n| n.to_string())
+            r.energy_incomplete_reason.clone().unwrap_or_else(|| format!(
+                "{} reads of its summed energy counters failed during training",
+                r.read_failures.map_or("some".to_string(), |n| n.to_string())
+            ))
         ));
     }
     let sources =

@@ -212,6 +212,34 @@ pub(crate) struct ResultRow {
     /// `false` when a counter read failed in an inference window (`infer_*j_per_image` may be low).
     #[serde(default)]
     pub infer_energy_complete: Option<bool>,
+    /// Median milliseconds between the sampler's readings while the trial ran.
+    #[serde(default)]
+    pub sample_interval_ms_median: Option<f64>,
+    /// Longest milliseconds between two readings while the trial ran.
+    #[serde(default)]
+    pub sample_gap_ms_max: Option<f64>,
+    /// Times a summed counter stood still for a second or more after advancing, mid-trial.
+    #[serde(default)]
+    pub counter_stalls: Option<u64>,
+    /// How far the idle baseline in force (`idle_power_w`) had moved from the sweep's first,
+    /// relative (0.05 = 5 % higher); empty with one baseline or none.
+    #[serde(default)]
+    pub idle_drift: Option<f64>,
+    /// The hottest readable temperature sensor (thermal zones, hwmon) when training started and
+    /// when it ended, °C; empty where none is readable.
+    #[serde(default)]
+    pub temp_start_c: Option<f64>,
+    #[serde(default)]
+    pub temp_end_c: Option<f64>,
+    /// The idle baseline for the training time plus the trial's share of the power above it:
+    /// idle_power_w × train_time_s + net_energy_j × (1 − other_cpu_share); `energy_j` for the
+    /// `estimate` (which counts only this process's CPU time already).
+    #[serde(default)]
+    pub attributed_energy_j: Option<f64>,
+    /// `ok`, or `flagged: reason; reason` (sampling gaps, stalls, idle drift, a busy idle
+    /// baseline, background load, failed reads, heat): how far to trust the energy figures.
+    #[serde(default)]
+    pub quality: Option<String>,
 }
 
 /// One epoch's row in `epochs.csv`.

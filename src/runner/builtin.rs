@@ -10,7 +10,9 @@ use super::checkpoint::{Checkpoints, Saved};
 use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
-use super::row::{Inference, fill_from_totals, fill_inference, fill_ops, flag_incomplete};
+use super::row::{
+    Inference, fill_from_totals, fill_inference, fill_ops, fill_receipts, flag_incomplete,
+};
 use super::totals::Totals;
 use crate::config::{EnergySettings, InferenceSettings};
 use crate::energy::{LoadProbe, LoadSample, Meter, Reading, Window};
@@ -50,6 +52,10 @@ pub(super) struct TrialEnv<'a> {
     pub power_path: std::path::PathBuf,
     pub energy: &'a EnergySettings,
     pub idle_power_w: Option<f64>,
+    /// How far the idle baseline in force has moved from the sweep's first (relative).
+    pub idle_drift: Option<f64>,
+    /// The baseline in force was taken while other processes kept the machine busy.
+    pub idle_busy: bool,
     pub interrupt: &'a Interrupt,
     pub attempt_id: String,
     pub hostname: String,
@@ -87,6 +93,9 @@ impl Hooks for MeterHooks<'_, '_> {
             Phase::TrainStart(_) => {
                 self.mark = Some(now);
                 self.load_mark = Some(self.load.sample());
+                if self.totals.temp_start_c.is_none() {
+                    self.totals.temp_start_c = self.env.meter.max_temp_c();
+                }
             }
             Phase::EvalStart(_) => self.mark = Some(now),
             Phase::TrainEnd(_) => {
@@ -99,6 +108,7 @@ impl Hooks for MeterHooks<'_, '_> {
                 if let Some(start) = self.load_mark.take() {
                     self.totals.load.add(start, self.load.sample());
                 }
+                self.totals.temp_end_c = self.env.meter.max_temp_c().or(self.totals.temp_end_c);
                 let uses_gpu = self.trial.spec.backend.uses_gpu();
                 self.totals.add_gpus_shared(self.env.meter.gpus_shared(uses_gpu));
             }
@@ -316,6 +326,7 @@ pub(super) fn run_trial(
     }
     let mut totals = hooks.totals;
     totals.samples += samples;
+    totals.add_receipts(env.meter.take_receipts());
     let mut row = base_row(
         trial,
         (data.train.len(), data.test.len()),
@@ -351,6 +362,7 @@ pub(super) fn run_trial(
         fill_inference(&mut row, inf, env.idle_power_w);
     }
     flag_incomplete(&mut row, &totals, trial.spec.backend.uses_gpu(), hooks.inference.as_ref());
+    fill_receipts(&mut row, &totals, env);
     if row.background_load == Some(true) {
         tracing::warn!(
             "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); {}",

@@ -13,7 +13,7 @@ use super::environment::now_iso;
 use super::launch::{self, EpochSeen, Launch, Ran, Stop, Watch};
 use super::output::LOG_CAP_BYTES;
 use super::progress::Progress;
-use super::row::{fill_from_totals, flag_incomplete};
+use super::row::{fill_from_totals, fill_receipts, flag_incomplete};
 use super::totals::Totals;
 use crate::config::CommandSpec;
 use crate::config::command::substitute;
@@ -173,6 +173,9 @@ pub(super) fn run_command_trial(
     };
     let watch =
         Watch { meter: env.meter, interrupt: Some(env.interrupt), budget: Some(env.budget) };
+    if totals.temp_start_c.is_none() {
+        totals.temp_start_c = env.meter.max_temp_c();
+    }
     let already = totals.epochs_done;
     let mut write_error: Option<anyhow::Error> = None;
     let mut cumulative = (totals.train_time_s, totals.epochs_energy_j);
@@ -211,6 +214,8 @@ pub(super) fn run_command_trial(
     }
     add_to_totals(&mut totals, &ran, already);
     totals.samples += samples;
+    totals.add_receipts(env.meter.take_receipts());
+    totals.temp_end_c = env.meter.max_temp_c().or(totals.temp_end_c);
     let (status, error) = verdict(&ran, trial, segment);
     if let Some(m) = &marker
         && status != "interrupted"
@@ -226,6 +231,7 @@ pub(super) fn run_command_trial(
     let mut row = base_row(trial, images, env, &totals, &attempt_id, started_at.clone());
     fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
     flag_incomplete(&mut row, &totals, false, None);
+    fill_receipts(&mut row, &totals, env);
     row.params = 0;
     row.images_per_s =
         ran.train_images.filter(|_| ran.train_time_s > 0.0).map(|n| n as f64 / ran.train_time_s);

@@ -140,3 +140,56 @@ pub(super) fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w:
     row.infer_b1_j_per_image = single.map(|(j, _)| j);
     row.infer_b1_net_j_per_image = net(single, r.single_images);
 }
+
+/// A hot package throttles: above this (°C) at the end of training, the trial is flagged.
+const HOT_C: f64 = 90.0;
+
+/// The measurement receipts, `attributed_energy_j` and the `quality` verdict (run after
+/// `fill_from_totals` and `flag_incomplete`).
+pub(super) fn fill_receipts(row: &mut ResultRow, t: &Totals, env: &super::builtin::TrialEnv) {
+    let r = &t.receipts;
+    row.sample_interval_ms_median = r.interval_ms_median;
+    row.sample_gap_ms_max = r.gap_ms_max;
+    row.counter_stalls = Some(r.counter_stalls);
+    row.idle_drift = env.idle_drift;
+    row.temp_start_c = t.temp_start_c;
+    row.temp_end_c = t.temp_end_c;
+    row.attributed_energy_j = if row.energy_source.starts_with("estimate") {
+        row.energy_j
+    } else {
+        match (env.idle_power_w, row.net_energy_j, row.other_cpu_share) {
+            (Some(p), Some(net), Some(share)) => {
+                Some(p * row.train_time_s + net * (1.0 - share.clamp(0.0, 1.0)))
+            }
+            _ => None,
+        }
+    };
+    let period_ms = env.meter.sample_period().as_secs_f64() * 1e3;
+    let mut why = Vec::new();
+    if let Some(gap) = r.gap_ms_max.filter(|&g| g > (5.0 * period_ms).max(1000.0)) {
+        why.push(format!("sampler gap of {gap:.0} ms"));
+    }
+    if r.counter_stalls > 0 {
+        why.push(format!("{} counter stalls", r.counter_stalls));
+    }
+    if let Some(d) = env.idle_drift.filter(|d| d.abs() > super::idle::DRIFT_FLAG) {
+        why.push(format!("idle power drifted {:+.0} %", d * 100.0));
+    }
+    if env.idle_busy {
+        why.push("idle baseline taken while other processes kept the machine busy".into());
+    }
+    if row.background_load == Some(true) {
+        why.push("background load".into());
+    }
+    if let Some(reason) = &row.energy_incomplete_reason {
+        why.push(reason.clone());
+    }
+    if let Some(c) = t.temp_end_c.filter(|&c| c >= HOT_C) {
+        why.push(format!("hot: {c:.0} °C at the end of training"));
+    }
+    row.quality = Some(if why.is_empty() {
+        "ok".to_string()
+    } else {
+        format!("flagged: {}", why.join("; "))
+    });
+}

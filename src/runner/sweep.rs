@@ -6,7 +6,7 @@
 use super::budget::BudgetState;
 use super::builtin::{Segment, TrialEnv, run_trial};
 use super::environment::{Machine, RunInfo, hostname, slurm_job_id};
-use super::idle::measure_idle;
+use super::idle::IdleTracker;
 use super::interrupt::Interrupt;
 use super::lock::OutputLock;
 use super::progress::Progress;
@@ -228,6 +228,7 @@ pub(crate) fn run_sweep(
         vcpu_max_w: grid.energy.vcpu_max_w,
         gpus: grid.energy.gpus.clone(),
         state_dir: crate::energy::default_state_dir(),
+        thermal_root: crate::energy::default_thermal_root(),
     });
     let mut backends: Vec<crate::backend::Backend> =
         to_run.iter().map(|t| t.spec.backend).collect();
@@ -271,8 +272,10 @@ pub(crate) fn run_sweep(
     write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
 
     let interrupt = Interrupt::install(meter.state_dir().to_path_buf())?;
-    let idle_power_w =
-        if to_run.is_empty() { None } else { measure_idle(&meter, grid.energy.idle_s, &interrupt) };
+    let idle = std::cell::RefCell::new(IdleTracker::new(&grid.energy));
+    if !to_run.is_empty() {
+        idle.borrow_mut().start(&meter, &interrupt);
+    }
     let mut progress = Progress::new(to_run.len(), opts.quiet);
     let attempt = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), std::process::id());
     let host = hostname();
@@ -284,6 +287,8 @@ pub(crate) fn run_sweep(
                    power_path: PathBuf,
                    progress: &mut Progress,
                    segment: Segment| {
+        idle.borrow_mut().before_trial(&meter, &interrupt);
+        let (idle_power_w, idle_drift, idle_busy) = idle.borrow().current();
         let env = TrialEnv {
             meter: &meter,
             epochs_log: &epochs,
@@ -292,6 +297,8 @@ pub(crate) fn run_sweep(
             power_path,
             energy: &grid.energy,
             idle_power_w,
+            idle_drift,
+            idle_busy,
             interrupt: &interrupt,
             attempt_id,
             hostname: host.clone(),
@@ -358,6 +365,7 @@ pub(crate) fn run_sweep(
         let ended =
             halving::run(&ctx, &trials, &mut previous, &mut one, &mut progress, after_trial)?;
         progress.finish();
+        idle.borrow_mut().finish(&meter, &interrupt, &out);
         summary.ran = ended.ran;
         summary.interrupted = ended.interrupted;
         summary.budget = ended.budget;
@@ -470,6 +478,7 @@ pub(crate) fn run_sweep(
         ));
     }
     progress.finish();
+    idle.borrow_mut().finish(&meter, &interrupt, &out);
     Ok(summary)
 }
 

@@ -2,7 +2,7 @@
 //! The row of a trial is built from these; a checkpoint saves them, so a trial continued from
 //! one (successive halving) reports the sums over all its epochs.
 
-use crate::energy::{LoadWindows, SpikeProfile, Window};
+use crate::energy::{LoadWindows, Receipts, SpikeProfile, Window};
 use serde::{Deserialize, Serialize};
 
 /// Sums of windows, domain by domain; a domain stays `None` if no window measured it.
@@ -89,6 +89,15 @@ pub(super) struct Totals {
     /// Spiking models: the last evaluation's spikes per layer.
     #[serde(default)]
     pub spikes: Option<SpikeProfile>,
+    /// How well the trial was sampled (over all its segments).
+    #[serde(default)]
+    pub receipts: Receipts,
+    /// The hottest temperature sensor at the start of the first training window and at the end
+    /// of the last, °C.
+    #[serde(default)]
+    pub temp_start_c: Option<f64>,
+    #[serde(default)]
+    pub temp_end_c: Option<f64>,
 }
 
 impl Totals {
@@ -98,6 +107,18 @@ impl Totals {
             epochs_measured: true,
             ..Default::default()
         }
+    }
+
+    /// Add one power log's receipts: the latest median interval, the longest gap, every stall.
+    pub(super) fn add_receipts(&mut self, r: Option<Receipts>) {
+        let Some(r) = r else { return };
+        let acc = &mut self.receipts;
+        acc.interval_ms_median = r.interval_ms_median.or(acc.interval_ms_median);
+        acc.gap_ms_max = match (acc.gap_ms_max, r.gap_ms_max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        acc.counter_stalls += r.counter_stalls;
     }
 
     pub(super) fn add_gpus_shared(&mut self, now: Vec<Option<bool>>) {

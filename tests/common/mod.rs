@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 /// wrapping at `max_uj`, the way the kernel's counter does.
 pub struct FakeRapl {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// While set, the counter stands still (a stalled firmware counter).
+    pub frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -23,9 +25,15 @@ impl FakeRapl {
         std::fs::write(zone.join("energy_uj"), "123456\n").unwrap();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let freeze = frozen.clone();
         let thread = std::thread::spawn(move || {
             let t0 = Instant::now();
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                if freeze.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(1));
+                    continue;
+                }
                 let uj =
                     (123456.0 + watts * t0.elapsed().as_secs_f64() * 1e6) as u64 % (max_uj + 1);
                 // Rename so a reader never sees a half-written number.
@@ -35,7 +43,7 @@ impl FakeRapl {
                 std::thread::sleep(Duration::from_millis(1));
             }
         });
-        FakeRapl { stop, thread: Some(thread) }
+        FakeRapl { stop, frozen, thread: Some(thread) }
     }
 }
 

@@ -103,6 +103,7 @@ impl FakeTree {
             vcpu_max_w: None,
             gpus: Default::default(),
             state_dir: self.root.parent().unwrap().join("state"),
+            thermal_root: self.root.parent().unwrap().join("class"),
         }
     }
 }
