@@ -3,9 +3,10 @@
 //! instead of one error per run. Nothing here touches the output directory.
 //!
 //! Files: `grid` (the validated types, `DEFAULT_CARBON_G_PER_KWH`), `parse` (TOML → `Grid`,
-//! every problem at once) ← `walker` (the TOML walk, key by key), `command` (`[command]` and its `{key}` templates). This file only re-exports.
+//! every problem at once) ← `walker` (the TOML walk, key by key), `command` (`[command]` and its `{key}` templates), `energy` (the `[energy]` table). This file only re-exports.
 
 pub(crate) mod command;
+mod energy;
 mod grid;
 pub(crate) mod parse;
 pub(crate) mod schedule;

@@ -11,7 +11,7 @@ use super::environment::now_iso;
 use super::interrupt::Interrupt;
 use super::progress::Progress;
 use super::row::{
-    Inference, fill_from_totals, fill_inference, fill_ops, fill_receipts, flag_incomplete,
+    Baseline, Inference, fill_from_totals, fill_inference, fill_ops, fill_receipts, flag_incomplete,
 };
 use super::totals::Totals;
 use crate::config::{EnergySettings, InferenceSettings};
@@ -63,6 +63,18 @@ pub(super) struct TrialEnv<'a> {
     pub exclusive: Option<bool>,
     pub budget: &'a BudgetState,
     pub inference: InferenceSettings,
+}
+
+impl TrialEnv<'_> {
+    /// The idle baseline and sampler period the row's receipts are judged with.
+    pub(super) fn baseline(&self) -> Baseline {
+        Baseline {
+            idle_power_w: self.idle_power_w,
+            idle_drift: self.idle_drift,
+            idle_busy: self.idle_busy,
+            sample_period_ms: self.meter.sample_period().as_secs_f64() * 1e3,
+        }
+    }
 }
 
 struct MeterHooks<'a, 'p> {
@@ -362,7 +374,7 @@ pub(super) fn run_trial(
         fill_inference(&mut row, inf, env.idle_power_w);
     }
     flag_incomplete(&mut row, &totals, trial.spec.backend.uses_gpu(), hooks.inference.as_ref());
-    fill_receipts(&mut row, &totals, env);
+    fill_receipts(&mut row, &totals, &env.baseline());
     if row.background_load == Some(true) {
         tracing::warn!(
             "trial {}: other processes used {:.0} % of the machine's busy CPU time while it trained (above max_other_cpu_share = {}); {}",

@@ -231,7 +231,7 @@ pub(super) fn run_command_trial(
     let mut row = base_row(trial, images, env, &totals, &attempt_id, started_at.clone());
     fill_from_totals(&mut row, &totals, env.energy, env.idle_power_w);
     flag_incomplete(&mut row, &totals, false, None);
-    fill_receipts(&mut row, &totals, env);
+    fill_receipts(&mut row, &totals, &env.baseline());
     row.params = 0;
     row.images_per_s =
         ran.train_images.filter(|_| ran.train_time_s > 0.0).map(|n| n as f64 / ran.train_time_s);

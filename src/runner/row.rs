@@ -146,7 +146,15 @@ const HOT_C: f64 = 90.0;
 
 /// The measurement receipts, `attributed_energy_j` and the `quality` verdict (run after
 /// `fill_from_totals` and `flag_incomplete`).
-pub(super) fn fill_receipts(row: &mut ResultRow, t: &Totals, env: &super::builtin::TrialEnv) {
+/// What the sweep around a trial knew of its baseline and sampler.
+pub(super) struct Baseline {
+    pub idle_power_w: Option<f64>,
+    pub idle_drift: Option<f64>,
+    pub idle_busy: bool,
+    pub sample_period_ms: f64,
+}
+
+pub(super) fn fill_receipts(row: &mut ResultRow, t: &Totals, env: &Baseline) {
     let r = &t.receipts;
     row.sample_interval_ms_median = r.interval_ms_median;
     row.sample_gap_ms_max = r.gap_ms_max;
@@ -164,7 +172,7 @@ pub(super) fn fill_receipts(row: &mut ResultRow, t: &Totals, env: &super::builti
             _ => None,
         }
     };
-    let period_ms = env.meter.sample_period().as_secs_f64() * 1e3;
+    let period_ms = env.sample_period_ms;
     let mut why = Vec::new();
     if let Some(gap) = r.gap_ms_max.filter(|&g| g > (5.0 * period_ms).max(1000.0)) {
         why.push(format!("sampler gap of {gap:.0} ms"));
