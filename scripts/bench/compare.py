@@ -6,11 +6,20 @@ For each repeat and each model it runs `wattsweep bench --json --models M` and t
 other), and prints per model the training-throughput ratio wattsweep/PyTorch with min/median/max
 over the repeats, then the same for evaluation and inference (training batch size and batch 1). Run it on a quiet machine: any other load makes both sides meaningless.
 
+With --ort, each repeat also runs `ort.py --models M` (the same architecture exported from PyTorch and run
+on ONNX Runtime's CPU execution provider, --ort-threads intra-op threads) right after the other two, and
+two more tables follow: evaluation images/s (the test set at batch 1000) and median batch-1 latency for
+wattsweep, PyTorch and ONNX Runtime, with the speed ratios wattsweep÷ONNX Runtime and wattsweep÷PyTorch
+(images/s over images/s, so above 1 means wattsweep is faster), min–median–max over the repeats. The
+spiking models have no ONNX reference: their rows say so. The training tables are printed as without it.
+
     scripts/bench/compare.py --data-dir data/mnist --repeats 3 --train-limit 20000
+    scripts/bench/compare.py --data-dir data/mnist --ort --models mlp,cnn,rnn,lstm,gru --repeats 3
     scripts/bench/compare.py --data-dir data/mnist --showdown     # full showdown wall time, both sides
 
 Needs: target/release/wattsweep (cargo build --release) and a python with torch==2.9.0
-(`--python`, default: the venv made by scripts/setup-libtorch.sh, else python3).
+(`--python`, default: the venv made by scripts/setup-libtorch.sh, else python3); for --ort also
+onnxruntime and onnx in that python (`.venv-torch/bin/pip install onnxruntime onnx`).
 """
 import argparse
 import json
@@ -23,11 +32,15 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+SPIKING = ("snn", "csnn")  # no ONNX reference (see ort.py)
 
 
 def run_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"compare.py: exit status {done.returncode} from: {' '.join(cmd)}")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
 def default_python():
@@ -62,12 +75,15 @@ def main():
     p.add_argument("--backend", default="flex")
     p.add_argument("--wattsweep", default=os.path.join(ROOT, "target/release/wattsweep"))
     p.add_argument("--python", default=default_python())
+    p.add_argument("--b1-images", type=int, default=1000, help="images classified one at a time (all sides)")
+    p.add_argument("--ort", action="store_true", help="also run ort.py (ONNX Runtime) and print its inference tables")
+    p.add_argument("--ort-threads", type=int, default=2, help="ONNX Runtime intra-op threads (inter-op: 1)")
     p.add_argument("--showdown", action="store_true", help="time the full showdown instead")
     a = p.parse_args()
     if a.showdown:
         return showdown(a)
-    limits = ["--train-limit", str(a.train_limit), "--test-limit", str(a.test_limit)]
-    ratios, rows, peaks = {}, {}, []
+    limits = ["--train-limit", str(a.train_limit), "--test-limit", str(a.test_limit), "--b1-images", str(a.b1_images)]
+    ratios, rows, peaks, onnx = {}, {}, [], {}
     for rep in range(a.repeats):
         for m in a.models.split(","):
             lines = run_json([a.wattsweep, "bench", "--json", "--models", m, "--backend", a.backend,
@@ -80,6 +96,14 @@ def main():
             rows.setdefault(m, []).append((ours, ref))
             print(f"repeat {rep + 1}: {m}: wattsweep {ours['train_images_per_s']:.0f} img/s, "
                   f"pytorch {ref['train_images_per_s']:.0f} img/s, ratio {r:.2f}", file=sys.stderr, flush=True)
+            if a.ort and m not in SPIKING:
+                o = run_json([a.python, os.path.join(HERE, "ort.py"), "--models", m, "--data-dir", a.data_dir,
+                              "--test-limit", str(a.test_limit), "--b1-images", str(a.b1_images),
+                              "--threads", str(a.ort_threads)])[0]
+                onnx.setdefault(m, []).append(o)
+                print(f"repeat {rep + 1}: {m}: eval img/s wattsweep {ours['eval_images_per_s']:.0f}, pytorch "
+                      f"{ref['eval_images_per_s']:.0f}, {o['runtime']} {o['eval_images_per_s']:.0f}",
+                      file=sys.stderr, flush=True)
     # Training: wattsweep / PyTorch images per second, min–median–max over the repeats.
     print("| model | wattsweep train img/s | PyTorch train img/s | ratio min | ratio median | ratio max | "
           "wattsweep peak MiB | PyTorch peak MiB |")
@@ -116,6 +140,39 @@ def main():
         g = [o["train_gflop_per_s"] for o, _ in rows[m] if o.get("train_gflop_per_s") is not None]
         if g:
             print(f"| {m} | {statistics.median(g):.0f} | {statistics.median(g) / peak * 100:.0f} % |")
+    if a.ort:
+        ort_tables(rows, onnx, a)
+
+
+def ort_tables(rows, onnx, a):
+    """Evaluation and batch-1 inference of wattsweep, PyTorch and ONNX Runtime. Repeat i of each side ran
+    back to back, so ratios pair repeat i with repeat i; speed ratios are images/s over images/s."""
+    runtime = next((o[0]["runtime"] for o in onnx.values()), "onnxruntime")
+
+    def spread(ours, theirs, key):
+        rs = [x[key] / y[key] for x, y in zip(ours, theirs)]
+        return f"{min(rs):.2f}–{statistics.median(rs):.2f}–{max(rs):.2f}"
+
+    def med(xs, key, fmt):
+        return format(statistics.median(x[key] for x in xs), fmt)
+
+    for title, key, shown, fmt in (
+            ("evaluation, test set at batch 1000: images/s", "eval_images_per_s", "eval_images_per_s", ".0f"),
+            ("batch 1: median latency ms", "infer_b1_images_per_s", "infer_b1_latency_ms", ".3f")):
+        print()
+        print(f"{title} (median of {a.repeats}); speed ratios min–median–max; {runtime}, "
+              f"{a.ort_threads} intra-op threads")
+        print()
+        print("| model | wattsweep | PyTorch | ONNX Runtime | wattsweep÷ONNX Runtime | wattsweep÷PyTorch |")
+        print("|---|---|---|---|---|---|")
+        for m, pairs in rows.items():
+            ours, ref = [x for x, _ in pairs], [y for _, y in pairs]
+            if m in onnx:
+                o = onnx[m]
+                ort_cells = f"{med(o, shown, fmt)} | {spread(ours, o, key)}"
+            else:
+                ort_cells = "— (no ONNX reference) | —"
+            print(f"| {m} | {med(ours, shown, fmt)} | {med(ref, shown, fmt)} | {ort_cells} | {spread(ours, ref, key)} |")
 
 
 if __name__ == "__main__":
