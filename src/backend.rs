@@ -28,6 +28,14 @@ impl Named for Backend {
     }
 }
 
+/// The first line of libtorch's message inside a tch error's panic text
+/// (`called `Result::unwrap()` on an `Err` value: Torch("Found no NVIDIA driver…\nException…`).
+fn libtorch_reason(panic: &str) -> &str {
+    let first = panic.split("\\n").next().unwrap_or(panic);
+    let first = first.lines().next().unwrap_or(first);
+    first.rsplit("Torch(\"").next().unwrap_or(first).trim_end_matches("\")")
+}
+
 impl Backend {
     /// Whether this binary can run the backend at all.
     pub fn check_available(self) -> Result<(), String> {
@@ -55,10 +63,15 @@ impl Backend {
             return Ok(());
         }
         let device = self.device();
+        // Quiet while probing: libtorch's refusal is a panic whose message (with a C++ stack of
+        // 30 frames) would otherwise be printed before our one-line error.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
         let probe = std::panic::catch_unwind(move || {
             let t = burn::tensor::Tensor::<1>::zeros([1], &device);
             t.into_data().try_to_vec::<f32>().map(|v| v.len())
         });
+        std::panic::set_hook(hook);
         match probe {
             Ok(Ok(1)) => Ok(()),
             Ok(other) => Err(format!("backend `tch-cuda`: the CUDA device answered {other:?}")),
@@ -68,8 +81,10 @@ impl Backend {
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_else(|| "libtorch panicked".into());
-                let first = msg.lines().next().unwrap_or("").to_string();
-                Err(format!("backend `tch-cuda` needs a CUDA device libtorch can use: {first}"))
+                Err(format!(
+                    "backend `tch-cuda` needs a CUDA device libtorch can use: {}",
+                    libtorch_reason(&msg)
+                ))
             }
         }
     }
@@ -90,5 +105,15 @@ impl Backend {
             #[cfg(not(feature = "tch"))]
             _ => unreachable!("validated by check_available"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn libtorch_reason_keeps_its_first_line() {
+        let panic = r#"called `Result::unwrap()` on an `Err` value: Torch("Found no NVIDIA driver on your system.\nException raised from device_count_impl")"#;
+        assert_eq!(super::libtorch_reason(panic), "Found no NVIDIA driver on your system.");
+        assert_eq!(super::libtorch_reason("plain words"), "plain words");
     }
 }
