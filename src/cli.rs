@@ -83,6 +83,21 @@ pub enum Command {
     Merge(MergeArgs),
     /// (Re)build summary.md, index.html and plots/ of an output directory from its CSVs alone.
     Report(ReportArgs),
+    /// Did sweep B spend less than sweep A? Ratios B/A per configuration with 95 % intervals.
+    ///
+    /// Configurations are matched by config_id; for each: the ratio B/A of the mean energy,
+    /// training time and joules per accuracy point with a 95 % interval (Fieller, Welch
+    /// variances), Welch's p-value, the accuracy difference and a verdict (lower, higher,
+    /// indistinguishable). Writes compare.csv and compare.md into --out (default B) and prints
+    /// the table. Sweeps from different machines (machine.json, machine_id) are refused with
+    /// exit 2 naming the fields that differ, unless --force.
+    Compare(CompareArgs),
+    /// Write a sweep's trials in another tool's format into its folder.
+    ///
+    /// `codecarbon`: emissions.csv with CodeCarbon's columns (kWh, kg), one row per trial.
+    /// `openmetrics`: metrics.prom, per-trial gauges for Prometheus (node_exporter's textfile
+    /// collector reads it).
+    Export(ExportArgs),
     /// Training and evaluation images/s per model on real data, and peak memory (no sensors, no files).
     Bench(BenchArgs),
     /// Run one command and measure its energy like a trial: `wattsweep measure -- python3 train.py`.
@@ -282,6 +297,37 @@ pub struct BenchArgs {
 pub struct ReportArgs {
     /// The output directory of a sweep (holding results.csv).
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// The earlier sweep's output directory (the baseline).
+    pub a: PathBuf,
+    /// The later sweep's output directory.
+    pub b: PathBuf,
+    /// Where to write compare.csv and compare.md (default: B).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Compare sweeps measured on different machines (every line then says so).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The output directory of a sweep (holding results.csv); the file is written there.
+    pub out: PathBuf,
+    /// The format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormatArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormatArg {
+    /// CodeCarbon's emissions.csv.
+    Codecarbon,
+    /// OpenMetrics text, metrics.prom.
+    Openmetrics,
 }
 
 #[derive(Args, Debug)]

@@ -5,8 +5,8 @@
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BenchArgs, Cli, Command, FetchArgs, MeasureArgs, PlanArgs, PlanFormat, ReportArgs, RunArgs,
-    SensorArgs, SlurmArgs,
+    BenchArgs, Cli, Command, CompareArgs, ExportArgs, ExportFormatArg, FetchArgs, MeasureArgs,
+    PlanArgs, PlanFormat, ReportArgs, RunArgs, SensorArgs, SlurmArgs,
 };
 use crate::data;
 use crate::energy::{self, EnergyOptions};
@@ -69,6 +69,8 @@ fn dispatch(command: Command, quiet: bool) -> Result<u8> {
         Command::Slurm(args) => slurm::slurm_command(&args.into()).map(exit_code),
         Command::Merge(args) => slurm::merge_command(&args.out).map(exit_code),
         Command::Report(args) => report_cmd(args),
+        Command::Compare(args) => compare_cmd(args),
+        Command::Export(args) => export_cmd(args),
         Command::Bench(args) => bench_cmd(args),
         Command::Measure(args) => measure_cmd(args),
         Command::Supervise(_) => unreachable!("handled in main before logging starts"),
@@ -401,5 +403,24 @@ fn report_cmd(args: ReportArgs) -> Result<u8> {
     for path in report::write_report(&args.out)? {
         println!("{}", path.display());
     }
+    Ok(0)
+}
+
+fn compare_cmd(args: CompareArgs) -> Result<u8> {
+    print!("{}", report::run_compare(&args.a, &args.b, args.out.as_deref(), args.force)?);
+    Ok(0)
+}
+
+impl From<ExportFormatArg> for report::ExportFormat {
+    fn from(f: ExportFormatArg) -> report::ExportFormat {
+        match f {
+            ExportFormatArg::Codecarbon => report::ExportFormat::CodeCarbon,
+            ExportFormatArg::Openmetrics => report::ExportFormat::OpenMetrics,
+        }
+    }
+}
+
+fn export_cmd(args: ExportArgs) -> Result<u8> {
+    println!("{}", report::write_export(&args.out, args.format.into())?.display());
     Ok(0)
 }

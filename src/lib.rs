@@ -21,6 +21,7 @@ pub(crate) mod config;
 pub(crate) mod data;
 pub(crate) mod energy;
 pub(crate) mod kernels;
+pub(crate) mod machine;
 pub(crate) mod memory;
 pub(crate) mod models;
 pub(crate) mod names;

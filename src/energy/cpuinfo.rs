@@ -27,7 +27,7 @@ impl CpuInfo {
 }
 
 /// Parse the text of `/proc/cpuinfo` (x86 layout; other layouts give what they have).
-pub(super) fn parse_cpuinfo(text: &str) -> CpuInfo {
+pub(crate) fn parse_cpuinfo(text: &str) -> CpuInfo {
     let mut info = CpuInfo::default();
     let mut packages = std::collections::BTreeSet::new();
     for line in text.lines() {
@@ -96,6 +96,11 @@ const EPYC_MILAN: Microarch = Microarch { name: "EPYC Milan", min_w: 0.46, max_w
 const EPYC_GENOA: Microarch = Microarch { name: "EPYC Genoa", min_w: 0.74, max_w: 2.28 };
 pub(super) const UNKNOWN_MICROARCH: Microarch =
     Microarch { name: "unknown", min_w: 0.74, max_w: 3.5 };
+
+/// The name of the microarchitecture (`unknown` outside the table), for `machine.json`.
+pub(crate) fn microarch_name(info: &CpuInfo) -> &'static str {
+    microarch(info).name
+}
 
 /// The microarchitecture from the CPUID family/model (and stepping, which alone tells Cascade
 /// Lake from Skylake-SP: both are model 85).

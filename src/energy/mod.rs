@@ -38,6 +38,7 @@ mod thermal;
 mod visible;
 
 pub(crate) use background::{LoadProbe, LoadSample, LoadWindows, MIN_BUSY_S, background_effect};
+pub(crate) use cpuinfo::{microarch_name, parse_cpuinfo};
 pub(crate) use limits::default_state_dir;
 pub(crate) use meter::Meter;
 pub(crate) use nvml::restore_own_limits;

@@ -73,6 +73,60 @@ pub(crate) fn welch_p(a: &[f64], b: &[f64]) -> Option<f64> {
     Some((2.0 * dist.sf(t.abs())).clamp(0.0, 1.0))
 }
 
+/// A ratio of two means with its 95 % interval and the Welch p-value of "equal means".
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct RatioCi {
+    /// mean(b) / mean(a).
+    pub ratio: f64,
+    /// Fieller's interval; `None` when it is unbounded (a's mean is not distinguishable from 0).
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Welch's two-sided p-value for mean(a) = mean(b), i.e. ratio = 1.
+    pub p: f64,
+}
+
+/// The ratio mean(b) / mean(a) of two independent samples with a 95 % interval by Fieller's
+/// theorem with Welch's unequal variances: the ρ with (b̄ − ρ ā)² ≤ t² (v_b + ρ² v_a), where
+/// v = s² / n and t is the 97.5 % quantile of Student's t at the Welch–Satterthwaite degrees
+/// of freedom of the test ρ = 1 (so 1 lies outside the interval exactly when p < 0.05, and
+/// the interval and the p-value never disagree). `None` when either sample has fewer than two
+/// values, both have no spread, or a's mean is 0.
+pub(crate) fn ratio_ci(a: &[f64], b: &[f64]) -> Option<RatioCi> {
+    let (sa, sb) = (summarize(a)?, summarize(b)?);
+    let (va, vb) = (sa.sd?.powi(2) / sa.n as f64, sb.sd?.powi(2) / sb.n as f64);
+    if va + vb <= 0.0 || sa.mean == 0.0 {
+        return None;
+    }
+    let p = welch_p(a, b)?;
+    let df = (va + vb).powi(2) / (va.powi(2) / (sa.n - 1) as f64 + vb.powi(2) / (sb.n - 1) as f64);
+    let t2 = t_975(df)?.powi(2);
+    let (ma, mb) = (sa.mean, sb.mean);
+    // (ā² − t² v_a) ρ² − 2 ā b̄ ρ + (b̄² − t² v_b) ≤ 0
+    let qa = ma * ma - t2 * va;
+    let qb = -2.0 * ma * mb;
+    let qc = mb * mb - t2 * vb;
+    let disc = qb * qb - 4.0 * qa * qc;
+    let (low, high) = if qa > 0.0 && disc >= 0.0 {
+        let r = disc.sqrt();
+        (Some((-qb - r) / (2.0 * qa)), Some((-qb + r) / (2.0 * qa)))
+    } else {
+        (None, None)
+    };
+    Some(RatioCi { ratio: mb / ma, low, high, p })
+}
+
+/// mean(b) − mean(a) with Welch's 95 % interval and p-value: (difference, low, high, p); `None`
+/// as for [`welch_p`].
+pub(crate) fn diff_ci(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64, f64)> {
+    let (sa, sb) = (summarize(a)?, summarize(b)?);
+    let (va, vb) = (sa.sd?.powi(2) / sa.n as f64, sb.sd?.powi(2) / sb.n as f64);
+    let p = welch_p(a, b)?;
+    let df = (va + vb).powi(2) / (va.powi(2) / (sa.n - 1) as f64 + vb.powi(2) / (sb.n - 1) as f64);
+    let half = t_975(df)? * (va + vb).sqrt();
+    let d = sb.mean - sa.mean;
+    Some((d, d - half, d + half, p))
+}
+
 fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);

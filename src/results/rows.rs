@@ -240,6 +240,10 @@ pub(crate) struct ResultRow {
     /// baseline, background load, failed reads, heat): how far to trust the energy figures.
     #[serde(default)]
     pub quality: Option<String>,
+    /// The machine it was measured on: `machine_id` of the sweep's `machine.json` (a hash of
+    /// the fields that change a trial's joules); empty for rows written before the column.
+    #[serde(default)]
+    pub machine_id: Option<String>,
 }
 
 /// One epoch's row in `epochs.csv`.

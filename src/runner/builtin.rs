@@ -59,6 +59,8 @@ pub(super) struct TrialEnv<'a> {
     pub interrupt: &'a Interrupt,
     pub attempt_id: String,
     pub hostname: String,
+    /// `machine.json`'s `machine_id`, stamped on every row.
+    pub machine_id: Option<String>,
     pub slurm_job_id: Option<String>,
     pub exclusive: Option<bool>,
     pub budget: &'a BudgetState,
@@ -448,6 +450,7 @@ pub(super) fn base_row(
         gpu_name: Some(env.meter.gpu_names().join(";")).filter(|n| !n.is_empty()),
         gpu_energy_method: Some(env.meter.gpu_methods().join(";")).filter(|n| !n.is_empty()),
         hostname: env.hostname.clone(),
+        machine_id: env.machine_id.clone(),
         slurm_job_id: env.slurm_job_id.clone(),
         exclusive: env.exclusive,
         attempt_id: attempt_id.to_string(),

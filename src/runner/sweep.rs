@@ -270,6 +270,11 @@ pub(crate) fn run_sweep(
         opts.shard.as_ref().map(|s| s.to_string()),
     );
     write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
+    // machine.json, and a warning when the results here were measured on another machine.
+    let zones = meter.zones().iter().filter(|z| z.is_summed()).map(|z| z.label.clone()).collect();
+    let machine = crate::machine::probe(Path::new("/"), zones, meter.gpu_names());
+    let earlier = previous.values().map(|r| r.machine_id.as_deref().unwrap_or_default());
+    crate::machine::record_machine(&out, &machine, earlier)?;
 
     let interrupt = Interrupt::install(meter.state_dir().to_path_buf())?;
     let idle = std::cell::RefCell::new(IdleTracker::new(&grid.energy));
@@ -302,6 +307,7 @@ pub(crate) fn run_sweep(
             interrupt: &interrupt,
             attempt_id,
             hostname: host.clone(),
+            machine_id: Some(machine.machine_id.clone()),
             slurm_job_id: job.clone(),
             exclusive: opts.exclusive,
             budget: &budget,

@@ -54,6 +54,11 @@ pub(crate) struct ZoneInfo {
 }
 
 impl ZoneInfo {
+    /// Read and summed into `energy_j`: an active package or DRAM zone.
+    pub(crate) fn is_summed(&self) -> bool {
+        self.status == ZoneStatus::Active && matches!(self.kind, ZoneKind::Package | ZoneKind::Dram)
+    }
+
     pub(crate) fn energy_path(&self) -> PathBuf {
         self.dir.join("energy_uj")
     }

@@ -80,3 +80,51 @@ fn bootstrap_interval_is_reproducible_and_brackets_rho() {
     assert!(nlo <= rho && rho <= nhi && nhi - nlo > 0.3, "{nlo} {rho} {nhi}");
     assert!(bootstrap_spearman(&xs[..2], &ys[..2]).is_none());
 }
+
+#[test]
+fn the_ratio_interval_is_fiellers_and_agrees_with_the_welch_test() {
+    let (a, b) = ([100.0, 104.0, 98.0, 101.0], [90.0, 93.0, 88.0, 91.0]);
+    let ci = ratio_ci(&a, &b).unwrap();
+    let (lo, hi) = (ci.low.unwrap(), ci.high.unwrap());
+    // Both ends solve (b̄ − ρ ā)² = t² (v_b + ρ² v_a) at the Welch df of ρ = 1.
+    let (sa, sb) = (summarize(&a).unwrap(), summarize(&b).unwrap());
+    let (va, vb) = (sa.sd.unwrap().powi(2) / 4.0, sb.sd.unwrap().powi(2) / 4.0);
+    let df = (va + vb).powi(2) / (va.powi(2) / 3.0 + vb.powi(2) / 3.0);
+    let t2 = t_975(df).unwrap().powi(2);
+    for rho in [lo, hi] {
+        let lhs = (sb.mean - rho * sa.mean).powi(2);
+        assert!((lhs - t2 * (vb + rho * rho * va)).abs() < 1e-6 * lhs, "{rho}");
+    }
+    assert!(lo < ci.ratio && ci.ratio < hi && hi < 1.0);
+    assert_eq!(ci.p, welch_p(&a, &b).unwrap());
+    // 1 is inside the interval exactly when p ≥ 0.05.
+    let pairs: [(&[f64], &[f64]); 5] = [
+        (&[100.0, 110.0, 95.0], &[101.0, 108.0, 99.0]),
+        (&[10.0, 11.0, 12.0], &[11.5, 12.5, 13.5]),
+        (&[10.0, 11.0, 12.0], &[12.3, 13.3, 14.3]), // scipy p = 0.0480: just outside
+        (&[10.0, 11.0, 12.0], &[12.0, 13.0, 14.0]), // p = 0.0705: just inside
+        (&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 4.0, 6.0, 8.0, 10.0]),
+    ];
+    for (x, y) in pairs {
+        let c = ratio_ci(x, y).unwrap();
+        let holds_one = c.low.is_none_or(|l| l <= 1.0) && c.high.is_none_or(|h| h >= 1.0);
+        assert_eq!(holds_one, c.p >= 0.05, "{c:?}");
+    }
+    assert!(ratio_ci(&[1.0], &[2.0, 3.0]).is_none());
+    assert!(ratio_ci(&[0.0, 0.0], &[1.0, 2.0]).is_none(), "A's mean 0: no ratio");
+}
+
+#[test]
+fn the_difference_interval_matches_scipy() {
+    // scipy: ttest_ind(b, a, equal_var=False).confidence_interval() for a = 1..5, b = 2a:
+    // (-0.887742, 6.887742), p = 0.107531
+    let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let b = [2.0, 4.0, 6.0, 8.0, 10.0];
+    let (d, lo, hi, p) = diff_ci(&a, &b).unwrap();
+    assert_eq!(d, 3.0);
+    assert!(
+        (lo + 0.887741643736975).abs() < 1e-6 && (hi - 6.887741643736975).abs() < 1e-6,
+        "{lo} {hi}"
+    );
+    assert!((p - 0.10753119493062728).abs() < 1e-6);
+}
