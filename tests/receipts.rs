@@ -56,9 +56,15 @@ fn num(row: &HashMap<String, String>, col: &str) -> f64 {
     row[col].parse().unwrap_or_else(|_| panic!("{col} = {:?} in {row:?}", row[col]))
 }
 
-/// A command trial that runs `secs` seconds and reports an accuracy.
+/// A command trial that keeps a CPU busy for `secs` seconds (enough busy CPU time for its
+/// background load to be judged) and reports an accuracy.
 fn grid(d: &Dir, secs: f64, energy: &str) {
-    d.write("t.sh", &format!("sleep {secs}\necho 'wattsweep: {{\"test_accuracy\": 0.9}}'\n"));
+    d.write(
+        "t.sh",
+        &format!(
+            "python3 -c 'import time\nt = time.time()\nwhile time.time() - t < {secs}: pass'\necho 'wattsweep: {{\"test_accuracy\": 0.9}}'\n"
+        ),
+    );
     d.write(
         "g.toml",
         &format!(

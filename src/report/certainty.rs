@@ -114,8 +114,16 @@ fn outliers(configs: &[Config]) -> Vec<String> {
         for (r, z) in trials.iter().zip(z) {
             if z.abs() > OUTLIER_Z {
                 out.push(format!(
-                    "Outlier: trial {} of configuration {} ({}) used {} J, a modified z-score of {z:.1} against its configuration's median (|z| > {OUTLIER_Z}, Iglewicz and Hoaglin's rule). Something else may have run at the time; rerun it or look at its power log.",
-                    r.trial_id, c.id, label(c), num(r.energy_j)
+                    "Outlier: trial {} of configuration {} ({}) used {} J, {} against its configuration's median (|z| > {OUTLIER_Z}, Iglewicz and Hoaglin's rule). Something else may have run at the time; rerun it or look at its power log.",
+                    r.trial_id,
+                    c.id,
+                    label(c),
+                    num(r.energy_j),
+                    if z.is_finite() {
+                        format!("a modified z-score of {z:.1}")
+                    } else {
+                        "off the median where most of its configuration's trials used exactly the same energy (MAD = 0: an infinite modified z-score, as hyperfine scores it)".to_string()
+                    }
                 ));
             }
         }

@@ -18,8 +18,6 @@ pub(crate) const BOOTSTRAP_RESAMPLES: usize = 2000;
 pub(crate) const OUTLIER_Z: f64 = 3.5;
 /// 1/Φ⁻¹(0.75): MAD × this estimates a normal sample's standard deviation.
 const MAD_TO_SD: f64 = 1.0 / 0.6745;
-/// √(π/2): the mean absolute deviation × this estimates a normal sample's standard deviation.
-const MEAN_AD_TO_SD: f64 = 1.253314;
 
 /// n, mean, sample standard deviation, 95 % interval half-width, min and max of some values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,12 +133,11 @@ fn median(xs: &[f64]) -> f64 {
 }
 
 /// Modified z-scores (Iglewicz and Hoaglin): (x − median) / (1.4826 · MAD), that is
-/// 0.6745 (x − median) / MAD. When more than half the values are equal, MAD is 0 and that score
-/// is undefined, so the spread is taken from the mean absolute deviation around the median
-/// instead: (x − median) / (1.253314 · MeanAD), as IBM's statistics products do. With n values
-/// of which n − 1 are equal, the odd one then scores n / 1.253314: flagged above 3.5 from
-/// n = 5 on, never with four. `None` for fewer than three values, a non-finite value, or all
-/// values equal (nothing deviates).
+/// 0.6745 (x − median) / MAD. When more than half the values are equal, MAD is 0: as in hyperfine
+/// (whose division by that zero MAD gives an infinite score), a value equal to the median then
+/// scores 0 and any other value ±∞, so it is an outlier: when most trials agree exactly, one that
+/// does not is unlike them all (15, 15, 15, 40 J: the 40 is named). `None` for fewer than three
+/// values, a non-finite value, or all values equal (nothing deviates).
 pub(crate) fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
     if xs.len() < 3 || xs.iter().any(|x| !x.is_finite()) {
         return None;
@@ -148,12 +145,18 @@ pub(crate) fn modified_z_scores(xs: &[f64]) -> Option<Vec<f64>> {
     let med = median(xs);
     let deviations: Vec<f64> = xs.iter().map(|x| (x - med).abs()).collect();
     let mad = median(&deviations);
-    let sd = if mad > 0.0 {
-        MAD_TO_SD * mad
-    } else {
-        MEAN_AD_TO_SD * deviations.iter().sum::<f64>() / xs.len() as f64
-    };
-    (sd > 0.0).then(|| xs.iter().map(|x| (x - med) / sd).collect())
+    if deviations.iter().all(|&d| d == 0.0) {
+        return None;
+    }
+    Some(
+        xs.iter()
+            .map(|x| match (mad > 0.0, x - med) {
+                (true, d) => d / (MAD_TO_SD * mad),
+                (false, 0.0) => 0.0,
+                (false, d) => d.signum() * f64::INFINITY,
+            })
+            .collect(),
+    )
 }
 
 /// The 2.5 % and 97.5 % percentiles of Spearman's ρ over `BOOTSTRAP_RESAMPLES` resamples of the

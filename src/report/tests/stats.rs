@@ -52,19 +52,16 @@ fn modified_z_flags_the_odd_one_out() {
 }
 
 #[test]
-fn with_mad_zero_the_mean_absolute_deviation_gives_the_spread() {
-    // Three of four equal: MAD = 0. MeanAD around the median = 25 / 4 = 6.25, so the odd one
-    // scores 25 / (1.253314 · 6.25) = 3.1916 (= n / 1.253314), under 3.5: four trials cannot
-    // flag one.
+fn with_mad_zero_any_value_off_the_median_is_an_outlier() {
+    // Three of four equal: MAD = 0 (before, nothing was scored, so nothing was flagged).
     let z = modified_z_scores(&[15.0, 15.0, 15.0, 40.0]).unwrap();
     assert_eq!(&z[..3], &[0.0, 0.0, 0.0]);
-    assert!((z[3] - 4.0 / 1.253314).abs() < 1e-9, "{z:?}");
-    assert!(z[3] < OUTLIER_Z);
-    // Five trials, four equal: 5 / 1.253314 = 3.99 > 3.5, flagged; so is one below the others.
-    let z = modified_z_scores(&[15.0, 15.0, 40.0, 15.0, 15.0]).unwrap();
-    assert!((z[2] - 5.0 / 1.253314).abs() < 1e-9 && z[2] > OUTLIER_Z, "{z:?}");
+    assert!(z[3] == f64::INFINITY && z[3] > OUTLIER_Z, "{z:?}");
     let z = modified_z_scores(&[15.0, 15.0, 15.0, 15.0, 15.0, 2.0]).unwrap();
-    assert!(z[5] < -OUTLIER_Z, "{z:?}");
+    assert!(z[5] == f64::NEG_INFINITY, "{z:?}");
+    // Half equal is not "most": MAD is then positive and the ordinary score applies.
+    let z = modified_z_scores(&[15.0, 15.0, 16.0, 40.0]).unwrap();
+    assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
 }
 
 #[test]
