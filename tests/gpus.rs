@@ -247,3 +247,27 @@ fn a_trial_on_a_shared_node_counts_only_its_gpu() {
     assert!((w - 210.0).abs() < 21.0, "both boards: {w}");
     assert_eq!((names.as_str(), method.as_str()), ("Fake A100;Fake A100", "counter;counter"));
 }
+
+#[test]
+fn machine_json_names_the_driver_and_the_power_limits_in_force() {
+    let n = Node::new();
+    std::fs::write(
+        n.path("g.toml"),
+        "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"sh\", \"t.sh\"]\n",
+    )
+    .unwrap();
+    std::fs::write(n.path("t.sh"), "echo 'wattsweep: {\"test_accuracy\": 0.5}'\n").unwrap();
+    let o = n
+        .cmd(&["run", "g.toml", "--out", "out", "--powercap-root", "nope", "--no-fetch"])
+        .env("CUDA_VISIBLE_DEVICES", GPU1)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(n.path("out/machine.json")).unwrap())
+            .unwrap();
+    assert_eq!(m["gpus"], serde_json::json!(["Fake A100"]));
+    assert_eq!(m["gpu_driver"], "550.54.15");
+    assert_eq!(m["gpu_power_limits_w"], serde_json::json!([250.0]));
+    assert!(m["machine_id_fields"].as_array().unwrap().contains(&"gpu_power_limits_w".into()));
+}

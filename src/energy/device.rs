@@ -18,6 +18,10 @@ pub(crate) trait GpuDevice: Send {
     fn uuid(&self) -> Option<String> {
         None
     }
+    /// The NVIDIA driver's version, for machine.json.
+    fn driver_version(&self) -> Option<String> {
+        None
+    }
     /// `00000000:3B:00.0`, the journal's second way to find the board.
     fn pci_bus_id(&self) -> Option<String> {
         None

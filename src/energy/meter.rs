@@ -208,6 +208,20 @@ impl Meter {
         &self.gpu_problems
     }
 
+    /// The NVIDIA driver's version (the first measured GPU's NVML answer).
+    pub(crate) fn gpu_driver(&self) -> Option<String> {
+        lock(&self.shared.sensors).gpus.iter().find_map(|g| g.driver_version())
+    }
+
+    /// Each measured GPU's power limit now, W (`None` where NVML will not say).
+    pub(crate) fn gpu_power_limits_w(&self) -> Vec<Option<f64>> {
+        lock(&self.shared.sensors)
+            .gpus
+            .iter_mut()
+            .map(|g| g.power_limit_mw().ok().map(|mw| mw as f64 / 1000.0))
+            .collect()
+    }
+
     /// `gpu_energy_method` per measured GPU: `counter` or `power-integral`.
     pub(crate) fn gpu_methods(&self) -> &[&'static str] {
         &self.gpu_methods

@@ -201,6 +201,10 @@ impl GpuDevice for NvmlGpu {
         self.pci_bus_id.clone()
     }
 
+    fn driver_version(&self) -> Option<String> {
+        self.nvml.sys_driver_version().ok()
+    }
+
     fn total_energy_mj(&mut self) -> Result<Option<u64>, GpuError> {
         let device = self
             .nvml
@@ -390,6 +394,11 @@ impl GpuMeter {
 
     pub(super) fn cumulative_uj(&self) -> u64 {
         self.cumulative_uj.round() as u64
+    }
+
+    /// The NVIDIA driver's version.
+    pub(super) fn driver_version(&self) -> Option<String> {
+        self.device.driver_version()
     }
 
     /// The power limit now in force, mW.

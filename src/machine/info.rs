@@ -20,7 +20,7 @@ use crate::results::write_atomic;
 pub(crate) const MACHINE_FILE: &str = "machine.json";
 
 /// The fields `machine_id` hashes, in hash order.
-pub(crate) const ID_FIELDS: [&str; 9] = [
+pub(crate) const ID_FIELDS: [&str; 10] = [
     "cpu_model",
     "microarchitecture",
     "logical_cpus",
@@ -30,6 +30,7 @@ pub(crate) const ID_FIELDS: [&str; 9] = [
     "turbo",
     "rapl_zones",
     "gpus",
+    "gpu_power_limits_w",
 ];
 
 /// `machine.json`. Every field the machine did not let us read is `null`, never a guess.
@@ -77,6 +78,12 @@ pub(crate) struct MachineInfo {
     pub rapl_zones: Vec<String>,
     /// GPU names as NVML gives them (the measured ones).
     pub gpus: Vec<String>,
+    /// The NVIDIA driver's version (NVML); `null` without GPUs. Not in the id: a driver
+    /// update alone does not make two sweeps incomparable.
+    pub gpu_driver: Option<String>,
+    /// Each measured GPU's power limit in force when the sweep started, W (`null` where NVML
+    /// would not say): a lowered board draws less for the same work, so it is in the id.
+    pub gpu_power_limits_w: Vec<Option<f64>>,
     pub wattsweep_version: String,
     /// When it was written, ISO 8601 with zone.
     pub written_at: String,
@@ -96,6 +103,12 @@ impl MachineInfo {
             "turbo" => opt(self.turbo.map(|b| b.to_string())),
             "rapl_zones" => self.rapl_zones.join("+"),
             "gpus" => self.gpus.join(";"),
+            "gpu_power_limits_w" => self
+                .gpu_power_limits_w
+                .iter()
+                .map(|w| w.map(|w| format!("{w:.0}")).unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(";"),
             "kernel" => opt(self.kernel.clone()),
             "os" => opt(self.os.clone()),
             "hostname" => opt(self.hostname.clone()),
