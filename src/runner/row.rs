@@ -201,3 +201,7 @@ pub(super) fn fill_receipts(row: &mut ResultRow, t: &Totals, env: &Baseline) {
         format!("flagged: {}", why.join("; "))
     });
 }
+
+#[cfg(test)]
+#[path = "tests/row.rs"]
+mod tests;
