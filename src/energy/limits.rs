@@ -8,9 +8,10 @@
 //! board it names (found by UUID, else PCI bus id) and removes it, with a warning. A journal of a
 //! process that is still running (another sweep) is left alone.
 //!
-//! The state dir is `$WATTSWEEP_STATE_DIR` if set; for root (who alone may set limits)
-//! `/var/lib/wattsweep`, shared by every user's runs on the machine; otherwise
-//! `$XDG_STATE_HOME/wattsweep` or `~/.local/state/wattsweep`.
+//! The state dir is `$WATTSWEEP_STATE_DIR` if set, else `$XDG_STATE_HOME/wattsweep` if set, else
+//! for root (who alone may set limits) `/var/lib/wattsweep`, one place for every run on the
+//! machine, else `~/.local/state/wattsweep`. Root's starts also look in `/var/lib/wattsweep` and
+//! `~/.local/state/wattsweep`, so a run started with another environment is still found.
 
 use std::path::{Path, PathBuf};
 
@@ -39,18 +40,52 @@ struct Journal {
 
 /// Where journals live (see the module docs).
 pub(crate) fn default_state_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("WATTSWEEP_STATE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d);
+    state_dir_from(
+        std::env::var_os("WATTSWEEP_STATE_DIR"),
+        std::env::var_os("XDG_STATE_HOME"),
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        unsafe { libc::geteuid() } == 0,
+        std::env::var_os("HOME"),
+    )
+}
+
+fn state_dir_from(
+    wattsweep: Option<std::ffi::OsString>,
+    xdg: Option<std::ffi::OsString>,
+    root: bool,
+    home: Option<std::ffi::OsString>,
+) -> PathBuf {
+    let set = |v: Option<std::ffi::OsString>| v.filter(|d| !d.is_empty()).map(PathBuf::from);
+    if let Some(d) = set(wattsweep) {
+        return d;
     }
+    if let Some(d) = set(xdg) {
+        return d.join("wattsweep");
+    }
+    if root {
+        return PathBuf::from(ROOT_STATE_DIR);
+    }
+    set(home).unwrap_or_else(std::env::temp_dir).join(".local/state/wattsweep")
+}
+
+/// Root's journals when no variable names another place.
+const ROOT_STATE_DIR: &str = "/var/lib/wattsweep";
+
+/// The folders a start looks for journals of dead processes in: its own, and for root also the
+/// machine-wide one and root's home default, so that a run started with another environment
+/// (`sudo -E`, a Slurm task with the user's `XDG_STATE_HOME`) is still found.
+pub(crate) fn recovery_dirs(own: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![own.to_path_buf()];
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } == 0 {
-        return PathBuf::from("/var/lib/wattsweep");
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+        for d in [PathBuf::from(ROOT_STATE_DIR), home.join(".local/state/wattsweep")] {
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
     }
-    if let Some(d) = std::env::var_os("XDG_STATE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d).join("wattsweep");
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    home.join(".local/state/wattsweep")
+    dirs
 }
 
 /// This process's journal in `dir`.

@@ -141,7 +141,9 @@ pub(super) fn load_nvml_gpus(selection: &GpuSelection, state_dir: &Path) -> Load
             return LoadedGpus { problem: Some(problem), ..LoadedGpus::default() };
         }
     };
-    limits::recover(state_dir, &mut found);
+    for dir in limits::recovery_dirs(state_dir) {
+        limits::recover(&dir, &mut found);
+    }
     let ids: Vec<GpuId> = found.iter().map(|(id, _)| id.clone()).collect();
     let visible = std::env::var("CUDA_VISIBLE_DEVICES").ok();
     let order = std::env::var("CUDA_DEVICE_ORDER").ok();

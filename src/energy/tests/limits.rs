@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::super::nvml::{Board as NvmlBoard, GpuDevice, GpuError};
 use super::super::visible::GpuId;
 use super::*;
+use std::path::{Path, PathBuf};
 
 struct Board {
     uuid: String,
@@ -130,4 +131,20 @@ fn a_journal_that_cannot_be_restored_stays_for_the_next_try() {
     std::fs::write(journal_path(dir.path(), dead), b"{ torn").unwrap();
     let err = restore_from(&journal_path(dir.path(), dead), &mut list).unwrap_err();
     assert!(err[0].contains("unreadable"), "{err:?}");
+}
+
+#[test]
+fn the_state_folder_follows_the_variables_then_root_then_home() {
+    let os = |s: &str| Some(std::ffi::OsString::from(s));
+    let at = |w, x, root, h| state_dir_from(w, x, root, h);
+    assert_eq!(at(os("/w"), os("/x"), true, os("/h")), PathBuf::from("/w"));
+    assert_eq!(at(None, os("/x"), true, os("/h")), PathBuf::from("/x/wattsweep"));
+    assert_eq!(at(None, os(""), true, os("/h")), PathBuf::from("/var/lib/wattsweep"));
+    assert_eq!(at(None, None, false, os("/h")), PathBuf::from("/h/.local/state/wattsweep"));
+    let dirs = recovery_dirs(Path::new("/somewhere"));
+    assert_eq!(dirs[0], PathBuf::from("/somewhere"), "its own folder first");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        assert!(dirs.contains(&PathBuf::from("/var/lib/wattsweep")), "{dirs:?}");
+    }
 }
