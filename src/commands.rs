@@ -168,10 +168,10 @@ impl From<&BenchArgs> for BenchOptions {
 /// and give the sweep the forecast's clock. `scheduled`: Slurm's `--begin` waited already.
 fn scheduled_start(
     opts: &mut RunOptions,
+    loaded: &plan::Loaded,
     now: Option<chrono::DateTime<chrono::FixedOffset>>,
     scheduled: bool,
 ) -> Result<Option<u8>> {
-    let loaded = plan::load(&opts.grid, opts.shard.as_ref())?;
     let Some(spec) = &loaded.grid.schedule else {
         if now.is_some() {
             tracing::warn!("--now has no effect: the grid has no [schedule]");
@@ -203,7 +203,9 @@ const LIVE_REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(60
 fn run(args: RunArgs, quiet: bool) -> Result<u8> {
     let (now, scheduled) = (args.common.now, args.scheduled);
     let mut opts = RunOptions::from_args(args, quiet);
-    if let Some(code) = scheduled_start(&mut opts, now, scheduled)? {
+    // Loaded once: the schedule's decision and the sweep read the same grid.
+    let loaded = plan::load(&opts.grid, opts.shard.as_ref())?;
+    if let Some(code) = scheduled_start(&mut opts, &loaded, now, scheduled)? {
         return Ok(code);
     }
     // The live report is rebuilt after the first trial and then at most once a minute (not for a
@@ -211,7 +213,7 @@ fn run(args: RunArgs, quiet: bool) -> Result<u8> {
     // rebuilding it after every trial would make a sweep's cost per trial grow with its length.
     let live = opts.shard.is_none();
     let mut last_live: Option<std::time::Instant> = None;
-    let summary = runner::run_sweep(&opts, &mut |out| {
+    let summary = runner::run_sweep(&opts, loaded, &mut |out| {
         if !live || last_live.is_some_and(|t| t.elapsed() < LIVE_REPORT_EVERY) {
             return;
         }

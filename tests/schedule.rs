@@ -9,13 +9,8 @@ mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_wattsweep");
 
-const NIGHT: &str = "time,carbon_intensity_g_per_kwh\n\
-2026-12-03T20:00:00+01:00,300\n\
-2026-12-03T22:00:00+01:00,217\n\
-2026-12-04T01:00:00+01:00,119\n\
-2026-12-04T03:30:00+01:00,140\n\
-2026-12-04T05:00:00+01:00,260\n\
-2026-12-04T07:00:00+01:00,320\n";
+/// The example forecast the docs and experiments/scheduled.toml use.
+const NIGHT: &str = include_str!("../experiments/schedule/forecast.csv");
 
 struct Dir(tempfile::TempDir);
 

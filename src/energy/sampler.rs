@@ -89,7 +89,7 @@ impl Sensors {
         let gpus: Vec<GpuMeter> = gpus
             .gpus
             .into_iter()
-            .zip(gpus.mig.into_iter().chain(std::iter::repeat(false)))
+            .zip(gpus.mig)
             .enumerate()
             .filter_map(|(i, (d, mig))| GpuMeter::new(i, d, mig, now))
             .collect();

@@ -142,13 +142,15 @@ pub(super) fn should_run(previous: Option<&ResultRow>, retry_failed: bool) -> bo
     }
 }
 
-/// Run the sweep. `after_trial(dir)` is called after each trial's row is written (the live
-/// report hangs there; the runner itself knows nothing of reports).
+/// Run the sweep of `loaded` (`plan::load` of `opts.grid`). `after_trial(dir)` is called after
+/// each trial's row is written (the live report hangs there; the runner itself knows nothing of
+/// reports).
 pub(crate) fn run_sweep(
     opts: &RunOptions,
+    loaded: plan::Loaded,
     after_trial: &mut dyn FnMut(&Path),
 ) -> Result<SweepSummary> {
-    let plan::Loaded { grid, trials, .. } = plan::load(&opts.grid, opts.shard.as_ref())?;
+    let plan::Loaded { grid, trials, .. } = loaded;
     let datasets = load_datasets(&trials, opts.data_dir.as_deref(), opts.fetch)?;
 
     let base = output_dir(&grid, opts.out.as_deref());

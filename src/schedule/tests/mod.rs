@@ -8,13 +8,8 @@ fn t(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).unwrap()
 }
 
-const NIGHT: &str = "time,carbon_intensity_g_per_kwh\n\
-2026-12-03T20:00:00+01:00,300\n\
-2026-12-03T22:00:00+01:00,217\n\
-2026-12-04T01:00:00+01:00,119\n\
-2026-12-04T03:30:00+01:00,140\n\
-2026-12-04T05:00:00+01:00,260\n\
-2026-12-04T07:00:00+01:00,320\n";
+/// The example forecast the docs and experiments/scheduled.toml use.
+const NIGHT: &str = include_str!("../../../experiments/schedule/forecast.csv");
 
 #[test]
 fn a_forecast_is_a_step_function_that_ends_one_interval_after_its_last_row() {
