@@ -62,6 +62,21 @@ impl Node {
         c.envs(env.iter().copied());
         c.output().unwrap()
     }
+    /// `wattsweep run g.toml --out OUT` on no powercap tree (the CPU is the estimate).
+    fn run_cmd(&self, out: &str) -> Command {
+        self.cmd(&["run", "g.toml", "--out", out, "--powercap-root", "nope", "--no-fetch"])
+    }
+    /// g.toml: one command trial running `sh t.sh`, whose script is `script` followed by an
+    /// accuracy line; `settings` go at the top, `energy` into its `[energy]` table.
+    fn command_grid(&self, settings: &str, energy: &str, script: &str) {
+        std::fs::write(
+            self.path("g.toml"),
+            format!("backend = \"command\"\n{settings}\n[energy]\nidle_s = 0\n{energy}\n[command]\nargv = [\"sh\", \"t.sh\"]\n"),
+        )
+        .unwrap();
+        let accuracy = "echo 'wattsweep: {\"test_accuracy\": 0.9}'";
+        std::fs::write(self.path("t.sh"), format!("{script}\n{accuracy}\n")).unwrap();
+    }
     /// The limits the fake driver holds, mW.
     fn limits(&self) -> String {
         std::fs::read_to_string(self.path("driver-state"))
@@ -76,20 +91,8 @@ impl Node {
     /// A sweep of one command trial that sleeps under a 200 W limit, started in its own
     /// process group (so the test can kill the whole tree).
     fn start_limited_sweep(&self) -> Child {
-        std::fs::write(
-            self.path("g.toml"),
-            "name = \"g\"\nbackend = \"command\"\ngpu_power_limit_w = 200\n[energy]\nidle_s = 0\n[command]\nargv = [\"sleep\", \"30\"]\n",
-        )
-        .unwrap();
-        let mut c = self.cmd(&[
-            "run",
-            "g.toml",
-            "--out",
-            "out",
-            "--powercap-root",
-            "no-powercap",
-            "--no-fetch",
-        ]);
+        self.command_grid("gpu_power_limit_w = 200", "", "sleep 30");
+        let mut c = self.run_cmd("out");
         std::os::unix::process::CommandExt::process_group(&mut c, 0);
         c.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
         let child = c.spawn().unwrap();
@@ -155,15 +158,8 @@ fn nvml_that_will_not_start_is_said_out_loud() {
 #[test]
 fn a_grid_naming_a_gpu_that_is_not_here_stops_before_the_first_trial() {
     let n = Node::new();
-    std::fs::write(
-        n.path("g.toml"),
-        "backend = \"command\"\n[energy]\nidle_s = 0\ngpus = [\"GPU-99\"]\n[command]\nargv = [\"true\"]\n",
-    )
-    .unwrap();
-    let o = n
-        .cmd(&["run", "g.toml", "--out", "out", "--powercap-root", "nope", "--no-fetch"])
-        .output()
-        .unwrap();
+    n.command_grid("", "gpus = [\"GPU-99\"]", "true");
+    let o = n.run_cmd("out").output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("energy.gpus: no GPU \"GPU-99\""), "{}", text(&o.stderr));
     assert!(!n.path("out/results.csv").exists());
@@ -214,16 +210,9 @@ fn sigterm_restores_the_limits_at_once() {
 #[test]
 fn a_trial_on_a_shared_node_counts_only_its_gpu() {
     let n = Node::new();
-    std::fs::write(
-        n.path("g.toml"),
-        "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"sh\", \"t.sh\"]\n",
-    )
-    .unwrap();
-    std::fs::write(n.path("t.sh"), "sleep 1\necho 'wattsweep: {\"test_accuracy\": 0.9}'\n")
-        .unwrap();
+    n.command_grid("", "", "sleep 1");
     let run = |visible: Option<&str>, out: &str| {
-        let mut c =
-            n.cmd(&["run", "g.toml", "--out", out, "--powercap-root", "nope", "--no-fetch"]);
+        let mut c = n.run_cmd(out);
         if let Some(v) = visible {
             c.env("CUDA_VISIBLE_DEVICES", v);
         }
@@ -251,17 +240,8 @@ fn a_trial_on_a_shared_node_counts_only_its_gpu() {
 #[test]
 fn machine_json_names_the_driver_and_the_power_limits_in_force() {
     let n = Node::new();
-    std::fs::write(
-        n.path("g.toml"),
-        "backend = \"command\"\n[energy]\nidle_s = 0\n[command]\nargv = [\"sh\", \"t.sh\"]\n",
-    )
-    .unwrap();
-    std::fs::write(n.path("t.sh"), "echo 'wattsweep: {\"test_accuracy\": 0.5}'\n").unwrap();
-    let o = n
-        .cmd(&["run", "g.toml", "--out", "out", "--powercap-root", "nope", "--no-fetch"])
-        .env("CUDA_VISIBLE_DEVICES", GPU1)
-        .output()
-        .unwrap();
+    n.command_grid("", "", "true");
+    let o = n.run_cmd("out").env("CUDA_VISIBLE_DEVICES", GPU1).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(n.path("out/machine.json")).unwrap())
