@@ -60,13 +60,12 @@ struct Infer<'a> {
 
 impl Hooks for Infer<'_> {
     fn trained(&mut self, model: &Model) {
-        let device = self.spec.backend.device();
         self.report = Some(train::infer::measure(
             model,
             &self.data.test,
             self.spec.batch_size,
             self.b1_images,
-            &device,
+            self.spec.backend,
             &mut |_| {},
         ));
     }

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod commands;
 pub(crate) mod config;
 pub(crate) mod data;
+pub(crate) mod deploy;
 pub(crate) mod energy;
 pub(crate) mod kernels;
 pub(crate) mod machine;

@@ -23,6 +23,8 @@ pub(crate) mod peak;
 pub(crate) mod recurrent;
 pub(crate) mod simd;
 
+#[cfg(test)]
+pub(crate) use dispatch::with_reference;
 pub(crate) use dispatch::{
     available, conv_pool, conv_relu_pool, dense, lif_sequence, lif_spikes, recurrent_last,
 };

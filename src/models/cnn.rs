@@ -48,6 +48,11 @@ pub(crate) struct Cnn {
 }
 
 impl Cnn {
+    /// The two convolutions and the output layer (for `deploy`'s packed copy).
+    pub(crate) fn layers(&self) -> (&Conv2d, &Conv2d, &Linear) {
+        (&self.conv1, &self.conv2, &self.output)
+    }
+
     pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let x = images.reshape([batch, 1, SIDE, SIDE]);

@@ -59,6 +59,11 @@ pub(crate) struct FusedLstm {
 }
 
 impl FusedLstm {
+    /// The input and hidden projections, gates side by side (for `deploy`).
+    pub(crate) fn projections(&self) -> (&Linear, &Linear) {
+        (&self.input, &self.hidden)
+    }
+
     pub(crate) fn from_burn(lstm: &Lstm) -> FusedLstm {
         let forget =
             lstm.forget_gate.as_ref().expect("the models never couple input and forget gates");
@@ -105,6 +110,11 @@ pub(crate) struct FusedGru {
 }
 
 impl FusedGru {
+    /// The input and hidden projections, gates side by side (for `deploy`).
+    pub(crate) fn projections(&self) -> (&Linear, &Linear) {
+        (&self.input, &self.hidden)
+    }
+
     pub(crate) fn from_burn(gru: &Gru) -> FusedGru {
         assert!(gru.reset_after, "the models use PyTorch's GRU (reset after the product)");
         let gates = [&gru.reset_gate, &gru.update_gate, &gru.new_gate];

@@ -35,6 +35,11 @@ pub(crate) struct Mlp {
 }
 
 impl Mlp {
+    /// The hidden and output layers (for `deploy`'s packed copy).
+    pub(crate) fn layers(&self) -> [&Linear; 2] {
+        [&self.hidden, &self.output]
+    }
+
     /// One fused kernel per layer on flex (src/kernels/dense.rs), Burn's modules elsewhere.
     pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         if kernels::available(&images.device())

@@ -12,7 +12,7 @@ pub(crate) mod counts;
 pub(crate) mod csnn;
 mod fused;
 mod kind;
-mod mlp;
+pub(crate) mod mlp;
 mod model;
 pub(crate) mod rnn;
 mod shape;

@@ -64,6 +64,11 @@ pub(crate) struct TanhRnn {
 }
 
 impl TanhRnn {
+    /// The input and recurrent projections (for `deploy`).
+    pub(crate) fn projections(&self) -> (&Linear, &Linear) {
+        (&self.input, &self.recurrent)
+    }
+
     /// Final hidden state `[batch, hidden]` for a sequence `[batch, steps, features]`.
     fn forward(&self, seq: Tensor<3>) -> Tensor<2> {
         if let (true, Some(b_ih)) = (kernels::available(&seq.device()), &self.input.bias) {
@@ -94,6 +99,16 @@ pub(crate) struct Recurrent {
 }
 
 impl Recurrent {
+    /// The cell, its input and hidden projections, and the output layer (for `deploy`).
+    pub(crate) fn layers(&self) -> (Cell, &Linear, &Linear, &Linear) {
+        let (cell, (input, hidden)) = match &self.body {
+            RecurrentBody::Tanh(rnn) => (Cell::Tanh, rnn.projections()),
+            RecurrentBody::Lstm(lstm) => (Cell::Lstm, lstm.projections()),
+            RecurrentBody::Gru(gru) => (Cell::Gru, gru.projections()),
+        };
+        (cell, input, hidden, &self.output)
+    }
+
     pub(crate) fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let [batch, _] = images.dims();
         let seq = images.reshape([batch, SIDE, SIDE]);

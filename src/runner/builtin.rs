@@ -191,7 +191,7 @@ impl Hooks for MeterHooks<'_, '_> {
             &self.data.test,
             self.trial.spec.batch_size,
             self.env.inference.images,
-            &self.trial.spec.backend.device(),
+            self.trial.spec.backend,
             &mut |p| {
                 let now = meter.read();
                 match p {

@@ -17,6 +17,8 @@ use std::ops::Range;
 pub(crate) struct Prepared {
     x: TensorData,
     pub y: Vec<u8>,
+    /// A blank (0) pixel as normalised.
+    blank: f32,
 }
 
 impl Prepared {
@@ -31,13 +33,19 @@ impl Prepared {
         (mean, std): (f32, f32),
     ) -> Prepared {
         let n = limit.map_or(split.len(), |l| l.min(split.len()));
-        let x: Vec<f32> =
-            split.images[..n * PIXELS].iter().map(|&p| (p as f32 / 255.0 - mean) / std).collect();
+        let normalise = |p: u8| (p as f32 / 255.0 - mean) / std;
+        let x: Vec<f32> = split.images[..n * PIXELS].iter().map(|&p| normalise(p)).collect();
         let shared = TensorData::new(x, [n, PIXELS]).into_bytes().shared();
         Prepared {
             x: TensorData::from_bytes(shared, [n, PIXELS], DType::F32),
             y: split.labels[..n].to_vec(),
+            blank: normalise(0),
         }
+    }
+
+    /// A blank pixel as normalised: the value most of an MNIST image holds.
+    pub(crate) fn blank(&self) -> f32 {
+        self.blank
     }
 
     /// All images, row-major.
@@ -72,6 +80,11 @@ impl Prepared {
             .view(rows.start * bytes, rows.end * bytes)
             .expect("a shared buffer gives views of any range inside it");
         TensorData::from_bytes(view, [rows.len(), PIXELS], DType::F32)
+    }
+
+    /// The pixels of `rows`, row-major (the forward-only path reads them in place).
+    pub(crate) fn pixels(&self, rows: Range<usize>) -> &[f32] {
+        &self.images()[rows.start * PIXELS..rows.end * PIXELS]
     }
 
     /// The labels of `rows`, as a label tensor takes them.

@@ -3,6 +3,9 @@
 //! nothing about energy: the caller reads its meters at the phase boundaries.
 
 use super::batches::Prepared;
+use crate::backend::Backend;
+use crate::deploy;
+use crate::names::Named;
 use crate::models::Model;
 use burn::prelude::*;
 use std::ops::Range;
@@ -25,6 +28,9 @@ pub(crate) struct InferReport {
     pub single_time_s: f64,
     /// Median seconds of one batch-1 inference.
     pub single_median_s: f64,
+    /// What classified the images: a `deploy` plan (`deploy-avx512`, `deploy-avx2`), else the
+    /// backend's own forward pass (`flex`, `tch`, `tch-cuda`).
+    pub runtime: String,
 }
 
 /// Classify `test` in batches of `batch_size`, then its first `single` images (cycling if there
@@ -34,16 +40,25 @@ pub(crate) fn measure(
     test: &Prepared,
     batch_size: usize,
     single: usize,
-    device: &Device,
+    backend: Backend,
     phase: &mut dyn FnMut(InferPhase),
 ) -> InferReport {
-    // Consecutive test images read in place from the test set's buffer (no copy on flex).
-    let classify = |rows: Range<usize>| {
-        let images = Tensor::<2>::from_data(test.rows(rows), device);
-        // The predicted classes, read back: the whole computation is done when this returns.
-        model.forward(images).argmax(1).into_data()
+    let device = &backend.device();
+    // Packed once, before the first measured image, as a deployed model is loaded once.
+    let plan = deploy::for_device(model, device, test.blank());
+    // Consecutive test images read in place from the test set's buffer (no copy).
+    let classify = |rows: Range<usize>| match &plan {
+        Some(plan) => {
+            plan.classify(test.pixels(rows));
+        }
+        None => {
+            let images = Tensor::<2>::from_data(test.rows(rows), device);
+            // The predicted classes, read back: the whole computation is done when this returns.
+            model.forward(images).argmax(1).into_data();
+        }
     };
-    let mut r = InferReport::default();
+    let runtime = plan.as_ref().map_or_else(|| backend.name().to_string(), deploy::Plan::runtime);
+    let mut r = InferReport { runtime, ..InferReport::default() };
     let n = test.len();
     if n == 0 {
         return r;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::data::{Dataset, synthetic};
+use crate::backend::Backend;
 use crate::models::{ModelKind, ModelSettings};
 
 #[test]
@@ -11,7 +12,7 @@ fn every_phase_is_called_in_order_and_single_images_cycle() {
     let test = Prepared::from_split(&synthetic(10, 2), None, norm);
     let model = Model::init(&ModelSettings::defaults(ModelKind::Mlp), &device);
     let mut seen = Vec::new();
-    let r = measure(&model, &test, 4, 25, &device, &mut |p| seen.push(p));
+    let r = measure(&model, &test, 4, 25, Backend::Flex, &mut |p| seen.push(p));
     assert_eq!(
         seen,
         vec![
@@ -25,4 +26,9 @@ fn every_phase_is_called_in_order_and_single_images_cycle() {
     assert_eq!(r.single_images, 25, "more single images than test images: they cycle");
     assert!(r.single_median_s > 0.0 && r.single_median_s <= r.single_time_s);
     assert!(r.batch_time_s > 0.0);
+    let expected = match crate::deploy::Isa::detect() {
+        Some(isa) => format!("deploy-{}", isa.name()),
+        None => "flex".into(),
+    };
+    assert_eq!(r.runtime, expected);
 }
