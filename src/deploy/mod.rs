@@ -6,20 +6,22 @@
 //! that the joules per classified image describe inference as a deployed model would run it, as
 //! ONNX Runtime does, not a training framework's forward pass. Files: `simd` (instruction sets
 //! and vector registers), `dense` (dense layers, skipping inputs at their base value), `conv`
-//! (the CNN's conv → ReLU → pool block, direct, channels last). The recurrent models reuse the
-//! training kernels' streaming forward pass (`kernels::recurrent`), which keeps nothing for a
-//! backward pass already. The spiking models have no plan: they keep Burn's path.
+//! (the CNN's conv → ReLU → pool block, direct, channels last), `recurrent` (the recurrent
+//! models' sequence: one image at a time from `dense` rows, larger batches through the training
+//! kernels' streaming pass). The spiking models have no plan: they keep Burn's path.
 
 mod conv;
 mod dense;
+mod recurrent;
 pub(crate) mod simd;
 
-use crate::kernels::recurrent::{self, Cell, Dims, Weights};
+use crate::kernels::recurrent::Cell;
 use crate::models::{Model, PIXELS};
 use burn::prelude::*;
 use conv::{ConvPool, Plane};
 use dense::{Active, Dense};
 use rayon::prelude::*;
+use recurrent::Sequence;
 pub(crate) use simd::Isa;
 
 /// Side of the square input images.
@@ -44,12 +46,7 @@ enum Net {
         output: Dense,
     },
     Recurrent {
-        cell: Cell,
-        hidden: usize,
-        w_ih: Vec<f32>,
-        b_ih: Vec<f32>,
-        w_hh: Vec<f32>,
-        b_hh: Option<Vec<f32>>,
+        seq: Sequence,
         output: Dense,
     },
 }
@@ -116,19 +113,12 @@ impl Plan {
             Model::Recurrent(m) => {
                 let (cell, input, hidden, out) = m.layers();
                 let ((w_ih, b_ih), (w_hh, b_hh)) = (linear(input), linear(hidden));
+                let b_hh = if cell == Cell::Tanh { None } else { Some(b_hh?) };
+                let seq = Sequence::new(cell, SIDE, SIDE, w_ih, b_ih?, w_hh, b_hh, blank);
                 let (w, b) = linear(out);
                 let b = b?;
-                // The output layer's weight is `[hidden, classes]`.
-                let h = w.len() / b.len().max(1);
-                Net::Recurrent {
-                    cell,
-                    hidden: h,
-                    w_ih,
-                    b_ih: b_ih?,
-                    w_hh,
-                    b_hh: if cell == Cell::Tanh { None } else { Some(b_hh?) },
-                    output: Dense::new(h, b.len(), &w, &b, Some, false, 0.0),
-                }
+                let output = Dense::new(seq.hidden(), b.len(), &w, &b, Some, false, 0.0);
+                Net::Recurrent { seq, output }
             }
             Model::Snn(_) | Model::Csnn(_) => return None,
         };
@@ -142,13 +132,10 @@ impl Plan {
     }
 
     fn finite(&self) -> bool {
-        let ok = |v: &[f32]| v.iter().all(|x| x.is_finite());
         match &self.net {
             Net::Mlp { hidden, output } => hidden.finite() && output.finite(),
             Net::Cnn { conv1, conv2, output } => conv1.finite() && conv2.finite() && output.finite(),
-            Net::Recurrent { w_ih, b_ih, w_hh, b_hh, output, .. } => {
-                ok(w_ih) && ok(b_ih) && ok(w_hh) && b_hh.as_deref().is_none_or(ok) && output.finite()
-            }
+            Net::Recurrent { seq, output } => seq.finite() && output.finite(),
         }
     }
 
@@ -165,12 +152,10 @@ impl Plan {
         assert_eq!(images.len() % PIXELS, 0, "images are 784 pixels each");
         let (n, classes) = (images.len() / PIXELS, self.classes());
         let mut out = vec![0.0f32; n * classes];
-        if let Net::Recurrent { cell, hidden, w_ih, b_ih, w_hh, b_hh, output } = &self.net {
-            let d = Dims { batch: n, steps: SIDE, input: SIDE, hidden: *hidden };
-            let w = Weights { w_ih, b_ih, w_hh, b_hh: b_hh.as_deref() };
-            let (last, _) = recurrent::forward(*cell, d, images, &w, false);
+        if let Net::Recurrent { seq, output } = &self.net {
+            let last = seq.last(self.isa, images);
             let mut scratch = Scratch::new(self);
-            for (h, y) in last.chunks_exact(*hidden).zip(out.chunks_exact_mut(classes)) {
+            for (h, y) in last.chunks_exact(seq.hidden()).zip(out.chunks_exact_mut(classes)) {
                 output.row(self.isa, h, &mut scratch.logits, &mut scratch.active);
                 y.copy_from_slice(&scratch.logits[..classes]);
             }

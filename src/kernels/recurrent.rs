@@ -225,7 +225,7 @@ fn stream_block(cell: Cell, d: Dims, w: &Weights, bias: &[f32], x: &[f32], h_out
 
 /// The bias the cells add to the input projection: `b_ih`, plus `b_hh` for the LSTM (both add
 /// to the same pre-activation; the GRU adds `b_hh` inside its reset gate).
-fn cell_bias(cell: Cell, w: &Weights) -> Vec<f32> {
+pub(crate) fn cell_bias(cell: Cell, w: &Weights) -> Vec<f32> {
     let mut bias = w.b_ih.to_vec();
     if cell == Cell::Lstm {
         add(&mut bias, w.b_hh.expect("LSTM has a hidden bias"));
@@ -436,7 +436,7 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn tanh_cell(a: &mut [f32], bias: &[f32], h: &mut [f32]) {
+    pub(crate) fn tanh_cell(a: &mut [f32], bias: &[f32], h: &mut [f32]) {
         let n = h.len();
         let (a, bias) = (&a[..n], &bias[..n]);
         for j in 0..n {
@@ -456,7 +456,7 @@ simd_fn! {
 }
 
 simd_fn! {
-    fn lstm_cell(a: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
+    pub(crate) fn lstm_cell(a: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let n = c.len();
         let (ai, rest) = a.split_at_mut(n);
         let (af, rest) = rest.split_at_mut(n);
@@ -503,7 +503,7 @@ simd_fn! {
 
 simd_fn! {
     /// `gh` = h_{t−1}·W_hh without its bias `b_hh`; `b_ih` adds to the input projection `a`.
-    fn gru_cell(a: &mut [f32], b_ih: &[f32], gh: &[f32], b_hh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
+    pub(crate) fn gru_cell(a: &mut [f32], b_ih: &[f32], gh: &[f32], b_hh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
         let n = h.len();
         let (ar, rest) = a.split_at_mut(n);
         let (az, an) = rest.split_at_mut(n);
