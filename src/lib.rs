@@ -4,7 +4,8 @@
 //! (`models`, `train`, `backend`, `optimizer`) on MNIST-like data (`data`), or runs the grid's
 //! `[command]` under a supervisor (`process`), while `energy` measures it from RAPL and NVML
 //! counters (or says it estimates); `runner` orchestrates a crash-safe, resumable sweep whose
-//! rows `results` stores; `report` turns them into summaries and plots. `shard` and `slurm`
+//! rows `results` stores; `report` turns them into summaries and plots. `deploy` classifies with a
+//! trained model's weights packed for the CPU (evaluation and inference at deployment speed). `shard` and `slurm`
 //! spread a sweep over a cluster; `bench` times the models; `commands` is the glue behind the
 //! `cli`. docs/architecture.md gives the order in which modules may depend on each other.
 //!

@@ -866,6 +866,10 @@ fn inference_is_measured_after_training_and_can_be_skipped() {
     }
     assert_eq!(rows[0]["macs_per_image"], "406528");
     assert_eq!(rows[0]["acs_per_image"], "0.0");
+    // The MLP is classified by the forward-only path (every CPU this runs on has AVX2 or
+    // AVX-512), the spiking model by Burn's.
+    assert!(rows[0]["infer_runtime"].starts_with("deploy-avx"), "{:?}", rows[0]["infer_runtime"]);
+    assert_eq!(rows[1]["infer_runtime"], "flex");
     let csnn = &rows[1];
     assert_eq!(csnn["neuron_updates_per_image"], ((32 * 13 * 13 + 64 * 5 * 5) * 2).to_string());
     assert_eq!(csnn["layer_firing_rates"].split(';').count(), 2, "one rate per spiking layer");
@@ -879,6 +883,7 @@ fn inference_is_measured_after_training_and_can_be_skipped() {
     let r = &s.rows("out/results.csv")[0];
     assert_eq!(r["infer_j_per_image"], "");
     assert_eq!(r["infer_b1_latency_ms"], "");
+    assert_eq!(r["infer_runtime"], "");
     assert_eq!(r["macs_per_image"], "406528");
 }
 

@@ -128,7 +128,8 @@ fn a_sweep_records_its_machine_and_exports_for_codecarbon_and_prometheus() {
     assert_eq!(m["rapl_zones"], serde_json::json!([]), "no powercap tree: nothing summed");
     assert_eq!(m["wattsweep_version"], env!("CARGO_PKG_VERSION"));
     let results = std::fs::read_to_string(d.path("out/results.csv")).unwrap();
-    assert!(results.lines().next().unwrap().ends_with(",machine_id"), "appended at the end");
+    let header = results.lines().next().unwrap();
+    assert!(header.ends_with(",machine_id,infer_runtime"), "appended at the end: {header}");
     let rows = common::csv_rows(&d.path("out/results.csv"));
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r["machine_id"] == id), "every row carries it");

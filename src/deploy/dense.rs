@@ -171,8 +171,8 @@ unsafe fn tile<V: Vector, const NV: usize, const U: usize>(
     // the tile's columns.
     unsafe {
         let mut acc = [[V::zero(); NV]; U];
-        for v in 0..NV {
-            acc[0][v] = V::load(b.add(v * l));
+        for (v, acc) in acc[0].iter_mut().enumerate() {
+            *acc = V::load(b.add(v * l));
         }
         let n = a.at.len();
         let (at, value) = (a.at.as_ptr(), a.value.as_ptr());

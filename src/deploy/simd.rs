@@ -4,7 +4,7 @@
 //! The kernels are written once, generic over [`Vector`]; each entry point is compiled per
 //! instruction set inside a `#[target_feature]` function, so the vector methods inline into it.
 //! A CPU with neither AVX-512F nor AVX2+FMA (or another architecture) has no [`Isa`]: inference
-//! then takes the training kernels' path (`deploy::Plan::new` returns `None`).
+//! then takes the training kernels' path (a plan is not made).
 
 /// The instruction set the forward-only kernels run with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,89 +79,88 @@ pub(crate) trait Vector: Copy {
 }
 
 #[cfg(target_arch = "x86_64")]
-mod x86 {
-    use super::Vector;
-    use std::arch::x86_64::*;
+use std::arch::x86_64::*;
 
-    impl Vector for __m512 {
-        const LANES: usize = 16;
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn zero() -> Self {
-            _mm512_setzero_ps()
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn splat(x: f32) -> Self {
-            _mm512_set1_ps(x)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller promises 16 readable elements.
-            unsafe { _mm512_loadu_ps(p) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn store(self, p: *mut f32) {
-            // SAFETY: the caller promises 16 writable elements.
-            unsafe { _mm512_storeu_ps(p, self) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn mul_add(self, b: Self, c: Self) -> Self {
-            _mm512_fmadd_ps(self, b, c)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn add(self, b: Self) -> Self {
-            _mm512_add_ps(self, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        unsafe fn max(self, b: Self) -> Self {
-            _mm512_max_ps(self, b)
-        }
+#[cfg(target_arch = "x86_64")]
+impl Vector for __m512 {
+    const LANES: usize = 16;
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn zero() -> Self {
+        _mm512_setzero_ps()
     }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn splat(x: f32) -> Self {
+        _mm512_set1_ps(x)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller promises 16 readable elements.
+        unsafe { _mm512_loadu_ps(p) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller promises 16 writable elements.
+        unsafe { _mm512_storeu_ps(p, self) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        _mm512_fmadd_ps(self, b, c)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn add(self, b: Self) -> Self {
+        _mm512_add_ps(self, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn max(self, b: Self) -> Self {
+        _mm512_max_ps(self, b)
+    }
+}
 
-    impl Vector for __m256 {
-        const LANES: usize = 8;
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn zero() -> Self {
-            _mm256_setzero_ps()
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn splat(x: f32) -> Self {
-            _mm256_set1_ps(x)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller promises 8 readable elements.
-            unsafe { _mm256_loadu_ps(p) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn store(self, p: *mut f32) {
-            // SAFETY: the caller promises 8 writable elements.
-            unsafe { _mm256_storeu_ps(p, self) }
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn mul_add(self, b: Self, c: Self) -> Self {
-            _mm256_fmadd_ps(self, b, c)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn add(self, b: Self) -> Self {
-            _mm256_add_ps(self, b)
-        }
-        #[inline]
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn max(self, b: Self) -> Self {
-            _mm256_max_ps(self, b)
-        }
+#[cfg(target_arch = "x86_64")]
+impl Vector for __m256 {
+    const LANES: usize = 8;
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn zero() -> Self {
+        _mm256_setzero_ps()
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn splat(x: f32) -> Self {
+        _mm256_set1_ps(x)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn load(p: *const f32) -> Self {
+        // SAFETY: the caller promises 8 readable elements.
+        unsafe { _mm256_loadu_ps(p) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn store(self, p: *mut f32) {
+        // SAFETY: the caller promises 8 writable elements.
+        unsafe { _mm256_storeu_ps(p, self) }
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+        _mm256_fmadd_ps(self, b, c)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn add(self, b: Self) -> Self {
+        _mm256_add_ps(self, b)
+    }
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn max(self, b: Self) -> Self {
+        _mm256_max_ps(self, b)
     }
 }

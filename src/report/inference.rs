@@ -7,7 +7,7 @@ use crate::report::fmt::{finite, num, pct, setting_label, text};
 use crate::report::read::ReportData;
 use crate::results::ResultRow;
 
-pub(crate) const HEADERS: [&str; 14] = [
+pub(crate) const HEADERS: [&str; 15] = [
     "# (inference)",
     "# (training J/pt)",
     "trial",
@@ -17,6 +17,7 @@ pub(crate) const HEADERS: [&str; 14] = [
     "measured J/image (batch 1)",
     "batch-1 latency (ms)",
     "images/s (batch)",
+    "runtime",
     "MACs/image",
     "ACs/image",
     "neuron updates/image",
@@ -55,6 +56,14 @@ pub(crate) fn inference_text(data: &ReportData) -> Option<InferenceText> {
         "Measured: after training, each trial classified the test set at its training batch size and then images one at a time (batch 1), with the same counters as training (energy source: {}). These are what inference costs on this machine. Ranked by measured energy per image at the batch size; the second column is the trial's place in the training ranking (energy per accuracy point).",
         sources.join(", ")
     ));
+    let runtimes: Vec<String> =
+        crate::report::analysis::distinct(rows.iter().filter_map(|r| r.infer_runtime.as_deref()));
+    if !runtimes.is_empty() {
+        p.push(format!(
+            "Classified by (the runtime column): {}. `deploy-*` is wattsweep's forward-only path (weights packed once, no autograd, fused kernels for this CPU's instruction set, as fast as ONNX Runtime or faster on every model it runs; docs/benchmarks.md); `flex`, `tch` and `tch-cuda` are the training backend's own forward pass, slower than a deployed model would run.",
+            runtimes.join(", ")
+        ));
+    }
     if sources.iter().any(|s| s.contains("estimate")) {
         p.push("This machine's figures include an estimate (no RAPL): per-image energies then follow time and assumed power, not a measurement.".into());
     }
@@ -112,6 +121,7 @@ pub(crate) fn inference_text(data: &ReportData) -> Option<InferenceText> {
                 num(r.infer_b1_j_per_image),
                 num(r.infer_b1_latency_ms),
                 num(r.infer_images_per_s),
+                text(r.infer_runtime.as_deref()),
                 text(r.macs_per_image.map(|m| m.to_string()).as_deref()),
                 num(r.acs_per_image),
                 text(r.neuron_updates_per_image.map(|m| m.to_string()).as_deref()),

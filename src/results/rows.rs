@@ -244,6 +244,12 @@ pub(crate) struct ResultRow {
     /// the fields that change a trial's joules); empty for rows written before the column.
     #[serde(default)]
     pub machine_id: Option<String>,
+    /// What classified the test images in the evaluation and inference windows:
+    /// `deploy-avx512` or `deploy-avx2` (wattsweep's forward-only path, `src/deploy`), else the
+    /// backend's own forward pass (`flex` for the spiking models or `WATTSWEEP_KERNELS=off`,
+    /// `tch`, `tch-cuda`); empty when no inference phase ran (and for command trials).
+    #[serde(default)]
+    pub infer_runtime: Option<String>,
 }
 
 /// One epoch's row in `epochs.csv`.

@@ -139,6 +139,7 @@ pub(super) fn fill_inference(row: &mut ResultRow, inf: &Inference, idle_power_w:
     let single = per(&inf.single, r.single_images);
     row.infer_b1_j_per_image = single.map(|(j, _)| j);
     row.infer_b1_net_j_per_image = net(single, r.single_images);
+    row.infer_runtime = Some(r.runtime.clone()).filter(|s| !s.is_empty());
 }
 
 /// A hot package throttles: above this (°C) at the end of training, the trial is flagged.

@@ -361,7 +361,8 @@ pub(super) fn evaluate(model: &Model, test: &Prepared, device: &Device) -> Evalu
         let mut correct = 0usize;
         for rows in test.batches(EVAL_BATCH) {
             let predicted = plan.classify(test.pixels(rows.clone()));
-            correct += predicted.iter().zip(&test.y[rows]).filter(|(p, y)| **p == **y as usize).count();
+            correct +=
+                predicted.iter().zip(&test.y[rows]).filter(|(p, y)| **p == **y as usize).count();
         }
         let accuracy = correct as f64 / test.len().max(1) as f64;
         return Evaluation { accuracy, firing_rate: None, spikes: None };

@@ -5,8 +5,8 @@
 use super::batches::Prepared;
 use crate::backend::Backend;
 use crate::deploy;
-use crate::names::Named;
 use crate::models::Model;
+use crate::names::Named;
 use burn::prelude::*;
 use std::ops::Range;
 use std::time::Instant;

@@ -14,6 +14,7 @@ fn row(id: &str, model: &str, j: f64, pj: f64, mem: f64, acc: f64) -> ResultRow 
         ops_energy_pj_per_image: Some(pj),
         ops_mem_energy_pj_per_image: Some(mem),
         firing_rate: (model == "snn").then_some(0.1),
+        infer_runtime: Some(if model == "snn" { "flex" } else { "deploy-avx2" }.into()),
         ..Default::default()
     }
 }
@@ -34,5 +35,9 @@ fn ranks_by_measured_energy_and_compares_modelled_snn_with_ann() {
     let all = t.paragraphs.join("\n");
     assert!(all.contains("2.00× the energy of the cheapest non-spiking one (mlp b"), "{all}");
     assert!(all.contains("up to 98.49 %"), "{all}");
+    assert!(all.contains("Classified by (the runtime column): deploy-avx2, flex."), "{all}");
+    let runtime = HEADERS.iter().position(|h| *h == "runtime").unwrap();
+    let runtimes: Vec<&str> = t.rows.iter().map(|r| r[runtime].as_str()).collect();
+    assert_eq!(runtimes, vec!["deploy-avx2", "flex", "deploy-avx2"]);
     assert!(inference_text(&ReportData::default()).is_none());
 }

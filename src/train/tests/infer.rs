@@ -1,8 +1,8 @@
 //! The inference phase's structure (its timing is measured, not tested).
 
 use super::*;
-use crate::data::{Dataset, synthetic};
 use crate::backend::Backend;
+use crate::data::{Dataset, synthetic};
 use crate::models::{ModelKind, ModelSettings};
 
 #[test]

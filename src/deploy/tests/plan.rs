@@ -53,11 +53,12 @@ fn burn_classes(logits: &[f32]) -> Vec<(usize, bool)> {
         .chunks_exact(10)
         .map(|row| {
             let best = argmax(row);
-            let runner_up =
-                row.iter().enumerate().filter(|(i, _)| *i != best).map(|(_, v)| *v).fold(
-                    f32::NEG_INFINITY,
-                    f32::max,
-                );
+            let runner_up = row
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != best)
+                .map(|(_, v)| *v)
+                .fold(f32::NEG_INFINITY, f32::max);
             (best, row[best] - runner_up > 1e-4 * row[best].abs().max(1.0))
         })
         .collect()
@@ -87,7 +88,10 @@ fn every_plan_gives_burns_logits_and_classes_on_every_instruction_set() {
             for (i, (ours, (theirs, clear))) in
                 plan.classify(&images).into_iter().zip(burn_classes(&burn)).enumerate()
             {
-                assert!(!clear || ours == theirs, "{name} on {isa:?}: image {i}: {ours} ≠ {theirs}");
+                assert!(
+                    !clear || ours == theirs,
+                    "{name} on {isa:?}: image {i}: {ours} ≠ {theirs}"
+                );
             }
             // One at a time (the batch-1 path, on this thread; the recurrent models' own
             // sequence code) gives Burn's logits too.
