@@ -35,6 +35,45 @@ macro_rules! simd_fn {
 }
 pub(crate) use simd_fn;
 
+/// [`simd_fn!`] with a third version compiled for AVX-512F (16 lanes), picked first where the CPU
+/// has it: for element-wise bodies heavy enough that the width pays (the recurrent cells' gate
+/// exponentials). Each element is computed by the same operations in every version, so the
+/// results are the same.
+macro_rules! simd_fn_wide {
+    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$m])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn imp<M: $crate::kernels::simd::MulAdd>($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) {
+                    imp::<$crate::kernels::simd::Fused>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) {
+                    imp::<$crate::kernels::simd::Fused>($($arg),*)
+                }
+                if $crate::kernels::simd::has_avx512() {
+                    // SAFETY: the CPU supports the features `avx512` was compiled for.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if $crate::kernels::simd::has_avx2() {
+                    // SAFETY: the CPU supports the features `avx2` was compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            imp::<$crate::kernels::simd::Separate>($($arg),*)
+        }
+    };
+}
+pub(crate) use simd_fn_wide;
+
 /// `a·b + c` as the kernel version at hand computes it best.
 pub(crate) trait MulAdd {
     fn mul_add(a: f32, b: f32, c: f32) -> f32;
@@ -65,6 +104,13 @@ impl MulAdd for Separate {
 #[inline]
 pub(crate) fn has_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// Whether the CPU has AVX-512F, AVX2 and FMA (cached by std after the first call).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f") && has_avx2()
 }
 
 /// e^x for f32, Cephes' `expf` polynomial (relative error ≲ 2e-7 over the clamped range).
