@@ -3,12 +3,13 @@
 
 use super::conv::{ConvPool, Plane};
 use super::dense::{Active, Dense};
-use super::recurrent::Sequence;
+use super::recurrent::{Sequence, Steps};
 use super::simd::Isa;
 use crate::kernels::recurrent::Cell;
 use crate::models::{Model, PIXELS};
 use burn::prelude::*;
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// Side of the square input images.
 const SIDE: usize = 28;
@@ -131,26 +132,29 @@ impl Plan {
         let (n, classes) = (images.len() / PIXELS, self.classes());
         let mut out = vec![0.0f32; n * classes];
         if let Net::Recurrent { seq, output } = &self.net {
-            let last = seq.last(self.isa, images);
-            let mut scratch = Scratch::new(self);
-            for (h, y) in last.chunks_exact(seq.hidden()).zip(out.chunks_exact_mut(classes)) {
-                output.row(self.isa, h, &mut scratch.logits, &mut scratch.active);
-                y.copy_from_slice(&scratch.logits[..classes]);
-            }
+            with_scratch(self, |s| {
+                let last = seq.last(self.isa, images, &mut s.steps);
+                for (h, y) in last.chunks_exact(seq.hidden()).zip(out.chunks_exact_mut(classes)) {
+                    output.row(self.isa, h, &mut s.logits, &mut s.active);
+                    y.copy_from_slice(&s.logits[..classes]);
+                }
+            });
             return out;
         }
         if n <= IMAGES_PER_TASK {
-            // Batch 1 and other small calls: on this thread, no task to hand out.
-            let mut scratch = Scratch::new(self);
-            for (x, y) in images.chunks_exact(PIXELS).zip(out.chunks_exact_mut(classes)) {
-                self.image(x, y, &mut scratch);
-            }
+            // Batch 1 and other small calls: on this thread, no task to hand out, and the
+            // thread's buffers from the previous call.
+            with_scratch(self, |s| {
+                for (x, y) in images.chunks_exact(PIXELS).zip(out.chunks_exact_mut(classes)) {
+                    self.image(x, y, s);
+                }
+            });
         } else {
             images
                 .par_chunks(IMAGES_PER_TASK * PIXELS)
                 .zip(out.par_chunks_mut(IMAGES_PER_TASK * classes))
                 .for_each_init(
-                    || Scratch::new(self),
+                    || Scratch::fitted(self),
                     |scratch, (xs, ys)| {
                         for (x, y) in xs.chunks_exact(PIXELS).zip(ys.chunks_exact_mut(classes)) {
                             self.image(x, y, scratch);
@@ -198,16 +202,42 @@ fn pooled_twice() -> usize {
 }
 
 /// A thread's buffers: hidden activations (or the first pooled plane), the second pooled plane,
-/// the padded logits and the active inputs.
+/// the padded logits, the active inputs and a recurrent sequence's state. Every kernel writes
+/// all it later reads, so reused buffers need no clearing.
+#[derive(Default)]
 struct Scratch {
     hidden: Vec<f32>,
     pooled: Vec<f32>,
     logits: Vec<f32>,
     active: Active,
+    steps: Steps,
+}
+
+thread_local! {
+    /// The buffers of the calls that run on the calling thread (batch 1): allocated once.
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+/// Runs `f` with this thread's buffers, sized for `plan`.
+fn with_scratch<R>(plan: &Plan, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => {
+            s.fit(plan);
+            f(&mut s)
+        }
+        // Only if `f` itself classified (it does not): fresh buffers rather than a panic.
+        Err(_) => f(&mut Scratch::fitted(plan)),
+    })
 }
 
 impl Scratch {
-    fn new(plan: &Plan) -> Scratch {
+    fn fitted(plan: &Plan) -> Scratch {
+        let mut s = Scratch::default();
+        s.fit(plan);
+        s
+    }
+
+    fn fit(&mut self, plan: &Plan) {
         let (hidden, pooled, out) = match &plan.net {
             Net::Mlp { hidden, output } => (hidden.width(), 0, output.width()),
             Net::Cnn { conv1, conv2, output } => {
@@ -217,12 +247,9 @@ impl Scratch {
             }
             Net::Recurrent { output, .. } => (0, 0, output.width()),
         };
-        Scratch {
-            hidden: vec![0.0; hidden],
-            pooled: vec![0.0; pooled],
-            logits: vec![0.0; out],
-            active: Active::default(),
-        }
+        self.hidden.resize(hidden, 0.0);
+        self.pooled.resize(pooled, 0.0);
+        self.logits.resize(out, 0.0);
     }
 }
 

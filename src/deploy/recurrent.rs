@@ -82,7 +82,8 @@ impl Sequence {
     }
 
     /// h_T `[n, hidden]` of `n` sequences `[steps, input]`.
-    pub(crate) fn last(&self, isa: Isa, x: &[f32]) -> Vec<f32> {
+    /// `steps`: the calling thread's buffers for the one-at-a-time path.
+    pub(crate) fn last(&self, isa: Isa, x: &[f32], steps: &mut Steps) -> Vec<f32> {
         let n = x.len() / (self.steps * self.input);
         if n > ONE_BY_ONE {
             let d = Dims { batch: n, steps: self.steps, input: self.input, hidden: self.hidden };
@@ -94,10 +95,9 @@ impl Sequence {
             };
             return recurrent::forward(self.cell, d, x, &w, false).0;
         }
-        let mut s = Steps::default();
         let mut out = Vec::with_capacity(n * self.hidden);
         for seq in x.chunks_exact(self.steps * self.input) {
-            out.extend_from_slice(self.one(isa, seq, &mut s));
+            out.extend_from_slice(self.one(isa, seq, steps));
         }
         out
     }
