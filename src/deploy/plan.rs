@@ -52,6 +52,11 @@ impl Plan {
     /// (a diverged model keeps Burn's path, whose NaN semantics the divergence checks rely on).
     /// `blank` is a blank pixel as the images are normalised: the MLP skips those pixels.
     pub(crate) fn new(model: &Model, isa: Isa, blank: f32) -> Option<Plan> {
+        // The kernels' `unsafe` rests on this: a plan only ever runs with an instruction set the
+        // CPU has.
+        if !Isa::supported().contains(&isa) {
+            return None;
+        }
         let net = match model {
             Model::Mlp(m) => {
                 let [h, o] = m.layers();
@@ -90,7 +95,12 @@ impl Plan {
             Model::Recurrent(m) => {
                 let (cell, input, hidden, out) = m.layers();
                 let ((w_ih, b_ih), (w_hh, b_hh)) = (linear(input), linear(hidden));
-                let b_hh = if cell == Cell::Tanh { None } else { Some(b_hh?) };
+                // The tanh RNN's recurrent layer has no bias (as the training kernels assume).
+                let b_hh = match (cell, b_hh) {
+                    (Cell::Tanh, None) => None,
+                    (Cell::Tanh, Some(_)) | (_, None) => return None,
+                    (_, b) => b,
+                };
                 let seq = Sequence::new(cell, SIDE, SIDE, w_ih, b_ih?, w_hh, b_hh, blank);
                 let (w, b) = linear(out);
                 let b = b?;
@@ -253,9 +263,14 @@ impl Scratch {
     }
 }
 
+/// The first largest logit, or the first NaN (as burn-flex's argmax: finite weights can still
+/// overflow to NaN logits, and both paths must then count the same accuracy).
 fn argmax(row: &[f32]) -> usize {
     let mut best = 0;
     for (i, &v) in row.iter().enumerate() {
+        if v.is_nan() {
+            return i;
+        }
         if v > row[best] {
             best = i;
         }

@@ -78,7 +78,12 @@ impl Sequence {
 
     pub(crate) fn finite(&self) -> bool {
         let ok = |v: &[f32]| v.iter().all(|x| x.is_finite());
-        ok(&self.w_ih) && ok(&self.b_ih) && ok(&self.w_hh) && self.b_hh.as_deref().is_none_or(ok)
+        ok(&self.w_ih)
+            && ok(&self.b_ih)
+            && ok(&self.w_hh)
+            && self.b_hh.as_deref().is_none_or(ok)
+            && self.ih.finite()
+            && self.hh.finite()
     }
 
     /// h_T `[n, hidden]` of `n` sequences `[steps, input]`.

@@ -25,13 +25,26 @@ fn settings() -> Vec<(&'static str, ModelSettings)> {
         ("lstm", ModelSettings::defaults(ModelKind::Lstm)),
         ("gru", ModelSettings::defaults(ModelKind::Gru)),
         ("gru hidden 9", rnn(RecurrentCell::Gru, 9)),
+        ("lstm hidden 9", rnn(RecurrentCell::Lstm, 9)),
+        ("rnn hidden 5", rnn(RecurrentCell::Tanh, 5)),
     ]
 }
 
-/// Normalised MNIST-like digits (mostly blank pixels), and their blank value.
+/// Normalised MNIST-like digits, four fifths of their pixels blank (as in MNIST), and the blank
+/// value.
 fn digits(n: usize, seed: u64) -> (Vec<f32>, f32) {
-    let p = Prepared::from_split(&synthetic(n, seed), None, Dataset::Mnist.mean_std());
-    (p.images().to_vec(), p.blank())
+    let mut split = synthetic(n, seed);
+    // The synthetic set's noise (0..63) on every pixel, kept on one in five.
+    for (i, p) in split.images.iter_mut().enumerate() {
+        if *p < 64 && i % 5 != 0 {
+            *p = 0;
+        }
+    }
+    let p = Prepared::from_split(&split, None, Dataset::Mnist.mean_std());
+    let blank = p.blank();
+    let share = p.images().iter().filter(|&&v| v == blank).count() as f64 / p.images().len() as f64;
+    assert!(share > 0.7, "{share} of the test digits are blank");
+    (p.images().to_vec(), blank)
 }
 
 fn burn_logits(model: &Model, images: &[f32]) -> Vec<f32> {
@@ -136,35 +149,54 @@ fn spiking_and_non_finite_models_have_no_plan() {
         let model = train::init_model(&ModelSettings::defaults(kind), &device, 1);
         assert!(Plan::new(&model, isa, 0.0).is_none(), "{kind:?} has a plan");
     }
-    let model = train::init_model(&ModelSettings::defaults(ModelKind::Mlp), &device, 1);
-    let Model::Mlp(mut mlp) = model else { unreachable!() };
-    let [hidden, _] = mlp.layers();
-    let w = hidden.weight.val();
-    let [rows, cols] = w.dims();
-    let poisoned = w.slice_assign(
-        [0..1, 0..1],
-        Tensor::<2>::from_data(TensorData::new(vec![f32::NAN], [1, 1]), &device),
-    );
-    assert_eq!(poisoned.dims(), [rows, cols]);
-    mlp = mlp.map(&mut Replace(Some(poisoned)));
-    assert!(Plan::new(&Model::Mlp(mlp), isa, 0.0).is_none(), "a NaN weight was packed");
+    for kind in [ModelKind::Mlp, ModelKind::Cnn, ModelKind::Rnn, ModelKind::Lstm, ModelKind::Gru] {
+        let model = train::init_model(&ModelSettings::defaults(kind), &device, 1);
+        assert!(Plan::new(&model, isa, 0.0).is_some(), "{kind:?} has no plan");
+        // Every parameter poisoned in turn: none may be packed.
+        let params = model.num_params();
+        let mut index = 0;
+        loop {
+            let mut poison = Poison { target: index, seen: 0 };
+            let poisoned = model.clone().map(&mut poison);
+            if poison.seen <= index {
+                break;
+            }
+            assert!(
+                Plan::new(&poisoned, isa, 0.0).is_none(),
+                "{kind:?}: NaN in parameter {index} was packed"
+            );
+            index += 1;
+        }
+        assert!(index >= 4 && params > 0, "{kind:?}: {index} parameters poisoned");
+    }
 }
 
-/// Replaces the first `[784, hidden]` parameter met (the hidden layer's weight).
-struct Replace(Option<Tensor<2>>);
+#[test]
+fn an_instruction_set_the_cpu_lacks_makes_no_plan() {
+    let model = train::init_model(&ModelSettings::defaults(ModelKind::Mlp), &Device::flex(), 1);
+    for isa in [Isa::Avx512, Isa::Avx2] {
+        let plan = Plan::new(&model, isa, 0.0);
+        assert_eq!(plan.is_some(), Isa::supported().contains(&isa), "{isa:?}");
+    }
+}
 
-impl burn::module::ModuleMapper for Replace {
+#[test]
+fn argmax_takes_the_first_largest_or_the_first_nan() {
+    assert_eq!(argmax(&[1.0, 3.0, 3.0, 2.0]), 1);
+    assert_eq!(argmax(&[1.0, f32::NAN, 3.0, f32::NAN]), 1);
+    assert_eq!(argmax(&[f32::NAN, 5.0]), 0);
+}
+
+/// Multiplies the `target`-th float parameter met by NaN.
+struct Poison {
+    target: usize,
+    seen: usize,
+}
+
+impl burn::module::ModuleMapper for Poison {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let is_hidden = D == 2 && param.val().dims()[0] == PIXELS;
-        match (is_hidden, self.0.take()) {
-            (true, Some(t)) => {
-                let t: Tensor<D> = Tensor::from_data(t.into_data(), &param.val().device());
-                Param::from_tensor(t)
-            }
-            (_, t) => {
-                self.0 = t;
-                param
-            }
-        }
+        let hit = self.seen == self.target;
+        self.seen += 1;
+        if hit { Param::from_tensor(param.val() * f32::NAN) } else { param }
     }
 }
