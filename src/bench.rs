@@ -29,6 +29,8 @@ pub(crate) struct BenchResult {
     pub infer_b1_images_per_s: f64,
     /// Inference: median milliseconds per image at batch 1.
     pub infer_b1_latency_ms: f64,
+    /// What classified in evaluation and inference (results.csv's `infer_runtime`).
+    pub infer_runtime: String,
     pub test_accuracy: f64,
     pub train_time_s: f64,
     /// Peak resident memory during this model's run, MiB.
@@ -101,6 +103,7 @@ pub(crate) fn run(opts: &BenchOptions, dataset: Dataset, data: &LoadedData) -> V
                 infer_images_per_s: per_s(inf.batch_images, inf.batch_time_s),
                 infer_b1_images_per_s: per_s(1, inf.single_median_s),
                 infer_b1_latency_ms: inf.single_median_s * 1e3,
+                infer_runtime: inf.runtime.clone(),
                 test_accuracy: r.test_accuracy.unwrap_or(f64::NAN),
                 train_time_s: r.train_time_s,
                 peak_rss_mb: crate::memory::peak_rss_mb(),

@@ -356,9 +356,10 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
         )?;
         writeln!(
             out,
-            "{:<6} {:>8} {:>12} {:>12} {:>13} {:>13} {:>9} {:>9} {:>14}",
+            "{:<6} {:>8} {:>14} {:>12} {:>12} {:>13} {:>13} {:>9} {:>9} {:>14}",
             "model",
             "backend",
+            "infer runtime",
             "train img/s",
             "eval img/s",
             "infer img/s",
@@ -383,9 +384,10 @@ fn bench_cmd(args: BenchArgs) -> Result<u8> {
                 };
                 writeln!(
                     out,
-                    "{:<6} {:>8} {:>12.0} {:>12.0} {:>13.0} {:>13.4} {:>9.4} {:>9} {:>14}",
+                    "{:<6} {:>8} {:>14} {:>12.0} {:>12.0} {:>13.0} {:>13.4} {:>9.4} {:>9} {:>14}",
                     r.model,
                     r.backend,
+                    r.infer_runtime,
                     r.train_images_per_s,
                     r.eval_images_per_s,
                     r.infer_images_per_s,

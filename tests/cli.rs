@@ -947,9 +947,14 @@ fn bench_reports_the_measured_fma_peak_and_the_mlps_share_of_it() {
     assert!((share - gflops / peak).abs() < 1e-9, "{share}");
     // The CNN's FLOPs are not counted (its backward skips the pool's losers): no figure, not 0.
     assert!(cnn["train_gflop_per_s"].is_null() && cnn["train_share_of_fma_peak"].is_null());
+    // Both classify with the forward-only path, and say so.
+    for m in [mlp, cnn] {
+        assert!(m["infer_runtime"].as_str().unwrap().starts_with("deploy-avx"), "{m}");
+    }
     // The table says the same in words.
     let out = sb.cmd(&args).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("fp32 FMA peak, measured: "), "{text}");
     assert!(text.contains("train GFLOP/s") && text.contains(" %)"), "{text}");
+    assert!(text.contains("infer runtime") && text.contains(" deploy-avx"), "{text}");
 }

@@ -439,6 +439,19 @@ fn measure_reports_joules_and_exits_with_the_commands_code() {
     assert!(e.contains(" J in ") && e.contains("energy source rapl"), "{e}");
     assert!(e.contains("test_accuracy 0.25"), "{e}");
     let row = &d.rows("m.csv")[0];
+    // The machine it ran on, as a sweep's machine.json would name it.
+    let id = &row["machine_id"];
+    assert!(id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()), "{id:?}");
+    d.write("ok.py", "print('wattsweep: {\"test_accuracy\": 0.5}')\n");
+    d.write(
+        "same.toml",
+        "name = \"m\"\nbackend = \"command\"\n[energy]\nidle_s = 0\n[grid]\nmodel = [\"x\"]\n[command]\nargv = [\"python3\", \"ok.py\"]\n",
+    );
+    let sweep = d.run_cmd("same.toml", root.to_str().unwrap(), &[]).output().unwrap();
+    assert_eq!(sweep.status.code(), Some(0), "{}", stderr(&sweep));
+    let machine: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path("out/machine.json")).unwrap()).unwrap();
+    assert_eq!(machine["machine_id"].as_str(), Some(id.as_str()), "a sweep's machine.json agrees");
     let w = num(row, "energy_j") / num(row, "train_time_s");
     assert!((w - 20.0).abs() < 1.5, "{w} W");
     // The command's output passes through.

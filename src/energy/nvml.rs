@@ -126,20 +126,19 @@ fn all_boards(nvml: &Arc<Nvml>) -> Result<Vec<Board>, String> {
 /// Open NVML, put back power limits a killed wattsweep left lowered (see `limits.rs`), and
 /// wrap the GPUs `selection` names (see `visible.rs`).
 pub(super) fn load_nvml_gpus(selection: &GpuSelection, state_dir: &Path) -> LoadedGpus {
+    // NVML installed but failing: said now, and kept for `sensors` and the tch-cuda check.
+    let failed = |problem: String| {
+        tracing::warn!("{problem}");
+        LoadedGpus { problem: Some(problem), ..LoadedGpus::default() }
+    };
     let nvml = match open_nvml() {
         Ok(Some(n)) => n,
         Ok(None) => return LoadedGpus::default(),
-        Err(problem) => {
-            tracing::warn!("{problem}");
-            return LoadedGpus { problem: Some(problem), ..LoadedGpus::default() };
-        }
+        Err(problem) => return failed(problem),
     };
     let mut found = match all_boards(&nvml) {
         Ok(f) => f,
-        Err(problem) => {
-            tracing::warn!("{problem}");
-            return LoadedGpus { problem: Some(problem), ..LoadedGpus::default() };
-        }
+        Err(problem) => return failed(problem),
     };
     for dir in limits::recovery_dirs(state_dir) {
         limits::recover(&dir, &mut found);

@@ -46,6 +46,17 @@ impl Machine {
     }
 }
 
+/// This machine as `machine.json` records it, with its `machine_id`: the host, the RAPL zones
+/// `meter` sums, and the GPUs, driver and power limits it found (a sweep's machine.json, and the
+/// `machine_id` of `wattsweep measure`'s row).
+pub(super) fn machine_info(meter: &crate::energy::Meter) -> crate::machine::MachineInfo {
+    let zones = meter.zones().iter().filter(|z| z.is_summed()).map(|z| z.label.clone()).collect();
+    let mut machine = crate::machine::probe(std::path::Path::new("/"), zones, meter.gpu_names());
+    machine.gpu_driver = meter.gpu_driver();
+    machine.gpu_power_limits_w = meter.gpu_power_limits_w();
+    machine.with_id()
+}
+
 pub(super) fn hostname() -> String {
     System::host_name().unwrap_or_else(|| "unknown".into())
 }

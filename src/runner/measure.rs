@@ -4,7 +4,7 @@
 //! is the command's own.
 
 use super::budget::BudgetState;
-use super::environment::{hostname, slurm_job_id};
+use super::environment::{hostname, machine_info, slurm_job_id};
 use super::idle::measure_idle;
 use super::interrupt::Interrupt;
 use super::launch::{self, Launch, Stop, Watch};
@@ -119,6 +119,7 @@ pub(crate) fn measure(opts: &MeasureOptions) -> Result<u8> {
             command_cpu_s: ran.status.as_ref().map(|s| s.cpu_s),
             hostname: hostname(),
             slurm_job_id: slurm_job_id(),
+            machine_id: Some(machine_info(&meter).machine_id),
             started_at,
             finished_at: super::environment::now_iso(),
             wattsweep_version: env!("CARGO_PKG_VERSION").into(),

@@ -273,11 +273,7 @@ pub(crate) fn run_sweep(
     );
     write_atomic(&out.join("run.json"), &serde_json::to_vec_pretty(&info)?)?;
     // machine.json, and a warning when the results here were measured on another machine.
-    let zones = meter.zones().iter().filter(|z| z.is_summed()).map(|z| z.label.clone()).collect();
-    let mut machine = crate::machine::probe(Path::new("/"), zones, meter.gpu_names());
-    machine.gpu_driver = meter.gpu_driver();
-    machine.gpu_power_limits_w = meter.gpu_power_limits_w();
-    let machine = machine.with_id();
+    let machine = super::environment::machine_info(&meter);
     let earlier = previous.values().map(|r| r.machine_id.as_deref().unwrap_or_default());
     crate::machine::record_machine(&out, &machine, earlier)?;
 

@@ -156,6 +156,17 @@ pub(crate) fn describe(r: &MergeReport, out: &Path) -> String {
         r.trials,
         r.epochs
     );
+    match r.machines.as_slice() {
+        [] => {}
+        [id] => s += &format!("machine {id}: every shard's machine.json, copied to machine.json\n"),
+        ids => {
+            s += &format!(
+                "machines: the shards ran on {} machines ({}); machine.json stays in each shard, and every row names its machine_id\n",
+                ids.len(),
+                ids.join(", ")
+            )
+        }
+    }
     if r.duplicates > 0 {
         s += &format!("duplicates: {} attempt rows seen more than once, kept once\n", r.duplicates);
     }

@@ -67,6 +67,8 @@ pub(crate) struct MergeReport {
     pub outside_plan: usize,
     pub epochs: usize,
     pub torn: Vec<PathBuf>,
+    /// The distinct `machine_id`s of the shards' machine.json, sorted.
+    pub machines: Vec<String>,
 }
 
 impl MergeReport {
@@ -322,5 +324,26 @@ pub(crate) fn merge_dir(out: &Path) -> Result<MergeReport> {
             write_atomic(&out.join("power").join(format!("{id}.csv")), &bytes)?;
         }
     }
-    Ok(m.report)
+    let mut report = m.report;
+    report.machines = merge_machine(out, &sources)?;
+    Ok(report)
+}
+
+/// `<out>/machine.json` from the shards': written when they all ran on one machine (as
+/// `compare` and `export` read it), left alone when they ran on several (each shard keeps its
+/// own, and every row its `machine_id`). Returns the shards' distinct machine ids.
+fn merge_machine(out: &Path, sources: &[Source]) -> Result<Vec<String>> {
+    let shards: Vec<_> = sources
+        .iter()
+        .filter(|s| s.dir != out)
+        .filter_map(|s| crate::machine::read_machine(&s.dir))
+        .filter(|m| !m.machine_id.is_empty())
+        .collect();
+    let mut ids: Vec<String> = shards.iter().map(|m| m.machine_id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    if let ([_], Some(first)) = (ids.as_slice(), shards.first()) {
+        write_atomic(&out.join(crate::machine::MACHINE_FILE), &serde_json::to_vec_pretty(first)?)?;
+    }
+    Ok(ids)
 }

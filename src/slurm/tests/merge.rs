@@ -293,3 +293,38 @@ fn merge_dir_with_nothing_is_an_error() {
     write(&tmp.path().join("shards/0-of-1/run.json"), b"{not json");
     assert!(merge_dir(tmp.path()).is_err());
 }
+
+#[test]
+fn machine_json_is_copied_up_when_every_shard_ran_on_one_machine_only() {
+    let machine = |cpu: &str| {
+        let m = crate::machine::MachineInfo {
+            hostname: Some("node".into()),
+            cpu_model: Some(cpu.into()),
+            ..Default::default()
+        };
+        m.with_id()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path();
+    let (a, b) = (machine("CPU A"), machine("CPU B"));
+    assert_ne!(a.machine_id, b.machine_id);
+    for (shard, trial, m) in [("0-of-2", "aa", &a), ("1-of-2", "bb", &a)] {
+        let dir = out.join("shards").join(shard);
+        write(&dir.join("results.csv"), &encode(&[row(trial, trial, "ok", T0, T1)], true).unwrap());
+        write(&dir.join("machine.json"), &serde_json::to_vec(m).unwrap());
+    }
+    let report = merge_dir(out).unwrap();
+    assert_eq!(report.machines, vec![a.machine_id.clone()]);
+    assert_eq!(crate::machine::read_machine(out), Some(a.clone()), "one machine: copied up");
+
+    // A shard from another machine: the ids are reported, and no machine.json speaks for both.
+    std::fs::remove_file(out.join("machine.json")).unwrap();
+    write(&out.join("shards/1-of-2/machine.json"), &serde_json::to_vec(&b).unwrap());
+    let report = merge_dir(out).unwrap();
+    let mut ids = vec![a.machine_id.clone(), b.machine_id.clone()];
+    ids.sort();
+    assert_eq!(report.machines, ids);
+    assert!(!out.join("machine.json").exists(), "two machines: none copied up");
+    let text = crate::slurm::cmd::describe(&report, out);
+    assert!(text.contains("the shards ran on 2 machines"), "{text}");
+}
