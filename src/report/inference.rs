@@ -60,7 +60,7 @@ pub(crate) fn inference_text(data: &ReportData) -> Option<InferenceText> {
         crate::report::analysis::distinct(rows.iter().filter_map(|r| r.infer_runtime.as_deref()));
     if !runtimes.is_empty() {
         p.push(format!(
-            "Classified by (the runtime column): {}. `deploy-*` is wattsweep's forward-only path (weights packed once, no autograd, fused kernels for this CPU's instruction set, as fast as ONNX Runtime or faster on every model it runs; docs/benchmarks.md); `flex`, `tch` and `tch-cuda` are the training backend's own forward pass, slower than a deployed model would run.",
+            "Classified by (the runtime column): {}. `deploy-*` is wattsweep's forward-only path (weights packed once, no autograd, fused kernels for this CPU's instruction set, measured as fast as ONNX Runtime or faster on every model it runs: docs/benchmarks.md); `flex`, `tch` and `tch-cuda` are the training backend's own forward pass (the spiking models have no deployment runtime to compare with).",
             runtimes.join(", ")
         ));
     }
