@@ -5,6 +5,7 @@ use super::conv::{ConvPool, Plane};
 use super::dense::{Active, Dense};
 use super::recurrent::{Sequence, Steps};
 use super::simd::Isa;
+use crate::kernels::into_f32s;
 use crate::kernels::recurrent::Cell;
 use crate::models::{Model, PIXELS};
 use burn::prelude::*;
@@ -28,12 +29,8 @@ enum Net {
     Recurrent { seq: Sequence, output: Dense },
 }
 
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("converted to f32 above")
-}
-
 fn linear(l: &burn::nn::Linear) -> (Vec<f32>, Option<Vec<f32>>) {
-    (values(l.weight.val()), l.bias.as_ref().map(|b| values(b.val())))
+    (into_f32s(l.weight.val()), l.bias.as_ref().map(|b| into_f32s(b.val())))
 }
 
 /// The plan that classifies for a model on `device`: on flex (the CPU backend, unless
@@ -75,16 +72,16 @@ impl Plan {
                     if [kh, kw] != [3, 3] {
                         return None;
                     }
-                    let bias = values(c.bias.as_ref()?.val());
-                    Some(ConvPool::new(&values(c.weight.val()), &bias, cin, cout, true))
+                    let bias = into_f32s(c.bias.as_ref()?.val());
+                    Some(ConvPool::new(&into_f32s(c.weight.val()), &bias, cin, cout, true))
                 };
                 let (conv1, conv2) = (conv(c1)?, conv(c2)?);
                 let cout2 = c2.weight.val().dims()[0];
                 let (w, b) = linear(o);
                 let b = b?;
                 // Burn flattens `[c][y][x]`; the pooled planes are `[y][x][c]`, padded.
-                let (side, width) = (pooled_twice(), conv2.width());
-                let positions = side * side;
+                let (ph, pw) = planes(&conv1).1.pooled();
+                let (positions, width) = (ph * pw, conv2.width());
                 let row_of = |i: usize| {
                     let (pos, c) = (i / width, i % width);
                     (c < cout2).then_some(c * positions + pos)
@@ -189,10 +186,8 @@ impl Plan {
                 output.row(self.isa, &s.hidden[..hidden.output()], &mut s.logits, &mut s.active);
             }
             Net::Cnn { conv1, conv2, output } => {
-                let p1 = Plane { height: SIDE, width: SIDE, stride: 1 };
+                let (p1, p2) = planes(conv1);
                 conv1.run(self.isa, x, p1, &mut s.hidden);
-                let (h, w) = p1.pooled();
-                let p2 = Plane { height: h, width: w, stride: conv1.width() };
                 conv2.run(self.isa, &s.hidden, p2, &mut s.pooled);
                 output.row(self.isa, &s.pooled, &mut s.logits, &mut s.active);
             }
@@ -206,9 +201,12 @@ impl Plan {
 /// that both cores get an even share of an evaluation batch.
 const IMAGES_PER_TASK: usize = 16;
 
-/// Side of the CNN's second pooled plane: 28 → 26 → 13 → 11 → 5.
-fn pooled_twice() -> usize {
-    ((SIDE - 2) / 2 - 2) / 2
+/// The CNN's two input planes: the image (one channel), then the first block's pooled output
+/// (13 × 13, `conv1`'s padded channels apart). The second block pools to 5 × 5.
+fn planes(conv1: &ConvPool) -> (Plane, Plane) {
+    let image = Plane { height: SIDE, width: SIDE, stride: 1 };
+    let (height, width) = image.pooled();
+    (image, Plane { height, width, stride: conv1.width() })
 }
 
 /// A thread's buffers: hidden activations (or the first pooled plane), the second pooled plane,
@@ -251,9 +249,8 @@ impl Scratch {
         let (hidden, pooled, out) = match &plan.net {
             Net::Mlp { hidden, output } => (hidden.width(), 0, output.width()),
             Net::Cnn { conv1, conv2, output } => {
-                let s1 = (SIDE - 2) / 2;
-                let s2 = pooled_twice();
-                (s1 * s1 * conv1.width(), s2 * s2 * conv2.width(), output.width())
+                let ((h1, w1), (h2, w2)) = (planes(conv1).0.pooled(), planes(conv1).1.pooled());
+                (h1 * w1 * conv1.width(), h2 * w2 * conv2.width(), output.width())
             }
             Net::Recurrent { output, .. } => (0, 0, output.width()),
         };

@@ -11,7 +11,7 @@
 use super::dense::{Active, Dense};
 use super::simd::Isa;
 use crate::kernels::recurrent::{
-    self, Cell, Dims, Weights, cell_bias, gru_cell, lstm_cell, tanh_cell,
+    self, Cell, Dims, Weights, add, cell_bias, gru_cell, lstm_cell, tanh_cell,
 };
 
 /// Images at or below which a batch runs one image at a time.
@@ -138,11 +138,5 @@ impl Sequence {
             std::mem::swap(&mut s.c, &mut s.c_prev);
         }
         &s.h_prev
-    }
-}
-
-fn add(a: &mut [f32], b: &[f32]) {
-    for (a, b) in a.iter_mut().zip(b) {
-        *a += b;
     }
 }

@@ -81,86 +81,78 @@ pub(crate) trait Vector: Copy {
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
+/// `Vector` for one x86 register type from its intrinsics, each method compiled with `features`.
 #[cfg(target_arch = "x86_64")]
-impl Vector for __m512 {
-    const LANES: usize = 16;
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn zero() -> Self {
-        _mm512_setzero_ps()
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn splat(x: f32) -> Self {
-        _mm512_set1_ps(x)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: the caller promises 16 readable elements.
-        unsafe { _mm512_loadu_ps(p) }
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: the caller promises 16 writable elements.
-        unsafe { _mm512_storeu_ps(p, self) }
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
-        _mm512_fmadd_ps(self, b, c)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn add(self, b: Self) -> Self {
-        _mm512_add_ps(self, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    unsafe fn max(self, b: Self) -> Self {
-        _mm512_max_ps(self, b)
-    }
+macro_rules! vector {
+    ($ty:ty, $lanes:literal, $features:literal, $zero:ident, $splat:ident, $load:ident,
+     $store:ident, $fma:ident, $add:ident, $max:ident) => {
+        impl Vector for $ty {
+            const LANES: usize = $lanes;
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn zero() -> Self {
+                $zero()
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn splat(x: f32) -> Self {
+                $splat(x)
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller promises `LANES` readable elements.
+                unsafe { $load(p) }
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller promises `LANES` writable elements.
+                unsafe { $store(p, self) }
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn mul_add(self, b: Self, c: Self) -> Self {
+                $fma(self, b, c)
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn add(self, b: Self) -> Self {
+                $add(self, b)
+            }
+            #[inline]
+            #[target_feature(enable = $features)]
+            unsafe fn max(self, b: Self) -> Self {
+                $max(self, b)
+            }
+        }
+    };
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Vector for __m256 {
-    const LANES: usize = 8;
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn zero() -> Self {
-        _mm256_setzero_ps()
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn splat(x: f32) -> Self {
-        _mm256_set1_ps(x)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn load(p: *const f32) -> Self {
-        // SAFETY: the caller promises 8 readable elements.
-        unsafe { _mm256_loadu_ps(p) }
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn store(self, p: *mut f32) {
-        // SAFETY: the caller promises 8 writable elements.
-        unsafe { _mm256_storeu_ps(p, self) }
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn mul_add(self, b: Self, c: Self) -> Self {
-        _mm256_fmadd_ps(self, b, c)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn add(self, b: Self) -> Self {
-        _mm256_add_ps(self, b)
-    }
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn max(self, b: Self) -> Self {
-        _mm256_max_ps(self, b)
-    }
-}
+vector!(
+    __m512,
+    16,
+    "avx512f",
+    _mm512_setzero_ps,
+    _mm512_set1_ps,
+    _mm512_loadu_ps,
+    _mm512_storeu_ps,
+    _mm512_fmadd_ps,
+    _mm512_add_ps,
+    _mm512_max_ps
+);
+
+#[cfg(target_arch = "x86_64")]
+vector!(
+    __m256,
+    8,
+    "avx2,fma",
+    _mm256_setzero_ps,
+    _mm256_set1_ps,
+    _mm256_loadu_ps,
+    _mm256_storeu_ps,
+    _mm256_fmadd_ps,
+    _mm256_add_ps,
+    _mm256_max_ps
+);

@@ -78,8 +78,9 @@ pub(crate) fn recovery_dirs(own: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![own.to_path_buf()];
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } == 0 {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
-        for d in [PathBuf::from(ROOT_STATE_DIR), home.join(".local/state/wattsweep")] {
+        // Root's home default, as `default_state_dir` gives it without the variables.
+        let home = state_dir_from(None, None, false, std::env::var_os("HOME"));
+        for d in [PathBuf::from(ROOT_STATE_DIR), home] {
             if !dirs.contains(&d) {
                 dirs.push(d);
             }

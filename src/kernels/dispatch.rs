@@ -109,6 +109,15 @@ pub(crate) fn with_reference<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// The largest absolute difference between `a` and `b`, relative to `b`'s largest magnitude: how
+/// far two paths' outputs are apart (tests compare kernels, `deploy` and Burn with it).
+#[cfg(test)]
+pub(crate) fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
+    a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
 #[cfg(test)]
 thread_local! {
     static CALLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };

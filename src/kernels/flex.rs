@@ -16,6 +16,12 @@ pub(super) fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
     }
 }
 
+/// A tensor's elements as an owned f32 vector (no copy when it owns its buffer alone, the usual
+/// case for a parameter): for code outside the kernels that reads weights (Adam, `deploy`).
+pub(crate) fn into_f32s<const D: usize>(t: burn::Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("converted to f32 above")
+}
+
 pub(super) fn dims(t: &FlexTensor) -> Vec<usize> {
     t.shape().to_vec()
 }

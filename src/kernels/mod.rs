@@ -23,8 +23,9 @@ pub(crate) mod peak;
 pub(crate) mod recurrent;
 pub(crate) mod simd;
 
-#[cfg(test)]
-pub(crate) use dispatch::with_reference;
 pub(crate) use dispatch::{
     available, conv_pool, conv_relu_pool, dense, lif_sequence, lif_spikes, recurrent_last,
 };
+#[cfg(test)]
+pub(crate) use dispatch::{max_rel_diff, with_reference};
+pub(crate) use flex::into_f32s;

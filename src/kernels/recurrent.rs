@@ -13,7 +13,7 @@
 
 use super::buffers::{Buf, scratch};
 use super::gemm::{View, gemm, gemm_new};
-use super::simd::{sigmoid, simd_fn, simd_fn_wide, tanh};
+use super::simd::{sigmoid, simd_fn, tanh};
 use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,14 +428,16 @@ fn col_sums(m: &[f32], cols: usize) -> Vec<f32> {
 }
 
 simd_fn! {
-    fn add(dst: &mut [f32], src: &[f32]) {
+    /// `dst += src`, element by element.
+    pub(crate) fn add(dst: &mut [f32], src: &[f32]) {
         for (d, s) in dst.iter_mut().zip(src) {
             *d += *s;
         }
     }
 }
 
-simd_fn_wide! {
+simd_fn! {
+    wide;
     pub(crate) fn tanh_cell(a: &mut [f32], bias: &[f32], h: &mut [f32]) {
         let n = h.len();
         let (a, bias) = (&a[..n], &bias[..n]);
@@ -455,7 +457,8 @@ simd_fn! {
     }
 }
 
-simd_fn_wide! {
+simd_fn! {
+    wide;
     pub(crate) fn lstm_cell(a: &mut [f32], bias: &[f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]) {
         let n = c.len();
         let (ai, rest) = a.split_at_mut(n);
@@ -501,7 +504,8 @@ simd_fn! {
     }
 }
 
-simd_fn_wide! {
+simd_fn! {
+    wide;
     /// `gh` = h_{t−1}·W_hh without its bias `b_hh`; `b_ih` adds to the input projection `a`.
     pub(crate) fn gru_cell(a: &mut [f32], b_ih: &[f32], gh: &[f32], b_hh: &[f32], h_prev: &[f32], hn_out: &mut [f32], h: &mut [f32]) {
         let n = h.len();

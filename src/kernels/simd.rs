@@ -1,46 +1,22 @@
 //! Runtime CPU-feature dispatch and the vectorisable transcendental functions the kernels use.
 //!
 //! The crate is built for the baseline x86-64 target (SSE2) so that one binary runs on every node
-//! of a cluster; `simd_fn!` compiles a kernel body twice, once with AVX2+FMA enabled, and picks at
-//! run time. The math helpers are `#[inline(always)]` so that they are vectorised inside that body.
+//! of a cluster; `simd_fn!` compiles a kernel body twice, once with AVX2+FMA enabled (three times with
+//! `wide;`: AVX-512F too), and picks at run time. The math helpers are `#[inline(always)]` so that they are vectorised inside that body.
 //! libm's `expf` is a scalar call per element (burn-flex's sigmoid spent ~40 % of LSTM time in
 //! it); the polynomial below vectorises.
 
 /// Define `fn name(args)` whose body runs compiled for AVX2+FMA when the CPU has both. Inside
 /// the body, `M` is the [`MulAdd`] of the version running: [`Fused`] in the AVX2+FMA one,
 /// [`Separate`] in the baseline one (whose `mul_add` would be a scalar libm call).
-macro_rules! simd_fn {
-    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
-        $(#[$m])*
-        #[allow(clippy::too_many_arguments)]
-        $vis fn $name($($arg: $ty),*) {
-            #[inline(always)]
-            #[allow(clippy::too_many_arguments)]
-            fn imp<M: $crate::kernels::simd::MulAdd>($($arg: $ty),*) $body
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2,fma")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx2($($arg: $ty),*) {
-                    imp::<$crate::kernels::simd::Fused>($($arg),*)
-                }
-                if $crate::kernels::simd::has_avx2() {
-                    // SAFETY: the CPU supports the features `avx2` was compiled for.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            imp::<$crate::kernels::simd::Separate>($($arg),*)
-        }
-    };
-}
-pub(crate) use simd_fn;
-
-/// [`simd_fn!`] with a third version compiled for AVX-512F (16 lanes), picked first where the CPU
-/// has it: for element-wise bodies heavy enough that the width pays (the recurrent cells' gate
-/// exponentials). Each element is computed by the same operations in every version, so the
+///
+/// `simd_fn! { wide; fn … }` adds a version compiled for AVX-512F (16 lanes), picked first where
+/// the CPU has it: for element-wise bodies heavy enough that the width pays (the recurrent cells'
+/// gate exponentials). Each element is computed by the same operations in every version, so the
 /// results are the same.
-macro_rules! simd_fn_wide {
-    ($(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+macro_rules! simd_fn {
+    (wide; $($f:tt)*) => { $crate::kernels::simd::simd_fn!(@versions true; $($f)*); };
+    (@versions $wide:literal; $(#[$m:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
         $(#[$m])*
         #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) {
@@ -50,7 +26,7 @@ macro_rules! simd_fn_wide {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx2,fma")]
-                #[allow(clippy::too_many_arguments)]
+                #[allow(clippy::too_many_arguments, dead_code)]
                 unsafe fn avx512($($arg: $ty),*) {
                     imp::<$crate::kernels::simd::Fused>($($arg),*)
                 }
@@ -59,7 +35,7 @@ macro_rules! simd_fn_wide {
                 unsafe fn avx2($($arg: $ty),*) {
                     imp::<$crate::kernels::simd::Fused>($($arg),*)
                 }
-                if $crate::kernels::simd::has_avx512() {
+                if $wide && $crate::kernels::simd::has_avx512() {
                     // SAFETY: the CPU supports the features `avx512` was compiled for.
                     return unsafe { avx512($($arg),*) };
                 }
@@ -71,8 +47,9 @@ macro_rules! simd_fn_wide {
             imp::<$crate::kernels::simd::Separate>($($arg),*)
         }
     };
+    ($($f:tt)*) => { $crate::kernels::simd::simd_fn!(@versions false; $($f)*); };
 }
-pub(crate) use simd_fn_wide;
+pub(crate) use simd_fn;
 
 /// `a·b + c` as the kernel version at hand computes it best.
 pub(crate) trait MulAdd {

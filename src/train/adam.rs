@@ -7,6 +7,7 @@
 //! corrected √v, optional L2 weight decay added to the gradient) element by element in one pass.
 //! A test checks it against Burn's `Adam` over several steps.
 
+use crate::kernels::into_f32s;
 use crate::kernels::simd::simd_fn;
 // The state is Burn's own Adam state, so it records and moves between devices like Adam's.
 use burn::optim::{AdamState, AdaptiveMomentumState, LearningRate, Optimizer};
@@ -20,11 +21,6 @@ pub(super) struct FusedAdam {
     pub epsilon: f32,
     /// L2 penalty added to the gradient (Adam's `weight_decay`), if any.
     pub weight_decay: Option<f32>,
-}
-
-fn into_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    // Zero-copy when the tensor owns its buffer alone (the usual case for a parameter here).
-    t.into_data().convert::<f32>().try_into_vec::<f32>().expect("converted to f32 above")
 }
 
 /// Elements per rayon task.
@@ -42,12 +38,14 @@ impl Optimizer for FusedAdam {
     ) -> (Tensor<D>, Option<Self::State<D>>) {
         let (shape, device) = (tensor.shape(), tensor.device());
         let n = shape.num_elements();
-        let mut p = into_vec(tensor);
-        let g = into_vec(grad);
+        let mut p = into_f32s(tensor);
+        let g = into_f32s(grad);
         let (time, mut m, mut v) = match state {
-            Some(s) => {
-                (s.momentum.time + 1, into_vec(s.momentum.moment_1), into_vec(s.momentum.moment_2))
-            }
+            Some(s) => (
+                s.momentum.time + 1,
+                into_f32s(s.momentum.moment_1),
+                into_f32s(s.momentum.moment_2),
+            ),
             None => (1, vec![0.0; n], vec![0.0; n]),
         };
         assert!(

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::data::{Dataset, synthetic};
-use crate::kernels::with_reference;
+use crate::kernels::{max_rel_diff, with_reference};
 use crate::models::cnn::CnnSettings;
 use crate::models::mlp::MlpSettings;
 use crate::models::rnn::{RecurrentCell, RecurrentSettings};
@@ -51,12 +51,6 @@ fn burn_logits(model: &Model, images: &[f32]) -> Vec<f32> {
     let n = images.len() / PIXELS;
     let x = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, PIXELS]), &Device::flex());
     model.forward(x).into_data().try_to_vec::<f32>().expect("f32 logits")
-}
-
-fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
-    a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs())) / scale
 }
 
 /// Classes from Burn's logits, and whether the top two are far enough apart that rounding

@@ -1,7 +1,7 @@
 //! The fused kernels against Burn's composed operations (the models' reference path): the same
 //! logits and the same gradient for every parameter, on every model, and the same training.
 
-use super::{calls, with_reference};
+use super::{calls, max_rel_diff, with_reference};
 use crate::data::{Dataset, synthetic};
 use crate::models::cnn::CnnSettings;
 use crate::models::rnn::RecurrentSettings;
@@ -77,12 +77,6 @@ fn logits_and_grads(
     let mut c = Collect { grads: &grads, out: Vec::new() };
     model.visit(&mut c);
     (values, c.out)
-}
-
-fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-6);
-    a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs())) / scale
 }
 
 #[test]
